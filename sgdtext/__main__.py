@@ -1,0 +1,3 @@
+from sgdtext.cli import main
+
+main()

@@ -1,0 +1,215 @@
+"""The command line: each command parses, calls one library function, prints.
+
+Exit codes: 0 success; 1 a config, data or model-file mistake (one message, no traceback);
+2 a command-line usage mistake; 141 when the reader of stdout went away (``| head``).
+Library modules are imported inside the commands so that ``predict`` loads no scipy or scikit-learn.
+"""
+
+import functools
+import os
+import sys
+
+import click
+
+from sgdtext import __version__
+from sgdtext.errors import SgdtextError
+
+
+def user_errors(command):
+    """Turn the library's SgdtextError into a click error: one message, exit 1, no traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SgdtextError as exc:
+            raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)  # nobody reads stdout any more: stop quietly
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)
+    return wrapper
+
+
+def warn(message):
+    click.echo(f"sgdtext: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sgdtext")
+def cli():
+    """sgdtext: a text classifier trained by stochastic gradient descent.
+
+    \b
+    Train from a YAML config, then classify one document per line:
+      sgdtext train configs/sms-spam.yaml
+      echo "WIN a FREE prize now" | sgdtext predict runs/sms-spam/model.npz
+    """
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--out-dir", type=click.Path(file_okay=False), help="Write model and metrics here (overrides output.dir).")
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Override a config value (YAML syntax); repeatable. Checked like the file.")
+@click.option("--trace", is_flag=True, help="Print every SGD step to stderr in the lecture's terms.")
+@click.option("--json", "as_json", is_flag=True, help="Print metrics.json to stdout when done.")
+@user_errors
+def train(config, out_dir, overrides, trace, as_json):
+    """Train a model as CONFIG says; write model.npz and metrics.json.
+
+    \b
+    Example:
+      sgdtext train configs/sms-spam.yaml --set training.epochs=10 --out-dir runs/nightly
+    """
+    import json
+
+    from sgdtext.config import load_config
+    from sgdtext.train import train as run_training
+
+    resolved = load_config(config, overrides, out_dir=out_dir)
+    from tqdm import tqdm
+
+    bar = tqdm(total=resolved["training"]["epochs"], unit="epoch", file=sys.stderr,
+               disable=not sys.stderr.isatty(), leave=False)
+
+    def on_epoch(record):
+        bar.update(1)
+        bar.set_postfix(loss=f"{record['loss']:.4f}", acc=f"{record['accuracy']:.4f}")
+
+    trace_emit = (lambda line: click.echo(line, err=True)) if trace else None
+    try:
+        result = run_training(resolved, warn=warn, on_epoch=on_epoch, trace=trace_emit)
+    finally:
+        bar.close()
+    info = result.metrics["training"]
+    summary = [f"trained {info['model_type']} on {result.metrics['train']['n_documents']} documents, "
+               f"{info['n_features']} features, {info['stopped_epoch']} epoch(s) ({info['stop_reason']}) "
+               f"in {info['fit_seconds']:.2f} s"]
+    summary += [f"{split} accuracy {result.metrics[split]['accuracy']:.4f}  macro F1 "
+                f"{result.metrics[split]['macro_f1']:.4f}" for split in ("train", "valid", "test")
+                if split in result.metrics]
+    summary.append(f"wrote {result.model_path} and {result.metrics_path}")
+    for line in summary:
+        click.echo(line, err=True)
+    if as_json:
+        click.echo(json.dumps(result.metrics, indent=2))
+
+
+@cli.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--top-k", type=click.IntRange(min=1), default=None,
+              help="Print the K most likely labels, best first (default 1; with --proba, all).")
+@click.option("--proba", is_flag=True, help="Print each shown label's probability (logistic and softmax models).")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "jsonl"]), default="tsv", show_default=True,
+              help="Output format.")
+@user_errors
+def predict(model, files, top_k, proba, fmt):
+    """Classify each line of FILES (or stdin) with MODEL: one output line per input line, in order.
+
+    \b
+    Example:
+      sgdtext predict runs/sms-spam/model.npz < messages.txt > labels.txt
+      sgdtext predict runs/sms-spam/model.npz --proba --format jsonl new.txt.gz
+    """
+    from sgdtext.documents import ReadStats, open_binary
+    from sgdtext.modelfile import load_model
+    from sgdtext.predict import check_plain_text_input, predict_lines
+
+    linear, featurizer, _ = load_model(model)
+    check_plain_text_input(featurizer, model)
+    if proba and not linear.has_proba:
+        raise click.UsageError(f"--proba: a {linear.model_type} model gives no probabilities (its loss is not a "
+                               f"log-likelihood); train model.type: logistic or softmax, or drop --proba")
+    if top_k is None:
+        top_k = len(linear.classes) if proba else 1
+    stats = ReadStats()
+    streams = [("<stdin>", sys.stdin.buffer) if name == "-" else (name, open_binary(name)) for name in files or ["-"]]
+    out = sys.stdout
+    for chunk in predict_lines(linear, featurizer, streams, top_k=top_k, proba=proba, fmt=fmt, stats=stats):
+        out.write(chunk)
+    out.flush()
+    if stats.n_invalid_utf8:
+        warn(f"{stats.n_invalid_utf8} input line(s) are not valid UTF-8 (first at {stats.first_invalid_utf8}); "
+             f"invalid bytes were replaced by U+FFFD")
+
+
+@cli.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path())
+@click.option("--format", "fmt", default=None, help="Reader (default: as in the model's training config).")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@user_errors
+def evaluate(model, data, fmt, as_json):
+    """Print accuracy, macro F1, per-class scores and the confusion matrix of MODEL on labelled DATA.
+
+    \b
+    Example:
+      sgdtext evaluate runs/sms-spam/model.npz data/sms-spam/test.tsv
+    """
+    import json
+
+    from sgdtext.documents import READERS
+    from sgdtext.metrics import format_metrics
+    from sgdtext.modelfile import load_model
+    from sgdtext.train import evaluate_split, read_all, read_options
+
+    linear, featurizer, meta = load_model(model)
+    data_config = dict(meta["config"]["data"])
+    if fmt is not None:
+        if fmt not in ("auto", *READERS):
+            raise click.BadParameter(f"must be one of auto, {', '.join(READERS)}; got {fmt!r}", param_hint="--format")
+        data_config["format"] = fmt
+    docs = read_all(data, read_options(data_config), warn)
+    metrics = evaluate_split(linear, featurizer.transform(docs), docs)
+    click.echo(json.dumps(metrics, indent=2) if as_json else format_metrics(str(data), metrics))
+
+
+@cli.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Features shown per class and sign.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print every weight as {classes, weights: {class: {feature: w}}, intercept}.")
+@user_errors
+def inspect(model, top, as_json):
+    """Show which features drive each class of MODEL: the top positive and negative weights.
+
+    \b
+    Example:
+      sgdtext inspect runs/sms-spam/model.npz --top 5
+    """
+    import json
+
+    from sgdtext.inspection import format_top, weights_json
+    from sgdtext.modelfile import load_model
+
+    linear, featurizer, meta = load_model(model)
+    if as_json:
+        click.echo(json.dumps(weights_json(linear, featurizer), ensure_ascii=False))
+    else:
+        click.echo(format_top(linear, featurizer, top, meta))
+
+
+@cli.command("check-config")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a value, as in train.")
+@user_errors
+def check_config(config, overrides):
+    """Validate CONFIG and print it resolved, every default filled in (YAML).
+
+    \b
+    Example:
+      sgdtext check-config configs/sms-spam.yaml --set training.l2=1e-4
+    """
+    import yaml
+
+    from sgdtext.config import load_config
+
+    resolved = load_config(config, overrides)
+    click.echo(yaml.safe_dump(resolved, sort_keys=False), nl=False)
+    warn(f"{config}: ok")
+
+
+def main():
+    cli(prog_name="sgdtext")

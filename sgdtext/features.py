@@ -1,0 +1,421 @@
+"""Features: bag-of-words counts (vocabulary or hashing), tf-idf, and hand-made columns.
+
+sgdtext has its own featuriser rather than scikit-learn's vectorizers because
+``import sklearn.feature_extraction.text`` costs 1.44 s here against 0.26 s for numpy, and
+``predict`` runs once per incoming message. scikit-learn is its test oracle: the same settings give
+the same matrix as CountVectorizer / TfidfVectorizer. Deliberate differences (documented in the
+README): hashing uses CRC-32 rather than MurmurHash3, and ``max_features`` breaks frequency ties
+alphabetically. This module imports only numpy, so ``predict`` never pays for scipy (0.48 s).
+"""
+
+import re
+import zlib
+from collections import Counter
+from typing import NamedTuple
+
+import numpy as np
+
+from sgdtext.errors import DataError, SgdtextError
+
+ANALYZERS = ("word", "char", "char_wb")
+WEIGHTINGS = ("count", "binary", "tfidf")
+NORMS = ("auto", "none", "l1", "l2")
+WHITE_SPACES = re.compile(r"\s\s+")
+
+
+class SparseRows(NamedTuple):
+    """A CSR matrix as plain arrays, shape (n_rows, n_cols); ``to_scipy`` when scipy is wanted."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple
+
+    def to_scipy(self):
+        import scipy.sparse
+
+        return scipy.sparse.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+    def __matmul__(self, W):
+        """``X @ W`` for a dense W of shape (n_cols, k), in numpy only: O(nnz * k)."""
+        out = np.zeros((self.shape[0], W.shape[1]))
+        if len(self.data):
+            contrib = W[self.indices] * self.data[:, None]
+            starts = self.indptr[:-1]
+            nonempty = self.indptr[1:] > starts
+            out[nonempty] = np.add.reduceat(contrib, starts[nonempty], axis=0)
+        return out
+
+
+# ---------------------------------------------------------------- analysers (scikit-learn's rules)
+
+
+def word_ngrams(tokens, ngram_range):
+    low, high = ngram_range
+    if high == 1:
+        return tokens
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), high + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def char_ngrams(text, ngram_range):
+    text = WHITE_SPACES.sub(" ", text)
+    low, high = ngram_range
+    return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
+
+
+def char_wb_ngrams(text, ngram_range):
+    low, high = ngram_range
+    grams = []
+    for word in WHITE_SPACES.sub(" ", text).split():
+        word = f" {word} "
+        for n in range(low, high + 1):
+            grams.extend(word[i : i + n] for i in range(max(len(word) - n + 1, 1)))
+            if len(word) <= n:  # a short word counts once, at its full length
+                break
+    return grams
+
+
+def make_analyzer(settings, stop_words):
+    """A function text -> list of terms, following the ``features`` settings."""
+    lowercase, ngram_range = settings["lowercase"], tuple(settings["ngram_range"])
+    if settings["analyzer"] == "char":
+        return lambda text: char_ngrams(text.lower() if lowercase else text, ngram_range)
+    if settings["analyzer"] == "char_wb":
+        return lambda text: char_wb_ngrams(text.lower() if lowercase else text, ngram_range)
+    findall = re.compile(settings["token_pattern"]).findall
+    stop = frozenset(stop_words)
+
+    def analyze(text):
+        tokens = findall(text.lower() if lowercase else text)
+        if stop:
+            tokens = [tok for tok in tokens if tok not in stop]
+        return word_ngrams(tokens, ngram_range)
+
+    return analyze
+
+
+def resolve_stop_words(value):
+    """The stop-word list the config names: None, "english" (scikit-learn's list), or a list."""
+    if value is None:
+        return []
+    if value == "english":
+        from sklearn.feature_extraction._stop_words import ENGLISH_STOP_WORDS  # train time only
+
+        return sorted(ENGLISH_STOP_WORDS)
+    return sorted(set(value))
+
+
+# ---------------------------------------------------------------- hand-made features
+
+
+def header_value(text, header):
+    """The value of an e-mail header in ``text``: its own line, or up to the next ``Name:`` when flattened."""
+    match = re.search(rf"(?im)^{re.escape(header)}:[ \t]*(.*)$", text)
+    if match and "\n" in text:
+        return match.group(1)
+    match = re.search(rf"(?i)(?:^|\s){re.escape(header)}:\s*(.*?)(?=\s+[A-Za-z][\w-]*:\s|$)", text)
+    return match.group(1) if match else ""
+
+
+def regex_count(spec, doc, tokens):
+    flags = re.IGNORECASE if spec["ignore_case"] else 0
+    return len(re.findall(spec["pattern"], doc.text, flags))
+
+
+def not_in_wordlist(spec, doc, tokens):
+    words = spec["_words"]
+    return sum(1 for tok in tokens if tok.lower() not in words)
+
+
+def match_list(spec, doc, tokens):
+    if spec["field"]:
+        value = (doc.fields or {}).get(spec["field"])
+        if value is None:
+            raise DataError(
+                f"{doc.where}: feature {spec['name']!r} reads field {spec['field']!r}, which this record lacks; "
+                f"add the field, or use 'header' to read an e-mail header from the text"
+            )
+    else:
+        value = header_value(doc.text, spec["header"])
+    value = str(value).lower()
+    return float(any(item in value for item in spec["_values"]))
+
+
+def length(spec, doc, tokens):
+    return len(tokens)
+
+
+def column(spec, doc, tokens):
+    raw = (doc.fields or {}).get(spec["column"])
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"{doc.where}: feature {spec['name']!r} wants a number in column {spec['column']!r}, got {raw!r}; "
+            f"fix the value"
+        ) from None
+
+
+# type -> (function, {parameter: (default, kind, doc)}); "required" marks a parameter without default.
+EXTRA_FEATURES = {
+    "regex": (regex_count, {
+        "pattern": ("required", "regex", "regular expression whose matches in the text are counted"),
+        "ignore_case": (True, "bool", "match regardless of case"),
+    }),
+    "not_in_wordlist": (not_in_wordlist, {
+        "wordlist": ("required", "path", "file of known words, one per line (UTF-8)"),
+    }),
+    "match_list": (match_list, {
+        "header": (None, "str", "e-mail header whose value is matched (e.g. From)"),
+        "field": (None, "str", "CSV column / JSON field whose value is matched instead of a header"),
+        "values": ([], "list_str", "substrings to look for (case-insensitive)"),
+        "values_file": (None, "path", "file with more substrings, one per line"),
+    }),
+    "length": (length, {}),
+    "column": (column, {
+        "column": ("required", "str", "CSV column / JSON field holding a number"),
+    }),
+}
+EXTRA_COMMON = {
+    "name": ("required", "str", "column name shown by inspect (e.g. FROM_FRIEND)"),
+    "type": ("required", "choice", "one of " + ", ".join(EXTRA_FEATURES)),
+    "transform": ("identity", "choice", "identity, log1p or binary, applied to the value"),
+}
+TRANSFORMS = {"identity": lambda v: v, "log1p": np.log1p, "binary": lambda v: (v != 0).astype(float)}
+
+
+def read_word_file(path, what):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return [line.strip() for line in handle if line.strip()]
+    except OSError as exc:
+        raise SgdtextError(f"{path}: cannot read the {what}: {exc.strerror}; fix the path in the config") from None
+
+
+def load_extra(spec):
+    """Read the files an extra feature names, so the model file carries their content."""
+    spec = dict(spec)
+    if spec["type"] == "not_in_wordlist" and "words" not in spec:
+        spec["words"] = sorted({w.lower() for w in read_word_file(spec["wordlist"], "word list")})
+    if spec["type"] == "match_list" and "loaded_values" not in spec:
+        extra = read_word_file(spec["values_file"], "value list") if spec.get("values_file") else []
+        spec["loaded_values"] = sorted({v.lower() for v in list(spec.get("values") or []) + extra})
+    return spec
+
+
+# ---------------------------------------------------------------- the featuriser
+
+
+class Featurizer:
+    """Documents -> SparseRows. Settings come from the config; vocabulary and idf only from ``fit``."""
+
+    def __init__(self, settings, *, vocabulary=None, idf=None, stop_words=None, extra=None):
+        self.settings = settings
+        self.stop_words = resolve_stop_words(settings["stop_words"]) if stop_words is None else list(stop_words)
+        self.extra = [load_extra(spec) for spec in (settings["extra"] if extra is None else extra)]
+        for spec in self.extra:
+            spec["_words"] = frozenset(spec.get("words", ()))
+            spec["_values"] = tuple(spec.get("loaded_values", ()))
+        self.vocabulary = None if vocabulary is None else {term: j for j, term in enumerate(vocabulary)}
+        self.idf = idf
+        self.analyze = make_analyzer(settings, self.stop_words)
+        self.word_tokens = make_analyzer({**settings, "analyzer": "word", "ngram_range": (1, 1)}, [])
+
+    @property
+    def hashing(self):
+        return self.settings["n_features"] is not None
+
+    @property
+    def n_text_features(self):
+        if not self.settings["bag_of_words"]:
+            return 0
+        return self.settings["n_features"] if self.hashing else len(self.vocabulary)
+
+    @property
+    def n_features(self):
+        return self.n_text_features + len(self.extra)
+
+    def feature_names(self):
+        if not self.settings["bag_of_words"]:
+            text = []
+        elif self.hashing:
+            text = [f"hash:{j}" for j in range(self.settings["n_features"])]
+        else:
+            text = sorted(self.vocabulary, key=self.vocabulary.get)
+        return text + [spec["name"] for spec in self.extra]
+
+    def fit_transform(self, docs):
+        """Learn the vocabulary (unless hashing) and idf from ``docs``; return their matrix."""
+        if not self.settings["bag_of_words"]:
+            self.vocabulary = {}
+        elif self.hashing:
+            counts = self._count(docs, None)
+        else:
+            counts = self._count(docs, {})
+            counts = self._prune(counts, len(docs))
+        if self.settings["bag_of_words"] and self.settings["weighting"] == "tfidf":
+            df = np.bincount(counts.indices, minlength=counts.shape[1])
+            self.idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
+        return self._finish(counts if self.settings["bag_of_words"] else None, docs)
+
+    def transform(self, docs):
+        if self.vocabulary is None and not self.hashing:
+            raise SgdtextError("the featuriser has no vocabulary: fit it first")
+        counts = self._count(docs, self.vocabulary) if self.settings["bag_of_words"] else None
+        return self._finish(counts, docs)
+
+    def _count(self, docs, vocabulary):
+        """Raw term counts. ``vocabulary`` None: hashing; a dict being fit grows; a fixed one filters."""
+        growing = vocabulary is not None and not vocabulary and self.vocabulary is None
+        n_hash, signed = self.settings["n_features"], self.settings["alternate_sign"]
+        indices, values, indptr = [], [], [0]
+        for doc in docs:
+            counter = Counter(self.analyze(doc.text))
+            if vocabulary is None:
+                row = {}
+                for term, count in counter.items():
+                    h = zlib.crc32(term.encode("utf-8"))
+                    j = h % n_hash
+                    row[j] = row.get(j, 0) - count if (signed and h & 0x80000000) else row.get(j, 0) + count
+                row = {j: v for j, v in row.items() if v}
+            elif growing:
+                row = {vocabulary.setdefault(term, len(vocabulary)): count for term, count in counter.items()}
+            else:
+                row = {vocabulary[t]: c for t, c in counter.items() if t in vocabulary}
+            indices.extend(row)
+            values.extend(row.values())
+            indptr.append(len(indices))
+        if growing:
+            self._provisional = vocabulary
+        n_cols = n_hash if vocabulary is None else len(vocabulary)
+        return SparseRows(np.array(values, dtype=np.float64), np.array(indices, dtype=np.int32),
+                          np.array(indptr, dtype=np.int64), (len(indptr) - 1, n_cols))
+
+    def _prune(self, counts, n_docs):
+        """Apply min_df / max_df / max_features, sort the vocabulary, and renumber the columns."""
+        terms = np.array(list(self._provisional), dtype=object)
+        del self._provisional
+        df = np.bincount(counts.indices, minlength=len(terms))
+        s = self.settings
+        low = s["min_df"] if isinstance(s["min_df"], int) else s["min_df"] * n_docs
+        high = s["max_df"] if isinstance(s["max_df"], int) else s["max_df"] * n_docs
+        keep = np.flatnonzero((df >= low) & (df <= high))
+        order = np.argsort(terms[keep].astype(str), kind="stable")  # alphabetical
+        keep = keep[order]
+        if s["max_features"] is not None and len(keep) > s["max_features"]:
+            tf = np.bincount(counts.indices, weights=counts.data, minlength=len(terms))
+            top = np.argsort(-tf[keep], kind="stable")[: s["max_features"]]
+            keep = keep[np.sort(top)]
+        if len(keep) == 0:
+            raise SgdtextError(
+                f"features: no term is left after min_df={s['min_df']}, max_df={s['max_df']}; "
+                f"lower min_df or raise max_df"
+            )
+        self.vocabulary = {term: j for j, term in enumerate(terms[keep])}
+        remap = np.full(len(terms), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        return filter_columns(counts, remap, len(keep))
+
+    def _finish(self, counts, docs):
+        """Weight and normalise the term counts, then append the hand-made columns."""
+        if counts is not None:
+            counts = self._weight(counts)
+        if not self.extra:
+            return counts
+        values = self._extra_values(docs)
+        return hstack_dense(counts, values, len(docs))
+
+    def _weight(self, counts):
+        s = self.settings
+        data = counts.data
+        if s["weighting"] == "binary":
+            data = np.sign(data)
+        elif s["sublinear_tf"]:
+            data = np.sign(data) * (1.0 + np.log(np.abs(data)))
+        if s["weighting"] == "tfidf":
+            data = data * self.idf[counts.indices]
+        norm = s["norm"] if s["norm"] != "auto" else ("l2" if s["weighting"] == "tfidf" else "none")
+        if norm != "none":
+            rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+            sizes = np.bincount(rows, weights=data**2 if norm == "l2" else np.abs(data), minlength=counts.shape[0])
+            sizes = np.sqrt(sizes) if norm == "l2" else sizes
+            sizes[sizes == 0] = 1.0
+            data = data / sizes[rows]
+        return counts._replace(data=data)
+
+    def _extra_values(self, docs):
+        values = np.zeros((len(docs), len(self.extra)))
+        need_tokens = any(spec["type"] in ("not_in_wordlist", "length") for spec in self.extra)
+        for i, doc in enumerate(docs):
+            tokens = self.word_tokens(doc.text) if need_tokens else None
+            for j, spec in enumerate(self.extra):
+                values[i, j] = EXTRA_FEATURES[spec["type"]][0](spec, doc, tokens)
+        for j, spec in enumerate(self.extra):
+            values[:, j] = TRANSFORMS[spec["transform"]](values[:, j])
+        return values
+
+    def state(self):
+        """Learned state as plain data: (arrays, JSON-able dict)."""
+        arrays = {}
+        if self.vocabulary is not None and not self.hashing:
+            arrays.update(pack_strings("vocabulary", self.feature_names()[: self.n_text_features]))
+        if self.idf is not None:
+            arrays["idf"] = self.idf
+        extra = [{k: v for k, v in spec.items() if not k.startswith("_")} for spec in self.extra]
+        return arrays, {"stop_words": self.stop_words, "extra": extra}
+
+    @classmethod
+    def from_state(cls, settings, arrays, meta):
+        vocabulary = unpack_strings("vocabulary", arrays) if "vocabulary_blob" in arrays else None
+        if vocabulary is None and settings["n_features"] is None:
+            vocabulary = []
+        return cls(settings, vocabulary=vocabulary, idf=arrays.get("idf"),
+                   stop_words=meta["stop_words"], extra=meta["extra"])
+
+
+def filter_columns(counts, remap, n_cols):
+    """Keep the columns whose ``remap`` is >= 0, renumbered to it."""
+    new = remap[counts.indices]
+    kept = new >= 0
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[kept]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=counts.shape[0]))])
+    return SparseRows(counts.data[kept], new[kept].astype(np.int32), indptr.astype(np.int64),
+                      (counts.shape[0], n_cols))
+
+
+def hstack_dense(counts, values, n_rows):
+    """Append the dense columns ``values`` (n_rows, m) to the sparse ``counts`` (or to nothing)."""
+    m = values.shape[1]
+    if counts is None:
+        counts = SparseRows(np.zeros(0), np.zeros(0, np.int32), np.zeros(n_rows + 1, np.int64), (n_rows, 0))
+    offset = counts.shape[1]
+    per_row = np.diff(counts.indptr)
+    nz = values != 0
+    extra_per_row = nz.sum(axis=1)
+    indptr = np.concatenate([[0], np.cumsum(per_row + extra_per_row)]).astype(np.int64)
+    data = np.empty(indptr[-1])
+    indices = np.empty(indptr[-1], dtype=np.int32)
+    rows_old = np.repeat(np.arange(n_rows), per_row)
+    pos_old = indptr[rows_old] + (np.arange(len(counts.data)) - counts.indptr[rows_old])
+    data[pos_old], indices[pos_old] = counts.data, counts.indices
+    r, c = np.nonzero(nz)
+    pos_new = indptr[r] + per_row[r] + (np.cumsum(nz, axis=1)[r, c] - 1)
+    data[pos_new], indices[pos_new] = values[r, c], offset + c
+    return SparseRows(data, indices, indptr, (n_rows, offset + m))
+
+
+def pack_strings(name, strings):
+    """Strings as one UTF-8 byte blob plus offsets: no fixed-width or object arrays, no pickle."""
+    encoded = [s.encode("utf-8") for s in strings]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in encoded])
+    return {f"{name}_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8), f"{name}_offsets": offsets}
+
+
+def unpack_strings(name, arrays):
+    blob = arrays[f"{name}_blob"].tobytes()
+    offsets = arrays[f"{name}_offsets"].tolist()
+    return [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]

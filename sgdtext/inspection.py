@@ -1,0 +1,52 @@
+"""What a trained model learned: per class, its weights by feature name (the lecture's "free: 4, FROM_FRIEND: -3")."""
+
+import numpy as np
+
+
+def weight_columns(model):
+    """(class label, weight column, intercept) for each weight vector the model has.
+
+    A two-class model with one weight vector reports it under its positive class, ``classes[1]``.
+    """
+    if model.W.shape[1] == 1:
+        return [(model.classes[1], model.W[:, 0], float(model.b[0]))]
+    return [(label, model.W[:, j], float(model.b[j])) for j, label in enumerate(model.classes)]
+
+
+def weights_json(model, featurizer):
+    """{"classes", "weights": {class: {feature: weight}}, "intercept": {class: number}}.
+
+    Every feature in vocabulary mode; in hashing mode only the non-zero columns (2**20 zeros say nothing).
+    """
+    names = featurizer.feature_names()
+    weights, intercept = {}, {}
+    for label, w, b in weight_columns(model):
+        cols = np.flatnonzero(w) if featurizer.hashing else range(len(w))
+        weights[label] = {names[j]: float(w[j]) for j in cols}
+        intercept[label] = b
+    return {"model_type": model.model_type, "classes": model.classes, "weights": weights, "intercept": intercept}
+
+
+def top_features(model, featurizer, top):
+    """Per weight vector: (label, intercept, [(name, weight)] most positive, [(name, weight)] most negative)."""
+    names = featurizer.feature_names()
+    out = []
+    for label, w, b in weight_columns(model):
+        order = np.argsort(-w, kind="stable")
+        positive = [(names[j], float(w[j])) for j in order[:top] if w[j] > 0]
+        negative = [(names[j], float(w[j])) for j in order[::-1][:top] if w[j] < 0]
+        out.append((label, b, positive, negative))
+    return out
+
+
+def format_top(model, featurizer, top, meta):
+    lines = [f"model: {model.model_type} ({meta.get('multiclass', 'native')}), {len(model.classes)} classes, "
+             f"{featurizer.n_features} features, sgdtext {meta.get('sgdtext_version')}"]
+    for label, b, positive, negative in top_features(model, featurizer, top):
+        title = f"class {label}"
+        if model.W.shape[1] == 1:
+            title += f" (positive class; negative weights point to {model.classes[0]})"
+        lines.append(f"{title}, intercept {b:+.4f}")
+        lines.append("  top positive: " + (", ".join(f"{n}: {v:+.4f}" for n, v in positive) or "(none)"))
+        lines.append("  top negative: " + (", ".join(f"{n}: {v:+.4f}" for n, v in negative) or "(none)"))
+    return "\n".join(lines)

@@ -1,0 +1,170 @@
+"""Training orchestration: config -> documents -> features -> model -> SGD -> model file + metrics."""
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sgdtext import __version__
+from sgdtext.documents import ReadOptions, ReadStats, read_documents
+from sgdtext.errors import DataError
+from sgdtext.features import Featurizer
+from sgdtext.files import write_text_atomic
+from sgdtext.metrics import classification_metrics
+from sgdtext.modelfile import save_model
+from sgdtext.models import LinearModel
+from sgdtext.sgd import SgdSettings, fit
+
+
+@dataclass
+class TrainResult:
+    model: LinearModel
+    featurizer: Featurizer
+    metrics: dict
+    model_path: Path
+    metrics_path: Path
+
+
+def read_options(data_config):
+    return ReadOptions(**{name: data_config[name] for name in ReadOptions._fields})
+
+
+def read_all(path, options, warn):
+    """Every document of ``path``; problems the reader counted are reported through ``warn``."""
+    stats = ReadStats()
+    docs = list(read_documents(path, options, stats))
+    if stats.n_skipped:
+        first = "; ".join(f"{where}: {why}" for where, why in stats.skipped[:2])
+        warn(f"skipped {stats.n_skipped} malformed record(s) in {path} (first: {first})")
+    if stats.n_invalid_utf8:
+        warn(f"{stats.n_invalid_utf8} record(s) of {path} are not valid UTF-8 (first at "
+             f"{stats.first_invalid_utf8}); invalid bytes were replaced by U+FFFD")
+    if not docs:
+        raise DataError(f"{path}: has no documents; check data.format and the file")
+    return docs
+
+
+def sort_labels(labels):
+    """Classes in a stable order: numerically when every label is a number (so -1 < +1), else as text."""
+    labels = set(labels)
+    try:
+        return sorted(labels, key=lambda label: (float(label), label))
+    except ValueError:
+        return sorted(labels)
+
+
+def stratified_split(y, fraction, rng):
+    """Indices (keep, held_out): ``fraction`` of each class held out, chosen by ``rng``."""
+    held = []
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        n = int(round(fraction * len(members)))
+        held.extend(rng.permutation(members)[:n])
+    held = np.sort(np.array(held, dtype=np.int64))
+    return np.setdiff1d(np.arange(len(y)), held), held
+
+
+def label_indices(docs, classes):
+    index = {label: i for i, label in enumerate(classes)}
+    return np.array([index.get(doc.label, -1) for doc in docs], dtype=np.int64)
+
+
+def evaluate_split(model, X, docs):
+    """Metrics of ``model`` on labelled documents; labels the model never saw count as errors."""
+    classes = list(model.classes) + sort_labels({d.label for d in docs} - set(model.classes))
+    y = label_indices(docs, classes)
+    pred = model.predict_index(model.scores(X))
+    return classification_metrics(y, pred, classes)
+
+
+def sgd_settings(config):
+    t = config["training"]
+    fields = {name: t[name] for name in SgdSettings.__dataclass_fields__ if name in t}
+    return SgdSettings(**fields, fit_intercept=config["model"]["fit_intercept"])
+
+
+def tracer(X, y, classes, names, emit):
+    """An on_step callback printing each step in the lecture's terms (for batch_size 1)."""
+    shown = min(len(names), 20)
+
+    def vector(values):
+        return "(" + ", ".join(f"{names[j]} {values[j]:g}" for j in range(shown)) + (", ...)" if len(names) > shown
+                                                                                        else ")")
+
+    def on_step(info):
+        i = info["index"]
+        scores, W = info["scores"][0], info["W"]
+        f = X[i].toarray().ravel()
+        if len(scores) == 1:
+            predicted = classes[1] if scores[0] >= 0 else classes[0]
+            score = f"w·f = {scores[0]:g}"
+            new_w = vector(W[:, 0])
+        else:
+            predicted = classes[int(np.argmax(scores))]
+            score = "scores " + ", ".join(f"{c} {s:g}" for c, s in zip(classes, scores))
+            new_w = "; ".join(f"{c}: {vector(W[:, j])}" for j, c in enumerate(classes))
+        verdict = "mistake" if predicted != classes[y[i]] else "correct"
+        emit(f"epoch {info['epoch']} step {info['step']}: instance x{i + 1} f = {vector(f)}, "
+             f"label {classes[y[i]]}, {score}, predicts {predicted}: {verdict}; w = {new_w}")
+
+    return on_step
+
+
+def train(config, *, warn=print, on_epoch=None, trace=None):
+    """Train as ``config`` (resolved) says; write model and metrics atomically; return a TrainResult."""
+    started = time.perf_counter()
+    data, options = config["data"], read_options(config["data"])
+    docs = read_all(data["train"], options, warn)
+    classes = sort_labels(d.label for d in docs)
+    if len(classes) < 2:
+        raise DataError(f"{data['train']}: every document has the label {classes[0]!r}; "
+                        f"a classifier needs at least two classes")
+    y = label_indices(docs, classes)
+    valid_docs = read_all(data["valid"], options, warn) if data["valid"] else None
+    if valid_docs is None and data["validation_split"]:
+        split_rng = np.random.default_rng([config["training"]["seed"], 1])
+        keep, held = stratified_split(y, data["validation_split"], split_rng)
+        valid_docs = [docs[i] for i in held]
+        docs, y = [docs[i] for i in keep], y[keep]
+    featurizer = Featurizer(config["features"])
+    X = featurizer.fit_transform(docs).to_scipy()
+    splits = {"train": (X, docs)}
+    valid = None
+    if valid_docs is not None:
+        Xv = featurizer.transform(valid_docs).to_scipy()
+        splits["valid"] = (Xv, valid_docs)
+        yv = label_indices(valid_docs, classes)
+        known = yv >= 0
+        valid = (Xv[known], yv[known])
+    model = LinearModel.zeros(config["model"]["type"], classes, featurizer.n_features)
+    on_step = tracer(X, y, classes, featurizer.feature_names(), trace) if trace else None
+    fit_started = time.perf_counter()
+    history = fit(model, X, y, settings=sgd_settings(config), rng=np.random.default_rng(config["training"]["seed"]),
+                  valid=valid, on_epoch=on_epoch, on_step=on_step)
+    fit_seconds = time.perf_counter() - fit_started
+    if data["test"]:
+        test_docs = read_all(data["test"], options, warn)
+        splits["test"] = (featurizer.transform(test_docs).to_scipy(), test_docs)
+    metrics = {name: evaluate_split(model, Xs, ds) for name, (Xs, ds) in splits.items()}
+    metrics["training"] = {
+        "model_type": model.model_type,
+        "classes": classes,
+        "n_features": featurizer.n_features,
+        "epochs": history.epochs,
+        "stop_reason": history.stop_reason,
+        "stopped_epoch": history.stopped_epoch,
+        "best_epoch": history.best_epoch,
+        "steps": history.steps,
+        "fit_seconds": round(fit_seconds, 4),
+        "total_seconds": round(time.perf_counter() - started, 4),
+        "documents_per_second": round(len(docs) * history.stopped_epoch / max(fit_seconds, 1e-9), 1),
+    }
+    metrics["config"] = config
+    metrics["sgdtext_version"] = __version__
+    out = Path(config["output"]["dir"])
+    model_path, metrics_path = out / config["output"]["model"], out / config["output"]["metrics"]
+    save_model(model_path, model, featurizer, config)
+    write_text_atomic(metrics_path, json.dumps(metrics, indent=2) + "\n")
+    return TrainResult(model, featurizer, metrics, model_path, metrics_path)
