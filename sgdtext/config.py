@@ -334,9 +334,12 @@ def resolve_paths(config, config_path, *, out_dir=None, environ=None):
     """Make every path absolute: data paths from data.root (or SGDTEXT_DATA) else the config's folder."""
     base = Path(config_path).resolve().parent
     data = config["data"]
-    root = (environ or {}).get("SGDTEXT_DATA") or data["root"]
-    data_base = (base / root).resolve() if root else base
-    data["root"] = str(data_base) if root else None
+    env_root = (environ or {}).get("SGDTEXT_DATA")
+    if env_root:  # from the shell: relative to the current folder
+        data_base = Path(env_root).resolve()
+    else:
+        data_base = (base / data["root"]).resolve() if data["root"] else base
+    data["root"] = str(data_base) if (env_root or data["root"]) else None
     for name in ("train", "valid", "test"):
         if data[name] is not None:
             data[name] = str((data_base / data[name]).resolve())

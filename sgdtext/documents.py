@@ -125,7 +125,8 @@ def read_tsv(path, options, stats):
         else:
             parts = line.split("\t")
             if len(parts) != len(columns):
-                bad(options, stats, where, f"expected {len(columns)} tab-separated columns, found {len(parts)}")
+                bad(options, stats, where, f"expected {len(columns)} tab-separated columns ({', '.join(columns)}), "
+                                           f"found {len(parts)} in {line[:80]!r}")
                 continue
             fields = dict(zip(columns, parts))
             label = fields[options.label_field]

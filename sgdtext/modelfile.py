@@ -39,6 +39,11 @@ def save_model(path, model, featurizer, config):
 def load_model(path):
     """Return (model, featurizer, metadata) from a model file, or raise ModelFileError."""
     try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+        if magic != b"PK\x03\x04":  # anything but a zip would reach numpy's pickle branch
+            raise ModelFileError(f"{path}: not a model file (not an .npz archive); give the model.npz "
+                                 f"that `sgdtext train` wrote")
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
     except FileNotFoundError:

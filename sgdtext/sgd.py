@@ -73,6 +73,12 @@ class Stopper:
 
 
 def fit(model, X, y, *, settings, rng, valid=None, on_epoch=None, on_step=None):
+    """Train ``model``; see run_epochs. Overflow is not warned about: a non-finite loss stops training."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return run_epochs(model, X, y, settings=settings, rng=rng, valid=valid, on_epoch=on_epoch, on_step=on_step)
+
+
+def run_epochs(model, X, y, *, settings, rng, valid, on_epoch, on_step):
     """Train ``model`` (W, b updated in place) on X (n, d) CSR and class indices y (n,).
 
     ``valid`` is (X_valid, y_valid) or None. ``on_epoch(record)`` is called after each epoch,

@@ -1,0 +1,104 @@
+from pathlib import Path
+
+import pytest
+
+from sgdtext.config import DEFAULTS, SCHEMA, load_config, validate
+from sgdtext.errors import ConfigError, SgdtextError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def problems(raw):
+    with pytest.raises(ConfigError) as err:
+        validate(raw)
+    return err.value.problems
+
+
+def test_defaults_fill_in_what_the_file_omits():
+    config = validate({"data": {"train": "t.tsv"}})
+    assert config["training"] == DEFAULTS["training"] and config["data"]["train"] == "t.tsv"
+
+
+def test_every_problem_is_reported_at_once_with_its_key_path():
+    found = problems({
+        "data": {"train": "t.tsv", "fromat": "tsv"},
+        "training": {"learning_rate": -0.1, "epochs": 2.5, "batch_size": 0, "shufle": True},
+        "model": {"type": "sofmax"},
+        "features": {"min_df": 0, "ngram_range": [2, 1]},
+        "ouput": {},
+    })
+    assert found == [
+        "data -> fromat: unknown key; did you mean 'format'?",
+        "training -> learning_rate: must be a number > 0; got -0.1",
+        "training -> epochs: must be an int >= 1; got 2.5",
+        "training -> batch_size: must be an int >= 1; got 0",
+        "training -> shufle: unknown key; did you mean 'shuffle'?",
+        "model -> type: must be one of perceptron, logistic, softmax, hinge, linear; got 'sofmax'; "
+        "did you mean 'softmax'?",
+        "features -> min_df: must be an int >= 1 or a float in (0, 1]; got 0",
+        "features -> ngram_range: must be [min_n, max_n] with 1 <= min_n <= max_n; got [2, 1]",
+        "ouput: unknown section; did you mean 'output'?",
+    ]
+
+
+def test_combinations_are_checked():
+    assert problems({}) == ["data -> train: is required; set it to the training file or folder"]
+    assert problems({"data": {"train": "t"}, "features": {"n_features": 1024, "min_df": 2}}) == [
+        "features -> min_df: has no effect in hashing mode (n_features is set); remove it"]
+    assert problems({"data": {"train": "t"}, "training": {"early_stopping": True}}) == [
+        "training -> early_stopping: needs validation data; set data.valid or data.validation_split (e.g. 0.1)"]
+
+
+def test_hand_made_feature_definitions_are_checked():
+    found = problems({"data": {"train": "t"}, "features": {"extra": [
+        {"name": "FREE", "type": "regex"},
+        {"name": "X", "type": "regexp", "pattern": "a"},
+        {"name": "F", "type": "match_list", "header": "From", "vlaues": ["a"]},
+    ]}})
+    assert found == [
+        "features -> extra -> [0] -> pattern: is required for type regex "
+        "(regular expression whose matches in the text are counted)",
+        "features -> extra -> [1] -> type: must be one of regex, not_in_wordlist, match_list, length, column; "
+        "got 'regexp'; did you mean 'regex'?",
+        "features -> extra -> [2] -> vlaues: unknown key for type match_list; did you mean 'values'?",
+    ]
+
+
+def test_yaml_floats_without_a_dot_are_numbers():
+    assert validate({"data": {"train": "t"}, "training": {"l2": "1e-5"}})["training"]["l2"] == 1e-5
+
+
+def test_load_resolves_paths_and_overrides(tmp_path, monkeypatch):
+    (tmp_path / "cfg").mkdir()
+    path = tmp_path / "cfg" / "exp.yaml"
+    path.write_text("data:\n  train: ../d/train.tsv\ntraining:\n  epochs: 3\n")
+    monkeypatch.chdir(tmp_path)
+    config = load_config(path, ["training.epochs=7", "model.type=hinge"], environ={})
+    assert config["data"]["train"] == str(tmp_path / "d" / "train.tsv")
+    assert config["training"]["epochs"] == 7 and config["model"]["type"] == "hinge"
+    assert config["output"]["dir"] == str(tmp_path / "runs" / "exp")
+    config = load_config(path, ["data.root=/data"], environ={"SGDTEXT_DATA": str(tmp_path / "elsewhere")})
+    assert config["data"]["train"] == str(tmp_path / "d" / "train.tsv")  # ../ from the root's folder
+    with pytest.raises(ConfigError, match=r"training -> epochs: must be an int >= 1; got 'many'"):
+        load_config(path, ["training.epochs=many"], environ={})
+    with pytest.raises(ConfigError, match=r"--set 'epochs=3': expected section.key=value"):
+        load_config(path, ["epochs=3"], environ={})
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("data:\n  train: [a\n")
+    with pytest.raises(SgdtextError, match=r"bad.yaml:3: the config is not valid YAML"):
+        load_config(path)
+
+
+def test_every_key_is_documented_in_the_readme():
+    readme = (REPO / "README.md").read_text()
+    for section, keys in SCHEMA.items():
+        for name in keys:
+            assert f"`{section}.{name}`" in readme, f"README lacks the config key {section}.{name}"
+
+
+def test_bundled_configs_are_valid():
+    for path in sorted((REPO / "configs").glob("*.yaml")):
+        load_config(path, environ={})

@@ -1,0 +1,143 @@
+import zlib
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from sgdtext.config import DEFAULTS
+from sgdtext.documents import Document
+from sgdtext.errors import DataError
+from sgdtext.features import Featurizer, header_value
+
+TEXTS = [
+    "Free entry: WIN a free prize, call now!",
+    "Hey, are we still on for lunch? Call me.",
+    "free free FREE money; the prize is yours",
+    "",
+    "Lunch at noon, then the meeting. Don't be late!",
+    "a b c  d\te",
+]
+
+
+def docs(texts=TEXTS, fields=None):
+    return [Document(None, t, fields, f"t:{i}") for i, t in enumerate(texts)]
+
+
+def settings(**changes):
+    return {**DEFAULTS["features"], **changes}
+
+
+def dense(rows):
+    return rows.to_scipy().toarray()
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    ({}, {}),
+    ({"ngram_range": [1, 3]}, {"ngram_range": (1, 3)}),
+    ({"ngram_range": [2, 2], "lowercase": False}, {"ngram_range": (2, 2), "lowercase": False}),
+    ({"stop_words": "english"}, {"stop_words": "english"}),
+    ({"token_pattern": r"(?u)\b\w+\b", "min_df": 2}, {"token_pattern": r"(?u)\b\w+\b", "min_df": 2}),
+    ({"max_df": 0.3}, {"max_df": 0.3}),
+    ({"analyzer": "char", "ngram_range": [1, 3]}, {"analyzer": "char", "ngram_range": (1, 3)}),
+    ({"analyzer": "char_wb", "ngram_range": [2, 4]}, {"analyzer": "char_wb", "ngram_range": (2, 4)}),
+    ({"weighting": "binary"}, {"binary": True}),
+])
+def test_counts_match_count_vectorizer(ours, theirs):
+    featurizer = Featurizer(settings(**ours))
+    X = featurizer.fit_transform(docs())
+    oracle = CountVectorizer(**theirs)
+    expected = oracle.fit_transform(TEXTS).toarray()
+    assert featurizer.feature_names() == list(oracle.get_feature_names_out())
+    np.testing.assert_array_equal(dense(X), expected)
+    new = ["call now for a FREE lunch", "nothing known here zzz"]
+    np.testing.assert_array_equal(dense(featurizer.transform(docs(new))), oracle.transform(new).toarray())
+
+
+def test_max_features_keeps_the_most_frequent_terms():
+    texts = ["free free free prize", "free prize call", "call lunch", "zebra"]
+    featurizer = Featurizer(settings(max_features=2))
+    X = featurizer.fit_transform(docs(texts))
+    oracle = CountVectorizer(max_features=2).fit(texts)  # no ties among the top two here
+    assert featurizer.feature_names() == list(oracle.get_feature_names_out()) == ["call", "free"]
+    np.testing.assert_array_equal(dense(X), oracle.transform(texts).toarray())
+
+
+@pytest.mark.parametrize("sublinear", [False, True])
+def test_tfidf_matches_tfidf_vectorizer(sublinear):
+    featurizer = Featurizer(settings(weighting="tfidf", sublinear_tf=sublinear, ngram_range=[1, 2]))
+    X = featurizer.fit_transform(docs())
+    oracle = TfidfVectorizer(sublinear_tf=sublinear, ngram_range=(1, 2))
+    np.testing.assert_allclose(dense(X), oracle.fit_transform(TEXTS).toarray(), rtol=1e-12, atol=1e-15)
+    new = ["call now for a FREE lunch"]
+    np.testing.assert_allclose(dense(featurizer.transform(docs(new))), oracle.transform(new).toarray(), rtol=1e-12)
+
+
+def test_hashing_is_count_vectorizer_folded_by_crc32():
+    n = 64
+    featurizer = Featurizer(settings(n_features=n))
+    X = dense(featurizer.fit_transform(docs()))
+    oracle = CountVectorizer().fit(TEXTS)
+    counts = oracle.transform(TEXTS).toarray()
+    expected = np.zeros((len(TEXTS), n))
+    for term, j in oracle.vocabulary_.items():
+        h = zlib.crc32(term.encode("utf-8"))
+        expected[:, h % n] += counts[:, j] * (-1 if h & 0x80000000 else 1)
+    np.testing.assert_array_equal(X, expected)
+    assert featurizer.n_features == n and featurizer.vocabulary is None
+
+
+def test_l1_norm_and_count_rows():
+    X = dense(Featurizer(settings(norm="l1")).fit_transform(docs(["a bb bb cc", "bb"])))
+    np.testing.assert_allclose(X, [[2 / 3, 1 / 3], [1.0, 0.0]])  # 'a' is one character: no token
+
+
+def test_hand_made_features(tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text("free\nprize\nthe\n")
+    extra = [
+        {"name": "FREE", "type": "regex", "pattern": "free", "ignore_case": True, "transform": "identity"},
+        {"name": "MISPELLED", "type": "not_in_wordlist", "wordlist": str(words), "transform": "identity"},
+        {"name": "FROM_FRIEND", "type": "match_list", "header": "From", "field": None,
+         "values": ["alice@example.org"], "values_file": None, "transform": "identity"},
+        {"name": "LENGTH", "type": "length", "transform": "log1p"},
+    ]
+    texts = ["From: Alice <ALICE@example.org> Subject: free FREE prize", "From: bob@spam.biz Subject: the frree prize"]
+    featurizer = Featurizer(settings(extra=extra))
+    X = featurizer.fit_transform(docs(texts))
+    names = featurizer.feature_names()
+    assert names[-4:] == ["FREE", "MISPELLED", "FROM_FRIEND", "LENGTH"]
+    tail = dense(X)[:, -4:]
+    # text 0: from alice alice example org subject free free prize -> 6 tokens not in the list
+    # text 1: from bob spam biz subject the frree prize -> 6 not in the list
+    np.testing.assert_allclose(tail, [[2, 6, 1, np.log1p(9)], [0, 6, 0, np.log1p(8)]])
+    # the counts before the hand-made columns are the plain bag of words
+    np.testing.assert_array_equal(dense(X)[:, :-4], CountVectorizer().fit_transform(texts).toarray())
+
+
+def test_header_value_in_flattened_and_multiline_text():
+    assert header_value("From: a@b.c (Al) Subject: hi there", "From") == "a@b.c (Al)"
+    assert header_value("Received: x\nFrom: Carol <c@d.e>\nSubject: s", "from") == "Carol <c@d.e>"
+    assert header_value("no headers", "From") == ""
+
+
+def test_numeric_column_and_bad_value():
+    extra = [{"name": "size", "type": "column", "column": "size", "transform": "identity"}]
+    featurizer = Featurizer(settings(bag_of_words=False, extra=extra))
+    X = featurizer.fit_transform([Document("a", "", {"size": "2.5"}, "f:2"), Document("b", "", {"size": "0"}, "f:3")])
+    np.testing.assert_array_equal(dense(X), [[2.5], [0.0]])
+    with pytest.raises(DataError, match=r"f:9: feature 'size' wants a number in column 'size', got 'big'"):
+        featurizer.transform([Document("a", "", {"size": "big"}, "f:9")])
+
+
+def test_state_round_trip_gives_the_same_matrix():
+    featurizer = Featurizer(settings(weighting="tfidf", stop_words="english"))
+    X = featurizer.fit_transform(docs())
+    arrays, meta = featurizer.state()
+    again = Featurizer.from_state(featurizer.settings, arrays, meta)
+    np.testing.assert_array_equal(dense(again.transform(docs())), dense(X))
+
+
+def test_sparse_rows_matmul_matches_scipy():
+    X = Featurizer(settings()).fit_transform(docs())
+    W = np.random.default_rng(0).normal(size=(X.shape[1], 3))
+    np.testing.assert_allclose(X @ W, X.to_scipy() @ W, rtol=1e-12)

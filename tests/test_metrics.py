@@ -1,0 +1,33 @@
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+from sgdtext.metrics import classification_metrics, format_metrics
+
+
+def test_metrics_match_scikit_learn():
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 4, size=200)
+    y_pred = np.where(rng.random(200) < 0.6, y_true, rng.integers(0, 4, size=200))
+    y_pred[y_pred == 3] = 2  # class 3 never predicted: precision 0 by zero_division=0
+    m = classification_metrics(y_true, y_pred, ["a", "b", "c", "d"])
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=[0, 1, 2, 3], zero_division=0)
+    assert m["accuracy"] == accuracy_score(y_true, y_pred)
+    np.testing.assert_allclose([m["per_class"][c]["precision"] for c in "abcd"], p)
+    np.testing.assert_allclose([m["per_class"][c]["recall"] for c in "abcd"], r)
+    np.testing.assert_allclose([m["per_class"][c]["f1"] for c in "abcd"], f)
+    assert [m["per_class"][c]["support"] for c in "abcd"] == s.tolist()
+    np.testing.assert_allclose(m["macro_f1"], f.mean())
+    assert m["confusion_matrix"] == confusion_matrix(y_true, y_pred, labels=[0, 1, 2, 3]).tolist()
+
+
+def test_format_metrics_table():
+    text = format_metrics("test", classification_metrics([0, 1, 1], [0, 1, 0], ["ham", "spam"]))
+    assert text.splitlines() == [
+        "test: accuracy 0.6667  macro F1 0.6667  (3 documents)",
+        "  class      precision  recall      f1  support",
+        "  ham           0.5000  1.0000  0.6667        1",
+        "  spam          1.0000  0.5000  0.6667        2",
+        "  confusion matrix (rows: true class, columns: predicted, in the order above):",
+        "  1 0",
+        "  1 1",
+    ]

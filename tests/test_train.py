@@ -1,0 +1,66 @@
+"""End-to-end training: accuracy on real data, determinism, validation split."""
+
+import numpy as np
+
+from conftest import REPO, shared_dataset
+from sgdtext.config import load_config
+from sgdtext.train import sort_labels, stratified_split, train
+
+
+def run_config(name, tmp_path, *overrides, environ=None):
+    config = load_config(REPO / "configs" / name, overrides, out_dir=tmp_path, environ=environ or {})
+    return train(config, warn=lambda message: None)
+
+
+def test_bundled_sms_spam_accuracy(tmp_path):
+    result = run_config("sms-spam.yaml", tmp_path)
+    assert result.metrics["test"]["accuracy"] >= 0.98
+    assert (tmp_path / "model.npz").exists() and (tmp_path / "metrics.json").exists()
+
+
+def test_shared_sms_spam_accuracy(tmp_path):
+    folder = shared_dataset("sms-spam")
+    result = run_config("sms-spam.yaml", tmp_path, f"data.train={folder / 'train.tsv'}",
+                        f"data.test={folder / 'test.tsv'}")
+    assert result.metrics["test"]["accuracy"] >= 0.98
+
+
+def test_20newsgroups_softmax_accuracy(tmp_path):
+    folder = shared_dataset("20newsgroups-bydate")
+    result = run_config("20newsgroups.yaml", tmp_path, environ={"SGDTEXT_DATA": str(folder.parent)})
+    assert result.model.model_type == "softmax" and len(result.model.classes) == 20
+    assert result.metrics["test"]["accuracy"] >= 0.85
+
+
+def test_same_config_same_weights_bit_for_bit(tmp_path):
+    runs = [run_config("sms-spam.yaml", tmp_path / str(i), "training.epochs=2", "model.type=softmax")
+            for i in range(2)]
+    assert runs[0].model.W.tobytes() == runs[1].model.W.tobytes()
+    assert (tmp_path / "0" / "model.npz").read_bytes() != b""
+    other = run_config("sms-spam.yaml", tmp_path / "2", "training.epochs=2", "model.type=softmax",
+                       "training.seed=1")
+    assert other.model.W.tobytes() != runs[0].model.W.tobytes()
+
+
+def test_validation_split_and_early_stopping(tmp_path):
+    result = run_config("sms-spam.yaml", tmp_path, "data.validation_split=0.2", "training.early_stopping=true",
+                        "training.patience=2", "training.epochs=30")
+    m = result.metrics
+    assert m["train"]["n_documents"] == 3568 and m["valid"]["n_documents"] == 892
+    assert m["valid"]["per_class"]["spam"]["support"] == round(0.2 * 598)
+    assert m["training"]["stop_reason"] in ("valid_not_improving", "max_epochs")
+    assert all("valid_accuracy" in e for e in m["training"]["epochs"])
+
+
+def test_labels_sort_numerically_when_numbers():
+    assert sort_labels(["+1", "-1"]) == ["-1", "+1"]
+    assert sort_labels(["10", "9", "1"]) == ["1", "9", "10"]
+    assert sort_labels(["spam", "ham"]) == ["ham", "spam"]
+
+
+def test_stratified_split_is_seeded_and_stratified():
+    y = np.array([0] * 50 + [1] * 10)
+    keep, held = stratified_split(y, 0.2, np.random.default_rng(3))
+    again = stratified_split(y, 0.2, np.random.default_rng(3))[1]
+    assert held.tolist() == again.tolist() and len(held) == 12 and (y[held] == 1).sum() == 2
+    assert sorted(keep.tolist() + held.tolist()) == list(range(60))
