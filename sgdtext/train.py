@@ -9,7 +9,7 @@ import numpy as np
 
 from sgdtext import __version__
 from sgdtext.documents import ReadOptions, ReadStats, read_documents
-from sgdtext.errors import DataError
+from sgdtext.errors import DataError, SgdtextError
 from sgdtext.features import Featurizer
 from sgdtext.files import write_text_atomic
 from sgdtext.metrics import classification_metrics
@@ -116,6 +116,13 @@ def train(config, *, warn=print, on_epoch=None, trace=None):
     """Train as ``config`` (resolved) says; write model and metrics atomically; return a TrainResult."""
     started = time.perf_counter()
     data, options = config["data"], read_options(config["data"])
+    for name in ("train", "valid", "test"):  # fail before training, not after it
+        if data[name] and not Path(data[name]).exists():
+            raise DataError(f"{data[name]}: no such file (data.{name}); check data paths (relative to "
+                            f"{'data.root' if data['root'] else 'the config file'})")
+    if trace and config["training"]["batch_size"] != 1:
+        raise SgdtextError(f"--trace prints the lecture's per-example steps: it needs training.batch_size: 1; "
+                           f"got {config['training']['batch_size']} (add --set training.batch_size=1)")
     docs = read_all(data["train"], options, warn)
     classes = sort_labels(d.label for d in docs)
     if len(classes) < 2:

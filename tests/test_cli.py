@@ -147,7 +147,8 @@ def test_missing_data_file_is_one_message(tmp_path):
     path.write_text("data:\n  train: nowhere.tsv\n")
     result = run("train", path)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.stderr == f"Error: {tmp_path / 'nowhere.tsv'}: no such file; check data paths (relative to the config file)\n"
+    assert result.stderr == (f"Error: {tmp_path / 'nowhere.tsv'}: no such file (data.train); "
+                             f"check data paths (relative to the config file)\n")
 
 
 def test_bad_model_file_and_usage_errors(tmp_path):
