@@ -19,12 +19,13 @@ from sgdtext.documents import READERS
 from sgdtext.errors import ConfigError, SgdtextError
 from sgdtext.features import ANALYZERS, EXTRA_COMMON, EXTRA_FEATURES, NORMS, TRANSFORMS, WEIGHTINGS
 from sgdtext.models import MODELS
+from sgdtext.sgd import SCHEDULES
 
 
 @dataclass(frozen=True)
 class Key:
     default: object
-    kind: str  # int, float, bool, str, path, choice, pair, df, list_str, stop_words, extra
+    kind: str  # int, float, bool, str, path, regex, choice, pair, df, stop_words, class_weight, extra
     doc: str
     choices: tuple = ()
     low: float | None = None  # inclusive lower bound
@@ -80,12 +81,22 @@ SCHEMA = {
     "training": {
         "epochs": Key(5, "int", "passes over the training data (the fixed-iterations stopping rule)", low=1),
         "learning_rate": Key(0.1, "float", "step size η", positive=True),
+        "schedule": Key("constant", "choice", "learning-rate schedule η_t at step t (from 1) of T planned: constant "
+                        "η0; invscaling η0 / t^power_t; optimal 1 / (l2 (t0 + t)) with t0 = 1/(η0 l2) - 1 (Bottou's, "
+                        "needs l2 > 0); linear η0 (1 - (t-1)/T) (fastText's)", choices=tuple(SCHEDULES)),
+        "power_t": Key(0.5, "float", "exponent of the invscaling schedule", low=0.0),
         "batch_size": Key(32, "int", "examples per step: 1 is incremental mode, larger is minibatch mode",
                           low=1),
         "shuffle": Key(True, "bool", "shuffle the examples before each epoch (seeded)"),
         "seed": Key(0, "int", "seed of every random choice: same config, data and seed give the same weights",
                     low=0),
         "l2": Key(0.0, "float", "L2 penalty λ: the objective is mean loss + λ/2 ||W||²", low=0.0),
+        "l1": Key(0.0, "float", "L1 penalty: adds l1 ‖W‖₁ to the objective (with l2 > 0 too: elastic net); "
+                  "applied lazily by the cumulative-penalty method", low=0.0),
+        "average": Key(False, "bool", "averaged SGD / averaged perceptron: keep the mean of the weights over all "
+                       "steps"),
+        "class_weight": Key(None, "class_weight", "null, balanced (n / (k n_class)), or a mapping label -> weight "
+                            "(missing labels weigh 1)", nullable=True),
         "tol": Key(None, "float", "loss rule: stop when the training loss has not improved by tol for "
                    "`patience` epochs", low=0.0, nullable=True),
         "loss_lower_bound": Key(None, "float", "loss rule: stop when the training loss is within tol of "
@@ -171,6 +182,11 @@ def check_value(path, key, value, problems):
         if value == "english" or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             return value
         return fail("null, english, or a list of words")
+    if kind == "class_weight":
+        if value == "balanced" or (isinstance(value, dict) and all(
+                isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0 for w in value.values())):
+            return {str(k): float(w) for k, w in value.items()} if isinstance(value, dict) else value
+        return fail("null, balanced, or a mapping label -> weight > 0")
     if kind == "extra":
         return check_extra(path, value, problems)
     raise AssertionError(kind)
@@ -276,6 +292,9 @@ def check_combinations(c, problems):
     if isinstance(t["learning_rate"], float) and isinstance(t["l2"], float) and t["learning_rate"] * t["l2"] >= 1:
         problems.append(f"training -> l2: learning_rate * l2 must be < 1 (the weights would flip sign each step); "
                         f"got {t['learning_rate']} * {t['l2']}")
+    if t["schedule"] == "optimal" and not t["l2"]:
+        problems.append("training -> schedule: optimal is 1 / (l2 (t0 + t)) and needs l2 > 0; set training.l2 "
+                        "(e.g. 1e-5) or choose another schedule")
     if t["early_stopping"] and c["data"]["valid"] is None and not c["data"]["validation_split"]:
         problems.append("training -> early_stopping: needs validation data; set data.valid or "
                         "data.validation_split (e.g. 0.1)")
@@ -355,3 +374,20 @@ def resolve_paths(config, config_path, *, out_dir=None, environ=None):
     else:
         out["dir"] = str((base / out["dir"]).resolve())
     return config
+
+
+def reference_markdown():
+    """The README's config reference, built from SCHEMA (a test keeps the README in step)."""
+    lines = []
+    for section, keys in SCHEMA.items():
+        lines += ["", f"**{section}**", "", "| key | default | meaning |", "|---|---|---|"]
+        for name, key in keys.items():
+            default = key.default if isinstance(key.default, str) else yaml.safe_dump(key.default).strip()
+            default = default.removesuffix("\n...").strip()
+            doc = key.doc + (f" ({', '.join(key.choices)})" if key.kind == "choice" else "")
+            lines.append(f"| `{section}.{name}` | `{default}` | {doc} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")

@@ -1,9 +1,12 @@
-"""The SGD loop: minibatches over a sparse matrix, L2 by the scaled-weight trick, the lecture's stopping rules.
+"""The SGD loop: minibatches over a sparse matrix, schedules, L2/L1 penalties, averaging, stopping rules.
 
 ``batch_size: 1`` is the lecture's incremental mode; larger is minibatch mode; a batch as large as
-the data is full-batch gradient descent. A step on a minibatch costs O(nnz(batch) * k): the batch is
-restricted to the columns it touches, and L2 shrinks every weight at once through a scalar
-(W = scale * V, Bottou's trick), so no step ever touches the whole vocabulary.
+the data is full-batch gradient descent. A step on a minibatch costs O(nnz(batch) * k), never the
+vocabulary size: the batch is restricted to the columns it touches; L2 shrinks every weight at once
+through a scalar (W = scale * V, Bottou's trick); L1 is applied lazily to the rows a step touches with
+Tsuruoka et al.'s cumulative penalty; averaging keeps a running sum that each row catches up on when
+it is touched (sum of scale_t over the steps it did not change). Whole-matrix work happens only once
+per epoch (to evaluate) or when the scale must be folded back in.
 No I/O: progress and trace go through callbacks; randomness comes from the caller's Generator.
 """
 
@@ -16,13 +19,39 @@ from sgdtext.errors import TrainingError
 from sgdtext.models import MODELS
 
 
+def constant(s, t, total):
+    return s.learning_rate
+
+
+def invscaling(s, t, total):
+    return s.learning_rate / t**s.power_t
+
+
+def optimal(s, t, total):
+    # Bottou's 1 / (l2 (t0 + t)), t0 chosen so that the first step is learning_rate
+    t0 = 1.0 / (s.learning_rate * s.l2) - 1.0
+    return 1.0 / (s.l2 * (t0 + t))
+
+
+def linear(s, t, total):
+    # fastText's: from learning_rate down towards 0 over the planned steps
+    return s.learning_rate * max(0.0, 1.0 - (t - 1) / total)
+
+
+SCHEDULES = {"constant": constant, "invscaling": invscaling, "optimal": optimal, "linear": linear}
+
+
 @dataclass
 class SgdSettings:
     epochs: int = 5
     learning_rate: float = 0.1
+    schedule: str = "constant"
+    power_t: float = 0.5
     batch_size: int = 32
     shuffle: bool = True
     l2: float = 0.0
+    l1: float = 0.0
+    average: bool = False
     fit_intercept: bool = True
     tol: float | None = None  # loss rule: stop when no improvement by tol for `patience` epochs
     loss_lower_bound: float | None = None  # loss rule: stop when loss <= bound + tol
@@ -49,7 +78,7 @@ class Stopper:
         self.best_valid, self.valid_wait = -np.inf, 0
 
     def update(self, record):
-        """Return a stop reason or None; record["improved"] says whether validation improved."""
+        """Return a stop reason or None; sets record["improved"] when validation accuracy improved."""
         s = self.s
         loss = record["loss"]
         if s.loss_lower_bound is not None and loss <= s.loss_lower_bound + (s.tol or 0.0):
@@ -72,80 +101,137 @@ class Stopper:
         return None
 
 
-def fit(model, X, y, *, settings, rng, valid=None, on_epoch=None, on_step=None):
-    """Train ``model``; see run_epochs. Overflow is not warned about: a non-finite loss stops training."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return run_epochs(model, X, y, settings=settings, rng=rng, valid=valid, on_epoch=on_epoch, on_step=on_step)
+class SgdState:
+    """Weights W = scale * V, with the lazy L1 and averaging bookkeeping. Shapes: V (d, k), b (k,)."""
+
+    def __init__(self, W, b, settings):
+        self.s = settings
+        self.V, self.b, self.scale = W, b, 1.0
+        self.t = 0  # steps taken
+        if settings.l1:
+            self.u, self.q = 0.0, np.zeros_like(W)  # penalty each weight could have had / had
+        if settings.average:
+            self.A, self.mark, self.S = np.zeros_like(W), np.zeros(W.shape[0]), 0.0  # sum_t scale_t V_t
+            self.b_sum = np.zeros_like(b)
+
+    def step(self, rows, grad, grad_b, eta):
+        """One step on the rows ``rows`` of W: W <- (1 - eta l2) W - eta grad; b <- b - eta grad_b."""
+        s = self.s
+        self.scale *= 1.0 - eta * s.l2
+        if s.average:
+            self.A[rows] += self.V[rows] * (self.S - self.mark[rows])[:, None]
+            self.mark[rows] = self.S
+        self.V[rows] -= (eta / self.scale) * grad
+        if s.l1:
+            self.u += eta * s.l1
+            self.apply_l1(rows)
+        if s.fit_intercept:
+            self.b -= eta * grad_b
+        self.t += 1
+        if s.average:
+            self.S += self.scale
+            self.b_sum += self.b
+        if self.scale < 1e-9:  # fold the scale back in before it underflows
+            self.fold()
+
+    def apply_l1(self, rows):
+        """Tsuruoka et al. (2009): clip each weight towards 0 by the penalty it has not had yet."""
+        w = self.V[rows] * self.scale
+        q = self.q[rows]
+        new = np.where(w > 0, np.maximum(0.0, w - (self.u + q)), np.where(w < 0, np.minimum(0.0, w + (self.u - q)), w))
+        self.q[rows] = q + (new - w)
+        self.V[rows] = new / self.scale
+
+    def fold(self):
+        """Fold the scale into V (and bring every row's average and L1 up to date): O(d k)."""
+        if self.s.average:
+            self.A += self.V * (self.S - self.mark)[:, None]
+            self.mark[:] = self.S
+        if self.s.l1:
+            self.apply_l1(slice(None))
+        self.V *= self.scale
+        if self.s.average:  # A sums scale_t V_t; from now on V is in the new units with scale 1
+            self.S, self.mark[:] = 0.0, 0.0
+        self.scale = 1.0
+
+    def weights(self):
+        """(W, b) to evaluate or keep: the averaged weights when averaging, else the current ones."""
+        self.fold()
+        if self.s.average and self.t:
+            return self.A / self.t, self.b_sum / self.t
+        return self.V, self.b
 
 
-def run_epochs(model, X, y, *, settings, rng, valid, on_epoch, on_step):
+def fit(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_epoch=None, on_step=None):
     """Train ``model`` (W, b updated in place) on X (n, d) CSR and class indices y (n,).
 
-    ``valid`` is (X_valid, y_valid) or None. ``on_epoch(record)`` is called after each epoch,
-    ``on_step(info)`` after each step (for ``--trace``). Returns a History.
+    ``valid`` is (X_valid, y_valid) or None; ``sample_weight`` (n,) scales each example's loss
+    (class weights). ``on_epoch(record)`` is called after each epoch, ``on_step(info)`` after each
+    step (for ``--trace``). Returns a History. Overflow is not warned about: a non-finite loss stops
+    training with a TrainingError.
     """
-    X = sp.csr_matrix(X)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return run_epochs(model, sp.csr_matrix(X), y, settings, rng, valid, sample_weight, on_epoch, on_step)
+
+
+def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
     loss_fn = MODELS[model.model_type].loss
-    s = settings
-    shrink = 1.0 - s.learning_rate * s.l2
-    V, scale = model.W, 1.0
-    history, stopper = History(), Stopper(s, valid is not None)
-    best = None
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    state = SgdState(model.W, model.b, s)
+    schedule = SCHEDULES[s.schedule]
+    n = X.shape[0]
+    total = s.epochs * -(-n // s.batch_size)
+    history, stopper, best = History(), Stopper(s, valid is not None), None
     for epoch in range(1, s.epochs + 1):
-        order = rng.permutation(X.shape[0]) if s.shuffle else np.arange(X.shape[0])
-        Xe, ye = X[order], y[order]
-        for start in range(0, X.shape[0], s.batch_size):
-            stop = min(start + s.batch_size, X.shape[0])
+        order = rng.permutation(n) if s.shuffle else np.arange(n)
+        Xe, ye, we = X[order], y[order], weights[order]
+        for start in range(0, n, s.batch_size):
+            stop = min(start + s.batch_size, n)
             Xb = Xe[start:stop]
             cols, inv = np.unique(Xb.indices, return_inverse=True)
             Xc = sp.csr_matrix((Xb.data, inv.astype(np.int32), Xb.indptr), shape=(stop - start, len(cols)))
-            scores = (Xc @ V[cols]) * scale + model.b
+            if s.l1:  # catch the rows up on the penalty they missed, so the scores see it
+                state.apply_l1(cols)
+            scores = (Xc @ state.V[cols]) * state.scale + state.b
             losses, G = loss_fn(scores, ye[start:stop])
-            if not np.isfinite(losses).all() or not np.isfinite(scores).all():
+            if not (np.isfinite(losses).all() and np.isfinite(scores).all()):
                 raise TrainingError(
-                    f"training diverged at epoch {epoch}, step {history.steps + 1} (the loss is not finite); "
-                    f"lower training.learning_rate (now {s.learning_rate}), e.g. to {s.learning_rate / 10:g}"
-                )
-            G /= stop - start
-            scale *= shrink
-            V[cols] -= (s.learning_rate / scale) * (Xc.T @ G)
-            if s.fit_intercept:
-                model.b -= s.learning_rate * G.sum(axis=0)
-            if scale < 1e-9:  # fold the scale back in before it underflows
-                V *= scale
-                scale = 1.0
-            history.steps += 1
+                    f"training diverged at epoch {epoch}, step {state.t + 1} (the loss is not finite); "
+                    f"lower training.learning_rate (now {s.learning_rate}), e.g. to {s.learning_rate / 10:g}")
+            G *= (we[start:stop] / (stop - start))[:, None]
+            state.step(cols, Xc.T @ G, G.sum(axis=0), schedule(s, state.t + 1, total))
             if on_step is not None:
-                on_step({"epoch": epoch, "step": history.steps, "index": int(order[start]), "scores": scores,
-                         "losses": losses, "W": V * scale, "b": model.b})
-        V *= scale
-        scale = 1.0
-        record = evaluate_epoch(model, X, y, loss_fn, s.l2, valid)
+                on_step({"epoch": epoch, "step": state.t, "index": int(order[start]), "scores": scores,
+                         "losses": losses, "W": state.V * state.scale, "b": state.b})
+        W, b = state.weights()
+        record = evaluate_epoch(model, W, b, X, y, weights, s, valid)
         record["epoch"] = epoch
         reason = stopper.update(record)
         history.epochs.append(record)
         if record.pop("improved", False):
-            best = (model.W.copy(), model.b.copy(), epoch)
+            best = (W.copy(), b.copy(), epoch)
         if on_epoch is not None:
             on_epoch(record)
         history.stopped_epoch = epoch
         if reason:
             history.stop_reason = reason
             break
+    history.steps = state.t
+    W, b = state.weights()
     if stopper.use_valid and best is not None:
-        model.W[...], model.b[...], history.best_epoch = best
+        W, b, history.best_epoch = best
+    model.W[...], model.b[...] = W, b
     return history
 
 
-def evaluate_epoch(model, X, y, loss_fn, l2, valid):
-    """Full-pass objective (mean loss + l2/2 ||W||²) and accuracy on train, and validation accuracy."""
-    scores = model.scores(X)
-    losses, _ = loss_fn(scores, y)
-    record = {
-        "loss": float(losses.mean() + 0.5 * l2 * np.sum(model.W**2)),
-        "accuracy": float(np.mean(model.predict_index(scores) == y)),
-    }
+def evaluate_epoch(model, W, b, X, y, weights, s, valid):
+    """Full-pass objective (weighted mean loss + l2/2 ||W||² + l1 |W|) and accuracy, and validation accuracy."""
+    scores = X @ W + b
+    losses, _ = MODELS[model.model_type].loss(scores, y)
+    penalty = 0.5 * s.l2 * float(np.sum(W**2)) + (s.l1 * float(np.abs(W).sum()) if s.l1 else 0.0)
+    record = {"loss": float(np.average(losses, weights=weights) + penalty),
+              "accuracy": float(np.mean(model.predict_index(scores) == y))}
     if valid is not None:
         Xv, yv = valid
-        record["valid_accuracy"] = float(np.mean(model.predict_index(model.scores(Xv)) == yv))
+        record["valid_accuracy"] = float(np.mean(model.predict_index(Xv @ W + b) == yv))
     return record

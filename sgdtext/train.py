@@ -112,6 +112,21 @@ def tracer(X, y, classes, names, emit):
     return on_step
 
 
+def class_weights(setting, classes, y):
+    """Per-example weights from training.class_weight, or None."""
+    if setting is None:
+        return None
+    if setting == "balanced":
+        per_class = len(y) / (len(classes) * np.bincount(y, minlength=len(classes)))
+    else:
+        unknown = sorted(set(setting) - set(classes))
+        if unknown:
+            raise SgdtextError(f"training -> class_weight: label {unknown[0]!r} is not in the training data "
+                               f"(classes: {', '.join(classes)}); fix the label")
+        per_class = np.array([setting.get(label, 1.0) for label in classes])
+    return per_class[y]
+
+
 def train(config, *, warn=print, on_epoch=None, trace=None):
     """Train as ``config`` (resolved) says; write model and metrics atomically; return a TrainResult."""
     started = time.perf_counter()
@@ -149,7 +164,8 @@ def train(config, *, warn=print, on_epoch=None, trace=None):
     on_step = tracer(X, y, classes, featurizer.feature_names(), trace) if trace else None
     fit_started = time.perf_counter()
     history = fit(model, X, y, settings=sgd_settings(config), rng=np.random.default_rng(config["training"]["seed"]),
-                  valid=valid, on_epoch=on_epoch, on_step=on_step)
+                  valid=valid, sample_weight=class_weights(config["training"]["class_weight"], classes, y),
+                  on_epoch=on_epoch, on_step=on_step)
     fit_seconds = time.perf_counter() - fit_started
     if data["test"]:
         test_docs = read_all(data["test"], options, warn)

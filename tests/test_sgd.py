@@ -4,7 +4,7 @@ import scipy.sparse as sp
 
 from sgdtext.errors import TrainingError
 from sgdtext.models import MODELS, LinearModel
-from sgdtext.sgd import SgdSettings, fit
+from sgdtext.sgd import SCHEDULES, SgdSettings, fit
 
 
 def lecture_data():
@@ -31,21 +31,35 @@ def random_problem(n=60, d=40, k=3, seed=0):
     return sp.csr_matrix(X), y
 
 
-def reference_sgd(name, X, y, k, s, seed):
-    """Plain dense minibatch SGD: W <- (1 - lr l2) W - lr X_b^T G / B; b <- b - lr mean(G)."""
+def reference_sgd(name, X, y, k, s, seed, sample_weight=None):
+    """Plain dense minibatch SGD, every weight touched every step:
+    W <- (1 - eta l2) W - eta X_b^T (w_b * G) / B; then the cumulative L1 clip on every weight;
+    b <- b - eta sum(w_b * G) / B; returns the last or the averaged (W, b)."""
     rng = np.random.default_rng(seed)
     cols = MODELS[name].one_vector_per_class or k > 2
     W = np.zeros((X.shape[1], k if cols else 1))
     b = np.zeros(W.shape[1])
+    W_sum, b_sum, t, u, q = np.zeros_like(W), np.zeros_like(b), 0, 0.0, np.zeros_like(W)
     D = X.toarray()
+    sw = np.ones(len(y)) if sample_weight is None else sample_weight
+    total = s.epochs * -(-len(y) // s.batch_size)
     for _ in range(s.epochs):
         order = rng.permutation(len(y)) if s.shuffle else np.arange(len(y))
         for start in range(0, len(y), s.batch_size):
             idx = order[start : start + s.batch_size]
+            t += 1
+            eta = SCHEDULES[s.schedule](s, t, total)
             _, G = MODELS[name].loss(D[idx] @ W + b, y[idx])
-            W = (1 - s.learning_rate * s.l2) * W - s.learning_rate * D[idx].T @ G / len(idx)
-            b = b - s.learning_rate * G.mean(axis=0)
-    return W, b
+            G = G * sw[idx, None] / len(idx)
+            W = (1 - eta * s.l2) * W - eta * D[idx].T @ G
+            if s.l1:
+                u += eta * s.l1
+                z = W.copy()
+                W = np.where(W > 0, np.maximum(0, W - (u + q)), np.where(W < 0, np.minimum(0, W + (u - q)), W))
+                q += W - z
+            b = b - eta * G.sum(axis=0)
+            W_sum, b_sum = W_sum + W, b_sum + b
+    return (W_sum / t, b_sum / t) if s.average else (W, b)
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -58,6 +72,50 @@ def test_sparse_scaled_sgd_equals_dense_reference(name, k, batch_size):
     W, b = reference_sgd(name, X, y, k, s, seed=5)
     np.testing.assert_allclose(model.W, W, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(model.b, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("changes", [
+    {"average": True},
+    {"average": True, "l2": 0.0},
+    {"l1": 0.02, "l2": 0.0},
+    {"schedule": "invscaling", "power_t": 0.25},
+    {"schedule": "optimal"},
+    {"schedule": "linear", "average": True},
+    {"batch_size": 1, "average": True, "schedule": "linear"},
+])
+@pytest.mark.parametrize("name", ["hinge", "softmax"])
+def test_lazy_updates_equal_dense_reference(name, changes):
+    """Averaging, lazy L1 (without L2 the lazy clip is exact), schedules and class weights, against dense SGD."""
+    X, y = random_problem(k=3, seed=2)
+    base = {"epochs": 3, "learning_rate": 0.1, "batch_size": 5, "l2": 0.01}
+    s = SgdSettings(**{**base, **changes})
+    weights = np.array([1.0, 2.5, 0.5])[y]
+    model = LinearModel.zeros(name, ["a", "b", "c"], X.shape[1])
+    fit(model, X, y, settings=s, rng=np.random.default_rng(9), sample_weight=weights)
+    W, b = reference_sgd(name, X, y, 3, s, seed=9, sample_weight=weights)
+    np.testing.assert_allclose(model.W, W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model.b, b, rtol=1e-9, atol=1e-12)
+    if s.l1:
+        assert (model.W == 0).mean() > 0.3  # L1 makes weights exactly zero
+
+
+def test_scale_folding_keeps_average_exact():
+    """A strong L2 underflows the scale many times; the averaged weights must not notice."""
+    X, y = random_problem(k=3, seed=4)
+    s = SgdSettings(epochs=4, learning_rate=0.5, batch_size=1, l2=1.9, average=True)
+    model = LinearModel.zeros("logistic", ["a", "b", "c"], X.shape[1])
+    fit(model, X, y, settings=s, rng=np.random.default_rng(1))
+    W, b = reference_sgd("logistic", X, y, 3, s, seed=1)
+    np.testing.assert_allclose(model.W, W, rtol=1e-6, atol=1e-9)  # a scale of 1e-9 costs digits
+
+
+def test_schedule_values_at_known_steps():
+    s = SgdSettings(learning_rate=0.5, power_t=0.5, l2=0.01)
+    assert SCHEDULES["constant"](s, 7, 10) == 0.5
+    assert SCHEDULES["invscaling"](s, 4, 10) == 0.25
+    assert SCHEDULES["optimal"](s, 1, 10) == pytest.approx(0.5)
+    assert SCHEDULES["optimal"](s, 101, 10) == pytest.approx(1 / (0.01 * (1 / 0.005 - 1 + 101)))
+    assert [SCHEDULES["linear"](s, t, 4) for t in (1, 2, 3, 4)] == [0.5, 0.375, 0.25, 0.125]
 
 
 def test_same_seed_same_weights_bit_for_bit():
