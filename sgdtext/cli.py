@@ -13,6 +13,7 @@ import click
 
 from sgdtext import __version__
 from sgdtext.errors import SgdtextError
+from sgdtext.models import MODELS
 
 
 def user_errors(command):
@@ -46,20 +47,26 @@ def cli():
     """
 
 
-@cli.command()
+MODELS_HELP = "\b\nModels (model.type):\n" + "\n".join(f"  {name:<11} {model.summary}" for name, model in MODELS.items())
+
+
+@cli.command(epilog=MODELS_HELP)
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--out-dir", type=click.Path(file_okay=False), help="Write model and metrics here (overrides output.dir).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
               help="Override a config value (YAML syntax); repeatable. Checked like the file.")
+@click.option("--init-model", type=click.Path(dir_okay=False),
+              help="Warm start: go on training this model file on the config's data (nightly retraining).")
 @click.option("--trace", is_flag=True, help="Print every SGD step to stderr in the lecture's terms.")
 @click.option("--json", "as_json", is_flag=True, help="Print metrics.json to stdout when done.")
 @user_errors
-def train(config, out_dir, overrides, trace, as_json):
+def train(config, out_dir, overrides, init_model, trace, as_json):
     """Train a model as CONFIG says; write model.npz and metrics.json.
 
     \b
     Example:
       sgdtext train configs/sms-spam.yaml --set training.epochs=10 --out-dir runs/nightly
+      sgdtext train nightly.yaml --init-model runs/nightly/model.npz --out-dir runs/nightly
     """
     import json
 
@@ -78,7 +85,7 @@ def train(config, out_dir, overrides, trace, as_json):
 
     trace_emit = (lambda line: click.echo(line, err=True)) if trace else None
     try:
-        result = run_training(resolved, warn=warn, on_epoch=on_epoch, trace=trace_emit)
+        result = run_training(resolved, warn=warn, on_epoch=on_epoch, trace=trace_emit, init_model=init_model)
     finally:
         bar.close()
     info = result.metrics["training"]

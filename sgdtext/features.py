@@ -244,7 +244,7 @@ class Featurizer:
         elif self.hashing:
             text = [f"hash:{j}" for j in range(self.settings["n_features"])]
         else:
-            text = sorted(self.vocabulary, key=self.vocabulary.get)
+            text = list(self.vocabulary)  # insertion order is column order
         return text + [spec["name"] for spec in self.extra]
 
     def fit_transform(self, docs):
@@ -260,6 +260,20 @@ class Featurizer:
             df = np.bincount(counts.indices, minlength=counts.shape[1])
             self.idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
         return self._finish(counts if self.settings["bag_of_words"] else None, docs)
+
+    def extend(self, docs):
+        """Warm start in vocabulary mode: append the terms of ``docs`` (kept by min_df etc. on ``docs``)
+        that the vocabulary lacks; old terms keep their columns and idf. Returns the number added."""
+        if self.hashing or not self.settings["bag_of_words"]:
+            return 0
+        fresh = Featurizer(self.settings, stop_words=self.stop_words, extra=[])
+        fresh.fit_transform(docs)
+        new_terms = [term for term in fresh.feature_names() if term not in self.vocabulary]
+        for term in new_terms:
+            self.vocabulary[term] = len(self.vocabulary)
+        if self.idf is not None and new_terms:
+            self.idf = np.concatenate([self.idf, fresh.idf[[fresh.vocabulary[t] for t in new_terms]]])
+        return len(new_terms)
 
     def transform(self, docs):
         if self.vocabulary is None and not self.hashing:

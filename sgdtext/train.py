@@ -127,7 +127,33 @@ def class_weights(setting, classes, y):
     return per_class[y]
 
 
-def train(config, *, warn=print, on_epoch=None, trace=None):
+def warm_start(path, config, classes, docs, warn):
+    """Model and featuriser of ``path``, ready to go on training on ``docs`` (see README, warm start)."""
+    from sgdtext.modelfile import load_model
+
+    model, featurizer, meta = load_model(path)
+    old = meta["config"]
+    problems = [f"features -> {key}: {old['features'][key]!r} in {path}, {value!r} in the config"
+                for key, value in config["features"].items() if key != "extra" and old["features"].get(key) != value]
+    if model.model_type != config["model"]["type"]:
+        problems.append(f"model -> type: {model.model_type!r} in {path}, {config['model']['type']!r} in the config")
+    if problems:
+        raise SgdtextError(f"--init-model {path}: the config differs from the model it continues:\n  "
+                           + "\n  ".join(problems) + "\nuse the model's settings (sgdtext check-config shows yours)")
+    unknown = sorted(set(classes) - set(model.classes))
+    if unknown:
+        raise DataError(f"{config['data']['train']}: label {unknown[0]!r} is not a class of {path} "
+                        f"({', '.join(model.classes)}); a warm start keeps the classes: train a new model")
+    n_text = featurizer.n_text_features
+    added = featurizer.extend(docs)
+    if added:
+        rows = np.zeros((added, model.W.shape[1]))
+        model.W = np.vstack([model.W[:n_text], rows, model.W[n_text:]])
+        warn(f"warm start: {added} new term(s) added to the vocabulary of {path} with zero weights")
+    return model, featurizer
+
+
+def train(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
     """Train as ``config`` (resolved) says; write model and metrics atomically; return a TrainResult."""
     started = time.perf_counter()
     data, options = config["data"], read_options(config["data"])
@@ -150,8 +176,15 @@ def train(config, *, warn=print, on_epoch=None, trace=None):
         keep, held = stratified_split(y, data["validation_split"], split_rng)
         valid_docs = [docs[i] for i in held]
         docs, y = [docs[i] for i in keep], y[keep]
-    featurizer = Featurizer(config["features"])
-    X = featurizer.fit_transform(docs).to_scipy()
+    if init_model is None:
+        featurizer = Featurizer(config["features"])
+        X = featurizer.fit_transform(docs).to_scipy()
+        model = LinearModel.zeros(config["model"]["type"], classes, featurizer.n_features)
+    else:
+        model, featurizer = warm_start(init_model, config, classes, docs, warn)
+        classes = model.classes
+        y = label_indices(docs, classes)
+        X = featurizer.transform(docs).to_scipy()
     splits = {"train": (X, docs)}
     valid = None
     if valid_docs is not None:
@@ -160,7 +193,6 @@ def train(config, *, warn=print, on_epoch=None, trace=None):
         yv = label_indices(valid_docs, classes)
         known = yv >= 0
         valid = (Xv[known], yv[known])
-    model = LinearModel.zeros(config["model"]["type"], classes, featurizer.n_features)
     on_step = tracer(X, y, classes, featurizer.feature_names(), trace) if trace else None
     fit_started = time.perf_counter()
     history = fit(model, X, y, settings=sgd_settings(config), rng=np.random.default_rng(config["training"]["seed"]),

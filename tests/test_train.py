@@ -1,9 +1,12 @@
 """End-to-end training: accuracy on real data, determinism, validation split."""
 
 import numpy as np
+import pytest
 
 from conftest import REPO, shared_dataset
 from sgdtext.config import load_config
+from sgdtext.errors import DataError, SgdtextError
+from sgdtext.modelfile import load_model
 from sgdtext.train import sort_labels, stratified_split, train
 
 
@@ -64,3 +67,40 @@ def test_stratified_split_is_seeded_and_stratified():
     again = stratified_split(y, 0.2, np.random.default_rng(3))[1]
     assert held.tolist() == again.tolist() and len(held) == 12 and (y[held] == 1).sum() == 2
     assert sorted(keep.tolist() + held.tolist()) == list(range(60))
+
+
+def split_halves(tmp_path):
+    lines = (REPO / "data" / "sms-spam" / "train.tsv").read_text().splitlines()
+    half = (len(lines) - 1) // 2
+    first, second = tmp_path / "first.tsv", tmp_path / "second.tsv"
+    first.write_text("\n".join(lines[: half + 1]) + "\n")
+    second.write_text("\n".join(lines[:1] + lines[half + 1 :]) + "\n")
+    return first, second
+
+
+def test_warm_start_in_two_halves_matches_training_at_once(tmp_path):
+    first, second = split_halves(tmp_path)
+    whole = run_config("sms-spam.yaml", tmp_path / "whole")
+    run_config("sms-spam.yaml", tmp_path / "h1", f"data.train={first}")
+    config = load_config(REPO / "configs" / "sms-spam.yaml", [f"data.train={second}"], out_dir=tmp_path / "h2",
+                         environ={})
+    messages = []
+    warm = train(config, warn=messages.append, init_model=tmp_path / "h1" / "model.npz")
+    assert abs(warm.metrics["test"]["accuracy"] - whole.metrics["test"]["accuracy"]) <= 0.005
+    assert messages and messages[0].startswith("warm start: ") and "new term(s) added" in messages[0]
+    old_terms = load_model(tmp_path / "h1" / "model.npz")[1].feature_names()
+    assert warm.featurizer.feature_names()[: len(old_terms)] == old_terms  # old columns keep their place
+
+
+def test_warm_start_refuses_other_settings_and_classes(tmp_path, write):
+    run_config("sms-spam.yaml", tmp_path / "h1", "training.epochs=1")
+    old = tmp_path / "h1" / "model.npz"
+    config = load_config(REPO / "configs" / "sms-spam.yaml", ["features.ngram_range=[1, 3]"], out_dir=tmp_path,
+                         environ={})
+    with pytest.raises(SgdtextError, match=r"the config differs from the model it continues:\n  features -> "
+                                           r"ngram_range: \[1, 2\] in .*, \[1, 3\] in the config"):
+        train(config, warn=lambda m: None, init_model=old)
+    other = write("other.tsv", "label\ttext\nham\thi\neggs\tspam spam\n")
+    config = load_config(REPO / "configs" / "sms-spam.yaml", [f"data.train={other}"], out_dir=tmp_path, environ={})
+    with pytest.raises(DataError, match=r"label 'eggs' is not a class of .*model.npz \(ham, spam\)"):
+        train(config, warn=lambda m: None, init_model=old)
