@@ -218,5 +218,29 @@ def check_config(config, overrides):
     warn(f"{config}: ok")
 
 
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("expression")
+@click.argument("assignments", nargs=-1, metavar="NAME=VALUE...")
+@click.option("--json", "as_json", is_flag=True, help="Print {value, gradients, nodes} as JSON.")
+@user_errors
+def grad(expression, assignments, as_json):
+    """Differentiate EXPRESSION by backpropagation over its computational graph.
+
+    Prints every node: its operation, forward value, and the gradient of the output with respect to it.
+    Allowed: numbers, variables, + - * / **, unary minus, exp, log, tanh, sigmoid, relu, max(a, b).
+
+    \b
+    Example (the lecture's):
+      sgdtext grad "(x + y) * z" x=-2 y=5 z=-4
+      sgdtext grad "1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))" w0=2 x0=-1 w1=-3 x1=-2 w2=-3
+    """
+    import json
+
+    from sgdtext.expression import format_table, gradients, parse_assignments
+
+    result = gradients(expression, parse_assignments(assignments))
+    click.echo(json.dumps(result) if as_json else format_table(result))
+
+
 def main():
     cli(prog_name="sgdtext")
