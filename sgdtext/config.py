@@ -18,14 +18,16 @@ import yaml
 from sgdtext.documents import READERS
 from sgdtext.errors import ConfigError, SgdtextError
 from sgdtext.features import ANALYZERS, EXTRA_COMMON, EXTRA_FEATURES, NORMS, TRANSFORMS, WEIGHTINGS
+from sgdtext.mlp import ACTIVATIONS
 from sgdtext.models import MODELS
+from sgdtext.optim import OPTIMIZERS
 from sgdtext.sgd import SCHEDULES
 
 
 @dataclass(frozen=True)
 class Key:
     default: object
-    kind: str  # int, float, bool, str, path, regex, choice, pair, df, stop_words, class_weight, extra
+    kind: str  # int, float, bool, str, path, regex, choice, pair, int_list, df, stop_words, class_weight, extra
     doc: str
     choices: tuple = ()
     low: float | None = None  # inclusive lower bound
@@ -76,7 +78,14 @@ SCHEMA = {
     },
     "model": {
         "type": Key("softmax", "choice", "the loss and model", choices=tuple(MODELS)),
-        "fit_intercept": Key(True, "bool", "learn a bias b as well as the weights W"),
+        "fit_intercept": Key(True, "bool", "learn a bias b as well as the weights W (linear models)"),
+        "hidden_sizes": Key([], "int_list", "mlp: widths of the hidden layers; one entry is the lecture's two-layer "
+                            "network, more its N-layer network, e.g. [256]"),
+        "activation": Key("relu", "choice", "mlp: hidden-layer activation", choices=tuple(ACTIVATIONS)),
+        "leaky_slope": Key(0.1, "float", "mlp, leaky_relu: the slope a in max(a x, x)", low=0.0, high=1.0),
+        "elu_alpha": Key(1.0, "float", "mlp, elu: alpha in alpha (e^x - 1) for x < 0", positive=True),
+        "maxout_pieces": Key(2, "int", "mlp, maxout: linear pieces per unit", low=2),
+        "dropout": Key(0.0, "float", "mlp: probability of dropping a hidden unit in training", low=0.0, high=0.9),
     },
     "training": {
         "epochs": Key(5, "int", "passes over the training data (the fixed-iterations stopping rule)", low=1),
@@ -90,6 +99,13 @@ SCHEMA = {
         "shuffle": Key(True, "bool", "shuffle the examples before each epoch (seeded)"),
         "seed": Key(0, "int", "seed of every random choice: same config, data and seed give the same weights",
                     low=0),
+        "optimizer": Key("sgd", "choice", "mlp: plain SGD, momentum, or Adam", choices=tuple(OPTIMIZERS)),
+        "momentum": Key(0.9, "float", "mlp, momentum: the factor mu", low=0.0, high=0.999),
+        "nesterov": Key(False, "bool", "mlp, momentum: Nesterov's look-ahead form"),
+        "beta1": Key(0.9, "float", "mlp, adam: decay of the mean of the gradients", low=0.0, high=0.999999),
+        "beta2": Key(0.999, "float", "mlp, adam: decay of the mean of the squared gradients", low=0.0,
+                     high=0.999999),
+        "epsilon": Key(1e-8, "float", "mlp, adam: added to the denominator", positive=True),
         "l2": Key(0.0, "float", "L2 penalty λ: the objective is mean loss + λ/2 ||W||²", low=0.0),
         "l1": Key(0.0, "float", "L1 penalty: adds l1 ‖W‖₁ to the objective (with l2 > 0 too: elastic net); "
                   "applied lazily by the cumulative-penalty method", low=0.0),
@@ -177,6 +193,11 @@ def check_value(path, key, value, problems):
             return fail("an int >= 1 or a float in (0, 1]")
         if isinstance(value, int) and value < 1 or isinstance(value, float) and not 0 < value <= 1:
             return fail("an int >= 1 or a float in (0, 1]")
+        return value
+    if kind == "int_list":
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                                  for v in value):
+            return fail("a list of positive ints, e.g. [256]")
         return value
     if kind == "stop_words":
         if value == "english" or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
@@ -292,6 +313,15 @@ def check_combinations(c, problems):
     if isinstance(t["learning_rate"], float) and isinstance(t["l2"], float) and t["learning_rate"] * t["l2"] >= 1:
         problems.append(f"training -> l2: learning_rate * l2 must be < 1 (the weights would flip sign each step); "
                         f"got {t['learning_rate']} * {t['l2']}")
+    m = c["model"]
+    if m["type"] == "mlp" and not m["hidden_sizes"]:
+        problems.append("model -> hidden_sizes: type mlp needs at least one hidden layer, e.g. [256]")
+    if m["type"] != "mlp":
+        if m["hidden_sizes"]:
+            problems.append(f"model -> hidden_sizes: only type mlp has hidden layers; got type {m['type']!r}")
+        if t["optimizer"] != "sgd":
+            problems.append(f"training -> optimizer: {t['optimizer']} is for type mlp; linear models use plain "
+                            f"SGD (with average: true for averaged SGD)")
     if t["schedule"] == "optimal" and not t["l2"]:
         problems.append("training -> schedule: optimal is 1 / (l2 (t0 + t)) and needs l2 > 0; set training.l2 "
                         "(e.g. 1e-5) or choose another schedule")

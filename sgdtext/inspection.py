@@ -13,11 +13,33 @@ def weight_columns(model):
     return [(label, model.W[:, j], float(model.b[j])) for j, label in enumerate(model.classes)]
 
 
+def architecture_lines(model, featurizer):
+    """An mlp's layers with their shapes and parameter counts."""
+    a = model.arch
+    act = a.activation + (f" (slope {a.leaky_slope})" if a.activation == "leaky_relu" else
+                          f" (alpha {a.elu_alpha})" if a.activation == "elu" else
+                          f" ({a.maxout_pieces} pieces)" if a.activation == "maxout" else "")
+    lines = [f"model: mlp, {len(model.classes)} classes, {featurizer.n_features} features, "
+             f"{model.n_parameters:,} parameters, activation {act}, dropout {a.dropout}"]
+    for i in range(0, len(model.params), 2):
+        W, b = model.params[i], model.params[i + 1]
+        kind = "softmax output" if i + 2 == len(model.params) else f"hidden layer {i // 2 + 1}"
+        lines.append(f"  {kind}: W {W.shape[0]} x {W.shape[1]}, b {b.shape[0]}: {W.size + b.size:,} parameters")
+    lines.append("  classes: " + ", ".join(model.classes))
+    return lines
+
+
 def weights_json(model, featurizer):
     """{"classes", "weights": {class: {feature: weight}}, "intercept": {class: number}}.
 
     Every feature in vocabulary mode; in hashing mode only the non-zero columns (2**20 zeros say nothing).
+    An mlp has no weight per feature and class: its architecture and parameter counts instead.
     """
+    if model.model_type == "mlp":
+        layers = [{"W": list(model.params[i].shape), "b": list(model.params[i + 1].shape)}
+                  for i in range(0, len(model.params), 2)]
+        return {"model_type": "mlp", "classes": model.classes, "architecture": vars(model.arch),
+                "layers": layers, "n_parameters": int(model.n_parameters)}
     names = featurizer.feature_names()
     weights, intercept = {}, {}
     for label, w, b in weight_columns(model):
@@ -40,6 +62,8 @@ def top_features(model, featurizer, top):
 
 
 def format_top(model, featurizer, top, meta):
+    if model.model_type == "mlp":
+        return "\n".join(architecture_lines(model, featurizer))
     lines = [f"model: {model.model_type} ({meta.get('multiclass', 'native')}), {len(model.classes)} classes, "
              f"{featurizer.n_features} features, sgdtext {meta.get('sgdtext_version')}"]
     for label, b, positive, negative in top_features(model, featurizer, top):

@@ -1,6 +1,6 @@
 """The model file: an ``.npz`` of plain arrays plus one JSON metadata string, never a pickle.
 
-Arrays: W, b, the vocabulary (UTF-8 blob + offsets), idf when tf-idf, and ``metadata`` (JSON):
+Arrays: W, b (linear) or param_0, param_1, ... (mlp: W_0, b_0, ...), the vocabulary (UTF-8 blob + offsets), idf when tf-idf, and ``metadata`` (JSON):
 format_version, sgdtext version, model type, classes, the resolved config, feature state.
 Loading uses ``allow_pickle=False``: a file holding an object array is refused, no code runs.
 """
@@ -14,7 +14,8 @@ from sgdtext import __version__
 from sgdtext.errors import ModelFileError
 from sgdtext.features import Featurizer
 from sgdtext.files import atomic_writer
-from sgdtext.models import MODELS, LinearModel
+from sgdtext.mlp import Architecture, MLPModel
+from sgdtext.models import LinearModel
 
 FORMAT_VERSION = 1
 
@@ -26,14 +27,28 @@ def save_model(path, model, featurizer, config):
         "sgdtext_version": __version__,
         "model_type": model.model_type,
         "classes": model.classes,
-        "multiclass": "one-vs-rest" if (model.W.shape[1] > 1 and not MODELS[model.model_type].one_vector_per_class
-                                        and model.model_type != "perceptron") else "native",
         "feature_names_hashed": featurizer.hashing,
         "features": feature_meta,
         "config": config,
     }
+    if isinstance(model, MLPModel):
+        meta["multiclass"] = "native"
+        meta["architecture"] = vars(model.arch)
+        arrays.update({f"param_{i}": p for i, p in enumerate(model.params)})
+    else:
+        one_vs_rest = model.W.shape[1] > 1 and model.model_type not in ("perceptron", "softmax")
+        meta["multiclass"] = "one-vs-rest" if one_vs_rest else "native"
+        arrays.update(W=model.W, b=model.b)
     with atomic_writer(path, "wb") as handle:
-        np.savez(handle, W=model.W, b=model.b, metadata=np.array(json.dumps(meta)), **arrays)
+        np.savez(handle, metadata=np.array(json.dumps(meta)), **arrays)
+
+
+def model_from(meta, arrays):
+    if meta["model_type"] == "mlp":
+        count = len([name for name in arrays if name.startswith("param_")])
+        params = [arrays.pop(f"param_{i}") for i in range(count)]
+        return MLPModel(meta["classes"], params, Architecture(**meta["architecture"]))
+    return LinearModel(meta["model_type"], meta["classes"], arrays.pop("W"), arrays.pop("b"))
 
 
 def load_model(path):
@@ -65,7 +80,7 @@ def load_model(path):
         raise ModelFileError(f"{path}: model format version {version!r}, but this sgdtext "
                              f"({__version__}) reads version {FORMAT_VERSION}; retrain the model with this version")
     try:
-        model = LinearModel(meta["model_type"], meta["classes"], arrays.pop("W"), arrays.pop("b"))
+        model = model_from(meta, arrays)
         featurizer = Featurizer.from_state(meta["config"]["features"], arrays, meta["features"])
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFileError(f"{path}: the model file is incomplete ({exc!r} is missing or wrong); retrain it") from None

@@ -109,6 +109,8 @@ MODELS = {
     "hinge": ModelType(hinge_loss, None, False, "hinge loss, a linear SVM (two classes); one-vs-rest for more"),
     "linear": ModelType(squared_loss, None, False,
                         "the linear unit with squared error, the delta rule (two classes); one-vs-rest for more"),
+    "mlp": ModelType(softmax_loss, softmax, True, "a neural network: model.hidden_sizes hidden layers and a "
+                     "softmax output, trained by backpropagation"),
 }
 
 
@@ -138,6 +140,10 @@ class LinearModel:
         if scores.shape[1] == 1:
             return (scores[:, 0] >= 0).astype(np.int64)  # the lecture's tie rule: w·f = 0 predicts +1
         return scores.argmax(axis=1)
+
+    @property
+    def n_parameters(self):
+        return self.W.size + self.b.size
 
     @property
     def has_proba(self):

@@ -174,6 +174,43 @@ def fit(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_epoch=
         return run_epochs(model, sp.csr_matrix(X), y, settings, rng, valid, sample_weight, on_epoch, on_step)
 
 
+def epoch_loop(s, rng, n, *, has_valid, run_epoch, evaluate, snapshot, on_epoch):
+    """The loop every learner shares: shuffle, one epoch, evaluate, the stopping rules.
+
+    ``run_epoch(epoch, order)`` trains one pass; ``evaluate()`` returns the epoch's record (loss, accuracy,
+    valid_accuracy); ``snapshot()`` copies the weights. Returns (History, best snapshot or None): the best
+    is set when the validation rule is on and kept the weights of the best epoch.
+    """
+    history, stopper, best = History(), Stopper(s, has_valid), None
+    for epoch in range(1, s.epochs + 1):
+        run_epoch(epoch, rng.permutation(n) if s.shuffle else np.arange(n))
+        record = evaluate()
+        record["epoch"] = epoch
+        reason = stopper.update(record)
+        history.epochs.append(record)
+        if record.pop("improved", False):
+            best, history.best_epoch = snapshot(), epoch
+        if on_epoch is not None:
+            on_epoch(record)
+        history.stopped_epoch = epoch
+        if reason:
+            history.stop_reason = reason
+            break
+    if not stopper.use_valid:
+        best, history.best_epoch = None, None
+    return history, best
+
+
+def epoch_record(model, scores, y, weights, penalty, valid, valid_scores):
+    """One epoch's record: objective (weighted mean loss + penalty) and accuracy, and validation accuracy."""
+    losses, _ = MODELS[model.model_type].loss(scores, y)
+    record = {"loss": float(np.average(losses, weights=weights) + penalty),
+              "accuracy": float(np.mean(model.predict_index(scores) == y))}
+    if valid is not None:
+        record["valid_accuracy"] = float(np.mean(model.predict_index(valid_scores) == valid[1]))
+    return record
+
+
 def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
     loss_fn = MODELS[model.model_type].loss
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -181,9 +218,8 @@ def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
     schedule = SCHEDULES[s.schedule]
     n = X.shape[0]
     total = s.epochs * -(-n // s.batch_size)
-    history, stopper, best = History(), Stopper(s, valid is not None), None
-    for epoch in range(1, s.epochs + 1):
-        order = rng.permutation(n) if s.shuffle else np.arange(n)
+
+    def run_epoch(epoch, order):
         Xe, ye, we = X[order], y[order], weights[order]
         for start in range(0, n, s.batch_size):
             stop = min(start + s.batch_size, n)
@@ -194,44 +230,33 @@ def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
                 state.apply_l1(cols)
             scores = (Xc @ state.V[cols]) * state.scale + state.b
             losses, G = loss_fn(scores, ye[start:stop])
-            if not (np.isfinite(losses).all() and np.isfinite(scores).all()):
-                raise TrainingError(
-                    f"training diverged at epoch {epoch}, step {state.t + 1} (the loss is not finite); "
-                    f"lower training.learning_rate (now {s.learning_rate}), e.g. to {s.learning_rate / 10:g}")
+            check_finite(losses, scores, epoch, state.t + 1, s)
             G *= (we[start:stop] / (stop - start))[:, None]
             state.step(cols, Xc.T @ G, G.sum(axis=0), schedule(s, state.t + 1, total))
             if on_step is not None:
                 on_step({"epoch": epoch, "step": state.t, "index": int(order[start]), "scores": scores,
                          "losses": losses, "W": state.V * state.scale, "b": state.b})
+
+    def evaluate():
         W, b = state.weights()
-        record = evaluate_epoch(model, W, b, X, y, weights, s, valid)
-        record["epoch"] = epoch
-        reason = stopper.update(record)
-        history.epochs.append(record)
-        if record.pop("improved", False):
-            best = (W.copy(), b.copy(), epoch)
-        if on_epoch is not None:
-            on_epoch(record)
-        history.stopped_epoch = epoch
-        if reason:
-            history.stop_reason = reason
-            break
+        penalty = 0.5 * s.l2 * float(np.sum(W**2)) + (s.l1 * float(np.abs(W).sum()) if s.l1 else 0.0)
+        return epoch_record(model, X @ W + b, y, weights, penalty, valid,
+                            None if valid is None else valid[0] @ W + b)
+
+    def snapshot():
+        W, b = state.weights()
+        return W.copy(), b.copy()
+
+    history, best = epoch_loop(s, rng, n, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
+                               snapshot=snapshot, on_epoch=on_epoch)
     history.steps = state.t
-    W, b = state.weights()
-    if stopper.use_valid and best is not None:
-        W, b, history.best_epoch = best
+    W, b = best if best is not None else state.weights()
     model.W[...], model.b[...] = W, b
     return history
 
 
-def evaluate_epoch(model, W, b, X, y, weights, s, valid):
-    """Full-pass objective (weighted mean loss + l2/2 ||W||² + l1 |W|) and accuracy, and validation accuracy."""
-    scores = X @ W + b
-    losses, _ = MODELS[model.model_type].loss(scores, y)
-    penalty = 0.5 * s.l2 * float(np.sum(W**2)) + (s.l1 * float(np.abs(W).sum()) if s.l1 else 0.0)
-    record = {"loss": float(np.average(losses, weights=weights) + penalty),
-              "accuracy": float(np.mean(model.predict_index(scores) == y))}
-    if valid is not None:
-        Xv, yv = valid
-        record["valid_accuracy"] = float(np.mean(model.predict_index(Xv @ W + b) == yv))
-    return record
+def check_finite(losses, scores, epoch, step, s):
+    if not (np.isfinite(losses).all() and np.isfinite(scores).all()):
+        raise TrainingError(
+            f"training diverged at epoch {epoch}, step {step} (the loss is not finite); "
+            f"lower training.learning_rate (now {s.learning_rate}), e.g. to {s.learning_rate / 10:g}")

@@ -15,6 +15,8 @@ from sgdtext.files import write_text_atomic
 from sgdtext.metrics import classification_metrics
 from sgdtext.modelfile import save_model
 from sgdtext.models import LinearModel
+from sgdtext.backprop import MlpSettings, fit_mlp
+from sgdtext.mlp import Architecture, MLPModel
 from sgdtext.sgd import SgdSettings, fit
 
 
@@ -80,9 +82,16 @@ def evaluate_split(model, X, docs):
 
 
 def sgd_settings(config):
+    """The training section (and model.fit_intercept) as the settings of the learner's loop."""
     t = config["training"]
-    fields = {name: t[name] for name in SgdSettings.__dataclass_fields__ if name in t}
-    return SgdSettings(**fields, fit_intercept=config["model"]["fit_intercept"])
+    cls = MlpSettings if config["model"]["type"] == "mlp" else SgdSettings
+    fields = {name: t[name] for name in cls.__dataclass_fields__ if name in t}
+    return cls(**fields, fit_intercept=config["model"]["fit_intercept"])
+
+
+def architecture(config):
+    m = config["model"]
+    return Architecture(**{name: m[name] for name in Architecture.__dataclass_fields__})
 
 
 def tracer(X, y, classes, names, emit):
@@ -153,17 +162,9 @@ def warm_start(path, config, classes, docs, warn):
     return model, featurizer
 
 
-def train(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
-    """Train as ``config`` (resolved) says; write model and metrics atomically; return a TrainResult."""
-    started = time.perf_counter()
+def read_training_data(config, warn):
+    """Training documents, their classes and class indices, and the validation documents (or None)."""
     data, options = config["data"], read_options(config["data"])
-    for name in ("train", "valid", "test"):  # fail before training, not after it
-        if data[name] and not Path(data[name]).exists():
-            raise DataError(f"{data[name]}: no such file (data.{name}); check data paths (relative to "
-                            f"{'data.root' if data['root'] else 'the config file'})")
-    if trace and config["training"]["batch_size"] != 1:
-        raise SgdtextError(f"--trace prints the lecture's per-example steps: it needs training.batch_size: 1; "
-                           f"got {config['training']['batch_size']} (add --set training.batch_size=1)")
     docs = read_all(data["train"], options, warn)
     classes = sort_labels(d.label for d in docs)
     if len(classes) < 2:
@@ -176,37 +177,70 @@ def train(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
         keep, held = stratified_split(y, data["validation_split"], split_rng)
         valid_docs = [docs[i] for i in held]
         docs, y = [docs[i] for i in keep], y[keep]
+    return docs, y, classes, valid_docs
+
+
+def new_model(config, classes, featurizer, X, rng):
+    if config["model"]["type"] == "mlp":
+        first_fan_in = X.nnz / max(X.shape[0], 1)
+        return MLPModel.initial(classes, featurizer.n_features, architecture(config), rng, first_fan_in=first_fan_in)
+    return LinearModel.zeros(config["model"]["type"], classes, featurizer.n_features)
+
+
+def check_request(config, trace, init_model):
+    data = config["data"]
+    for name in ("train", "valid", "test"):  # fail before training, not after it
+        if data[name] and not Path(data[name]).exists():
+            raise DataError(f"{data[name]}: no such file (data.{name}); check data paths (relative to "
+                            f"{'data.root' if data['root'] else 'the config file'})")
+    if trace and (config["training"]["batch_size"] != 1 or config["model"]["type"] == "mlp"):
+        raise SgdtextError(f"--trace prints the lecture's per-example steps of a linear model: it needs "
+                           f"training.batch_size: 1 (got {config['training']['batch_size']}) and a linear "
+                           f"model.type (got {config['model']['type']})")
+    if init_model and config["model"]["type"] == "mlp":
+        raise SgdtextError("--init-model: warm start is for the linear models; an mlp trains from its seed")
+
+
+def train(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
+    """Train as ``config`` (resolved) says; write model and metrics atomically; return a TrainResult."""
+    started = time.perf_counter()
+    check_request(config, trace, init_model)
+    data = config["data"]
+    docs, y, classes, valid_docs = read_training_data(config, warn)
+    rng = np.random.default_rng(config["training"]["seed"])
     if init_model is None:
         featurizer = Featurizer(config["features"])
         X = featurizer.fit_transform(docs).to_scipy()
-        model = LinearModel.zeros(config["model"]["type"], classes, featurizer.n_features)
+        model = new_model(config, classes, featurizer, X, np.random.default_rng([config["training"]["seed"], 2]))
     else:
         model, featurizer = warm_start(init_model, config, classes, docs, warn)
         classes = model.classes
         y = label_indices(docs, classes)
         X = featurizer.transform(docs).to_scipy()
-    splits = {"train": (X, docs)}
-    valid = None
+    splits, valid = {"train": (X, docs)}, None
     if valid_docs is not None:
         Xv = featurizer.transform(valid_docs).to_scipy()
         splits["valid"] = (Xv, valid_docs)
         yv = label_indices(valid_docs, classes)
-        known = yv >= 0
-        valid = (Xv[known], yv[known])
-    on_step = tracer(X, y, classes, featurizer.feature_names(), trace) if trace else None
+        valid = (Xv[yv >= 0], yv[yv >= 0])
+    kwargs = {"settings": sgd_settings(config), "rng": rng, "valid": valid, "on_epoch": on_epoch,
+              "sample_weight": class_weights(config["training"]["class_weight"], classes, y)}
     fit_started = time.perf_counter()
-    history = fit(model, X, y, settings=sgd_settings(config), rng=np.random.default_rng(config["training"]["seed"]),
-                  valid=valid, sample_weight=class_weights(config["training"]["class_weight"], classes, y),
-                  on_epoch=on_epoch, on_step=on_step)
+    if isinstance(model, MLPModel):
+        history = fit_mlp(model, X, y, **kwargs)
+    else:
+        on_step = tracer(X, y, classes, featurizer.feature_names(), trace) if trace else None
+        history = fit(model, X, y, on_step=on_step, **kwargs)
     fit_seconds = time.perf_counter() - fit_started
     if data["test"]:
-        test_docs = read_all(data["test"], options, warn)
+        test_docs = read_all(data["test"], read_options(data), warn)
         splits["test"] = (featurizer.transform(test_docs).to_scipy(), test_docs)
     metrics = {name: evaluate_split(model, Xs, ds) for name, (Xs, ds) in splits.items()}
     metrics["training"] = {
         "model_type": model.model_type,
         "classes": classes,
         "n_features": featurizer.n_features,
+        "n_parameters": int(model.n_parameters),
         "epochs": history.epochs,
         "stop_reason": history.stop_reason,
         "stopped_epoch": history.stopped_epoch,

@@ -182,3 +182,27 @@ def test_python_dash_m_and_broken_pipe(sms_model, tmp_path):
                               stdin=stdin, capture_output=True)
     assert proc.stdout == b"spam\n"
     assert proc.stderr == b""
+
+
+def test_mlp_end_to_end(tmp_path):
+    result = run("train", SMS_CONFIG, "--out-dir", tmp_path, "--set", "model.type=mlp", "--set",
+                 "model.hidden_sizes=[16]", "--set", "training.optimizer=adam", "--set", "training.learning_rate=0.01",
+                 "--set", "training.epochs=2")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] > 0.95 and metrics["training"]["model_type"] == "mlp"
+    predicted = run("predict", tmp_path / "model.npz", "--proba", input="WINNER! FREE prize, call now\nhello\n")
+    assert [line.split("\t")[0] for line in predicted.stdout.splitlines()] == ["spam", "ham"]
+    shown = run("inspect", tmp_path / "model.npz").stdout.splitlines()
+    assert shown[0].startswith("model: mlp, 2 classes,") and "activation relu" in shown[0]
+    assert shown[1].startswith("  hidden layer 1: W ") and shown[2].startswith("  softmax output: W 16 x 2, b 2")
+    data = json.loads(run("inspect", tmp_path / "model.npz", "--json").stdout)
+    assert data["layers"][1] == {"W": [16, 2], "b": [2]} and data["architecture"]["hidden_sizes"] == [16]
+    assert run("evaluate", tmp_path / "model.npz", REPO / "data" / "sms-spam" / "test.tsv").exit_code == 0
+
+
+def test_mlp_settings_are_checked(tmp_path):
+    result = run("check-config", SMS_CONFIG, "--set", "model.type=mlp")
+    assert "model -> hidden_sizes: type mlp needs at least one hidden layer, e.g. [256]" in result.stderr
+    result = run("check-config", SMS_CONFIG, "--set", "training.optimizer=adam")
+    assert "training -> optimizer: adam is for type mlp" in result.stderr
