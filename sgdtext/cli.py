@@ -230,7 +230,7 @@ def grad(expression, assignments, as_json):
     Allowed: numbers, variables, + - * / **, unary minus, exp, log, tanh, sigmoid, relu, max(a, b).
 
     \b
-    Example (the lecture's):
+    Example: the lecture's two graphs
       sgdtext grad "(x + y) * z" x=-2 y=5 z=-4
       sgdtext grad "1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))" w0=2 x0=-1 w1=-3 x1=-2 w2=-3
     """
