@@ -10,7 +10,8 @@ alphabetically. This module imports only numpy, so ``predict`` never pays for sc
 
 import re
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -56,7 +57,7 @@ def word_ngrams(tokens, ngram_range):
         return tokens
     grams = list(tokens) if low == 1 else []
     for n in range(max(low, 2), high + 1):
-        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        grams.extend(map(" ".join, zip(*[tokens[i:] for i in range(n)])))  # C-level loops: 3x a generator
     return grams
 
 
@@ -282,31 +283,52 @@ class Featurizer:
         return self._finish(counts, docs)
 
     def _count(self, docs, vocabulary):
-        """Raw term counts. ``vocabulary`` None: hashing; a dict being fit grows; a fixed one filters."""
+        """Raw term counts. ``vocabulary`` None: hashing; a dict being fit grows; a fixed one filters.
+
+        The per-term work runs in C (Counter, map over dict methods); the rest is numpy on flat arrays.
+        """
         growing = vocabulary is not None and not vocabulary and self.vocabulary is None
-        n_hash, signed = self.settings["n_features"], self.settings["alternate_sign"]
-        indices, values, indptr = [], [], [0]
+        if growing:
+            vocabulary = defaultdict()
+            vocabulary.default_factory = vocabulary.__len__  # a new term gets the next column
+        keys, values, indptr = [], [], [0]
         for doc in docs:
             counter = Counter(self.analyze(doc.text))
             if vocabulary is None:
-                row = {}
-                for term, count in counter.items():
-                    h = zlib.crc32(term.encode("utf-8"))
-                    j = h % n_hash
-                    row[j] = row.get(j, 0) - count if (signed and h & 0x80000000) else row.get(j, 0) + count
-                row = {j: v for j, v in row.items() if v}
+                keys.extend(map(zlib.crc32, map(str.encode, counter)))
             elif growing:
-                row = {vocabulary.setdefault(term, len(vocabulary)): count for term, count in counter.items()}
+                keys.extend(map(vocabulary.__getitem__, counter))
             else:
-                row = {vocabulary[t]: c for t, c in counter.items() if t in vocabulary}
-            indices.extend(row)
-            values.extend(row.values())
-            indptr.append(len(indices))
+                keys.extend(map(vocabulary.get, counter, repeat(-1, len(counter))))
+            values.extend(counter.values())
+            indptr.append(len(keys))
+        n_rows = len(indptr) - 1
+        data = np.array(values, dtype=np.float64)
+        indptr = np.array(indptr, dtype=np.int64)
+        if vocabulary is None:
+            return self._fold_hashes(np.array(keys, dtype=np.uint32), data, indptr)
+        indices = np.array(keys, dtype=np.int64)
         if growing:
-            self._provisional = vocabulary
-        n_cols = n_hash if vocabulary is None else len(vocabulary)
-        return SparseRows(np.array(values, dtype=np.float64), np.array(indices, dtype=np.int32),
-                          np.array(indptr, dtype=np.int64), (len(indptr) - 1, n_cols))
+            self._provisional = dict(vocabulary)
+            return SparseRows(data, indices.astype(np.int32), indptr, (n_rows, len(vocabulary)))
+        counts = SparseRows(data, indices, indptr, (n_rows, len(vocabulary)))
+        return select_entries(counts, indices >= 0, indices)  # -1: a term out of the vocabulary
+
+    def _fold_hashes(self, hashes, data, indptr):
+        """CRC-32 hashes -> columns (hash mod n_features), signs from the top bit, collisions summed."""
+        n_hash = self.settings["n_features"]
+        n_rows = len(indptr) - 1
+        columns = (hashes % n_hash).astype(np.int64)
+        if self.settings["alternate_sign"]:
+            data = np.where(hashes & 0x80000000, -data, data)
+        rows = np.repeat(np.arange(n_rows), np.diff(indptr))
+        cells, inverse = np.unique(rows * n_hash + columns, return_inverse=True)
+        summed = np.bincount(inverse, weights=data, minlength=len(cells))
+        keep = summed != 0
+        cells, summed = cells[keep], summed[keep]
+        cell_rows = cells // n_hash
+        new_indptr = np.concatenate([[0], np.cumsum(np.bincount(cell_rows, minlength=n_rows))]).astype(np.int64)
+        return SparseRows(summed, (cells % n_hash).astype(np.int32), new_indptr, (n_rows, n_hash))
 
     def _prune(self, counts, n_docs):
         """Apply min_df / max_df / max_features, sort the vocabulary, and renumber the columns."""
@@ -393,11 +415,14 @@ class Featurizer:
 def filter_columns(counts, remap, n_cols):
     """Keep the columns whose ``remap`` is >= 0, renumbered to it."""
     new = remap[counts.indices]
-    kept = new >= 0
+    return select_entries(counts._replace(shape=(counts.shape[0], n_cols)), new >= 0, new)
+
+
+def select_entries(counts, kept, indices):
+    """The entries where ``kept`` is true, with their column numbers taken from ``indices``."""
     rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[kept]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=counts.shape[0]))])
-    return SparseRows(counts.data[kept], new[kept].astype(np.int32), indptr.astype(np.int64),
-                      (counts.shape[0], n_cols))
+    return SparseRows(counts.data[kept], indices[kept].astype(np.int32), indptr.astype(np.int64), counts.shape)
 
 
 def hstack_dense(counts, values, n_rows):
