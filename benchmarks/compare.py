@@ -24,22 +24,27 @@ from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+TIME = "/usr/bin/time"  # GNU time (Debian package "time")
 DATASETS = ["sms-spam", "20newsgroups-bydate", "spamassassin", "trec-6", "trec-50", "sst-2", "sst-5"]
 CONFIGS = {"20newsgroups-bydate": "20newsgroups"}
 PEERS = ["sklearn-sgd", "sklearn-svc", "sklearn-logreg", "fasttext", "fasttext-default", "vw"]
 
 
 def run_measured(cmd, stdin=None, stdout=subprocess.PIPE):
-    """(seconds, peak RSS in MB from wait4, stdout) of one whole process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
-    out = proc.stdout.read() if stdout == subprocess.PIPE else b""
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if status:
-        raise SystemExit(f"{' '.join(map(str, cmd))} failed:\n{err.decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, out
+    """(seconds, peak RSS in MB, stdout) of one whole process.
+
+    Peak RSS comes from GNU time, which forks the command from its own small process: a child forked
+    straight from this harness would inherit the harness's high-water mark in ru_maxrss.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+        started = time.perf_counter()
+        proc = subprocess.run([TIME, "-f", "%M", "-o", rss_file.name, *map(str, cmd)], stdin=stdin, stdout=stdout,
+                              stderr=subprocess.PIPE)
+        seconds = time.perf_counter() - started
+        if proc.returncode:
+            raise SystemExit(f"{' '.join(map(str, cmd))} failed:\n{proc.stderr.decode()[-2000:]}")
+        rss = int(rss_file.read().split()[-1]) / 1024
+    return seconds, rss, proc.stdout
 
 
 def sgdtext_train(name, root, out):
@@ -57,11 +62,16 @@ def peer_train(tool, name, root, work):
     return seconds, rss, json.loads(out)
 
 
-def big_input(name, root, work, lines=100_000):
-    texts = [line.split("\t", 1)[1] for line in (root / name / "test.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+def big_input(name, root, work, lines=100_000, max_bytes=200_000_000):
+    """The test texts repeated to ``lines`` lines (or ``max_bytes``), written without holding them twice."""
+    texts = [line.split("\t", 1)[1] + "\n" for line in
+             (root / name / "test.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    size = sum(len(t.encode()) for t in texts)
+    repeat = max(1, min(-(-lines // len(texts)), max_bytes // size))
     path = work / "predict-input.txt"
-    repeat = -(-lines // len(texts))
-    path.write_text("".join(t + "\n" for t in texts) * repeat, encoding="utf-8")
+    with open(path, "w", encoding="utf-8") as handle:
+        for _ in range(repeat):
+            handle.writelines(texts)
     return path, len(texts) * repeat
 
 

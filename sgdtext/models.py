@@ -64,6 +64,22 @@ def hinge_loss(scores, y):
     return np.maximum(0.0, 1.0 - margin).sum(axis=1), -T * (margin < 1.0)
 
 
+def squared_hinge_loss(scores, y):
+    """max(0, 1 - t s)² per column (LIBLINEAR's default SVM loss); gradient -2 t max(0, 1 - t s)."""
+    T = targets(y, scores.shape[1])
+    gap = np.maximum(0.0, 1.0 - T * scores)
+    return (gap**2).sum(axis=1), -2.0 * T * gap
+
+
+def modified_huber_loss(scores, y):
+    """Zhang's modified Huber: max(0, 1 - t s)² when t s >= -1, else -4 t s; smooth and robust."""
+    T = targets(y, scores.shape[1])
+    z = T * scores
+    loss = np.where(z >= -1.0, np.maximum(0.0, 1.0 - z) ** 2, -4.0 * z)
+    grad = np.where(z >= -1.0, -2.0 * T * np.maximum(0.0, 1.0 - z), -4.0 * T)
+    return loss.sum(axis=1), grad
+
+
 def squared_loss(scores, y):
     """The linear unit's ½ (t - o)² per column; gradient o - t, so the step is the delta rule η (t - o) x."""
     T = targets(y, scores.shape[1])
@@ -107,6 +123,10 @@ MODELS = {
                           "logistic regression (two classes); one-vs-rest for more"),
     "softmax": ModelType(softmax_loss, softmax, True, "multi-class softmax, one weight vector per class"),
     "hinge": ModelType(hinge_loss, None, False, "hinge loss, a linear SVM (two classes); one-vs-rest for more"),
+    "squared_hinge": ModelType(squared_hinge_loss, None, False,
+                               "squared hinge loss, LIBLINEAR's default SVM (two classes); one-vs-rest for more"),
+    "modified_huber": ModelType(modified_huber_loss, None, False,
+                                "modified Huber loss, a smooth robust SVM (two classes); one-vs-rest for more"),
     "linear": ModelType(squared_loss, None, False,
                         "the linear unit with squared error, the delta rule (two classes); one-vs-rest for more"),
     "mlp": ModelType(softmax_loss, softmax, True, "a neural network: model.hidden_sizes hidden layers and a "

@@ -35,10 +35,16 @@ def optimal(s, t, total):
 
 def linear(s, t, total):
     # fastText's: from learning_rate down towards 0 over the planned steps
-    return s.learning_rate * max(0.0, 1.0 - (t - 1) / total)
+    return s.learning_rate * np.maximum(0.0, 1.0 - (t - 1) / total)
 
 
 SCHEDULES = {"constant": constant, "invscaling": invscaling, "optimal": optimal, "linear": linear}
+
+
+def learning_rates(s, first, count, total):
+    """η_t for the steps t = first, ..., first + count - 1 (the schedules work on arrays too)."""
+    t = np.arange(first, first + count, dtype=np.float64)
+    return np.broadcast_to(np.asarray(SCHEDULES[s.schedule](s, t, total), dtype=np.float64), t.shape).copy()
 
 
 @dataclass
@@ -102,57 +108,54 @@ class Stopper:
 
 
 class SgdState:
-    """Weights W = scale * V, with the lazy L1 and averaging bookkeeping. Shapes: V (d, k), b (k,)."""
+    """Weights W = scale * V, with the lazy L1 and averaging bookkeeping. Shapes: V (d, k), b (k,).
+
+    A step (in _sgd_fast.run_batches) on the rows ``rows`` a minibatch touches:
+      scale <- scale (1 - eta l2)                         (L2 shrinks every weight at once)
+      A[rows] += V[rows] (S - mark[rows]); mark[rows] = S   (averaging: rows catch up on the sum)
+      V[rows] <- V[rows] - (eta / scale) X_b^T G          (G = weighted dloss/dscores / |B|)
+      u += eta l1; clip rows towards 0 by what they lack  (L1, before the scores and after the step)
+      b <- b - eta sum(G); S += scale; b_sum += b
+    """
 
     def __init__(self, W, b, settings):
         self.s = settings
-        self.V, self.b, self.scale = W, b, 1.0
-        self.t = 0  # steps taken
-        if settings.l1:
-            self.u, self.q = 0.0, np.zeros_like(W)  # penalty each weight could have had / had
+        self.V, self.b = W, b
+        self.state = np.array([1.0, 0.0, 0.0, 0.0])  # scale, S, u, t
+        d, k = W.shape
+        self.q = np.zeros_like(W) if settings.l1 else np.zeros((1, k))
         if settings.average:
-            self.A, self.mark, self.S = np.zeros_like(W), np.zeros(W.shape[0]), 0.0  # sum_t scale_t V_t
-            self.b_sum = np.zeros_like(b)
+            self.A, self.mark, self.b_sum = np.zeros_like(W), np.zeros(d), np.zeros_like(b)
+        else:
+            self.A, self.mark, self.b_sum = np.zeros((1, k)), np.zeros(1), np.zeros_like(b)
 
-    def step(self, rows, grad, grad_b, eta):
-        """One step on the rows ``rows`` of W: W <- (1 - eta l2) W - eta grad; b <- b - eta grad_b."""
-        s = self.s
-        self.scale *= 1.0 - eta * s.l2
-        if s.average:
-            self.A[rows] += self.V[rows] * (self.S - self.mark[rows])[:, None]
-            self.mark[rows] = self.S
-        self.V[rows] -= (eta / self.scale) * grad
-        if s.l1:
-            self.u += eta * s.l1
-            self.apply_l1(rows)
-        if s.fit_intercept:
-            self.b -= eta * grad_b
-        self.t += 1
-        if s.average:
-            self.S += self.scale
-            self.b_sum += self.b
-        if self.scale < 1e-9:  # fold the scale back in before it underflows
-            self.fold()
+    @property
+    def scale(self):
+        return self.state[0]
+
+    @property
+    def t(self):
+        return int(self.state[3])
 
     def apply_l1(self, rows):
         """Tsuruoka et al. (2009): clip each weight towards 0 by the penalty it has not had yet."""
         w = self.V[rows] * self.scale
         q = self.q[rows]
-        new = np.where(w > 0, np.maximum(0.0, w - (self.u + q)), np.where(w < 0, np.minimum(0.0, w + (self.u - q)), w))
+        u = self.state[2]
+        new = np.where(w > 0, np.maximum(0.0, w - (u + q)), np.where(w < 0, np.minimum(0.0, w + (u - q)), w))
         self.q[rows] = q + (new - w)
         self.V[rows] = new / self.scale
 
     def fold(self):
         """Fold the scale into V (and bring every row's average and L1 up to date): O(d k)."""
         if self.s.average:
-            self.A += self.V * (self.S - self.mark)[:, None]
-            self.mark[:] = self.S
+            self.A += self.V * (self.state[1] - self.mark)[:, None]
+            self.mark[:] = 0.0
+            self.state[1] = 0.0  # A sums scale_t V_t; from now on V is in the new units with scale 1
         if self.s.l1:
             self.apply_l1(slice(None))
         self.V *= self.scale
-        if self.s.average:  # A sums scale_t V_t; from now on V is in the new units with scale 1
-            self.S, self.mark[:] = 0.0, 0.0
-        self.scale = 1.0
+        self.state[0] = 1.0
 
     def weights(self):
         """(W, b) to evaluate or keep: the averaged weights when averaging, else the current ones."""
@@ -212,30 +215,35 @@ def epoch_record(model, scores, y, weights, penalty, valid, valid_scores):
 
 
 def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
-    loss_fn = MODELS[model.model_type].loss
+    from sgdtext._sgd_fast import LOSSES, run_batches
+
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     state = SgdState(model.W, model.b, s)
-    schedule = SCHEDULES[s.schedule]
-    n = X.shape[0]
-    total = s.epochs * -(-n // s.batch_size)
+    n, k = X.shape[0], model.W.shape[1]
+    per_epoch = -(-n // s.batch_size)
+    total = s.epochs * per_epoch
+    data, indices = X.data.astype(np.float64), X.indices.astype(np.int32)
+    indptr, labels = X.indptr.astype(np.int64), y.astype(np.int64)
+    S, G = np.zeros((s.batch_size, k)), np.zeros((s.batch_size, k))
 
     def run_epoch(epoch, order):
-        Xe, ye, we = X[order], y[order], weights[order]
-        for start in range(0, n, s.batch_size):
-            stop = min(start + s.batch_size, n)
-            Xb = Xe[start:stop]
-            cols, inv = np.unique(Xb.indices, return_inverse=True)
-            Xc = sp.csr_matrix((Xb.data, inv.astype(np.int32), Xb.indptr), shape=(stop - start, len(cols)))
-            if s.l1:  # catch the rows up on the penalty they missed, so the scores see it
-                state.apply_l1(cols)
-            scores = (Xc @ state.V[cols]) * state.scale + state.b
-            losses, G = loss_fn(scores, ye[start:stop])
-            check_finite(losses, scores, epoch, state.t + 1, s)
-            G *= (we[start:stop] / (stop - start))[:, None]
-            state.step(cols, Xc.T @ G, G.sum(axis=0), schedule(s, state.t + 1, total))
+        first = state.t + 1
+        etas = learning_rates(s, first, per_epoch, total)
+        order = order.astype(np.int64)
+        pos = 0
+        while pos < n:
+            stop = min(pos + s.batch_size, n) if on_step is not None else n
+            pos, _, status = run_batches(state.V, state.b, state.state, state.A, state.mark, state.b_sum, state.q,
+                                         data, indices, indptr, order, labels, weights, etas, first,
+                                         LOSSES[model.model_type], s.batch_size, pos, stop, s.l2, s.l1, s.average,
+                                         s.fit_intercept, S, G)
+            if status == 2:
+                check_finite(np.array([np.nan]), S, epoch, state.t + 1, s)
+            if status == 1:  # the scale would underflow: fold it in
+                state.fold()
             if on_step is not None:
-                on_step({"epoch": epoch, "step": state.t, "index": int(order[start]), "scores": scores,
-                         "losses": losses, "W": state.V * state.scale, "b": state.b})
+                on_step({"epoch": epoch, "step": state.t, "index": int(order[pos - 1]), "scores": S[:1].copy(),
+                         "W": state.V * state.scale, "b": state.b})
 
     def evaluate():
         W, b = state.weights()

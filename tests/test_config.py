@@ -33,7 +33,7 @@ def test_every_problem_is_reported_at_once_with_its_key_path():
         "training -> epochs: must be an int >= 1; got 2.5",
         "training -> batch_size: must be an int >= 1; got 0",
         "training -> shufle: unknown key; did you mean 'shuffle'?",
-        "model -> type: must be one of perceptron, logistic, softmax, hinge, linear, mlp; got 'sofmax'; "
+        "model -> type: must be one of perceptron, logistic, softmax, hinge, squared_hinge, modified_huber, linear, mlp; got 'sofmax'; "
         "did you mean 'softmax'?",
         "features -> min_df: must be an int >= 1 or a float in (0, 1]; got 0",
         "features -> ngram_range: must be [min_n, max_n] with 1 <= min_n <= max_n; got [2, 1]",

@@ -3,7 +3,7 @@ import pytest
 
 from sgdtext.models import MODELS, LinearModel, logistic_proba, n_columns, softmax
 
-DIFFERENTIABLE = ["logistic", "softmax", "hinge", "linear"]
+DIFFERENTIABLE = ["logistic", "softmax", "hinge", "squared_hinge", "modified_huber", "linear"]
 
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
@@ -32,6 +32,8 @@ def test_losses_at_known_points():
     np.testing.assert_allclose(MODELS["logistic"].loss(s, y)[0], [np.log(2), np.log1p(np.e**2), np.log1p(np.e**-1)])
     np.testing.assert_allclose(MODELS["hinge"].loss(s, y)[0], [1.0, 3.0, 0.0])
     np.testing.assert_allclose(MODELS["linear"].loss(s, y)[0], [0.5, 4.5, 0.0])
+    np.testing.assert_allclose(MODELS["squared_hinge"].loss(s, y)[0], [1.0, 9.0, 0.0])
+    np.testing.assert_allclose(MODELS["modified_huber"].loss(s, y)[0], [1.0, 8.0, 0.0])
     np.testing.assert_allclose(MODELS["softmax"].loss(np.array([[1.0, 1.0]]), np.array([0]))[0], [np.log(2)])
 
 
