@@ -63,6 +63,8 @@ SCHEMA = {
         "stop_words": Key(None, "stop_words", "null, english (scikit-learn's list), or a list of words",
                           nullable=True),
         "ngram_range": Key([1, 1], "pair", "smallest and largest n of the n-grams, e.g. [1, 2]"),
+        "char_ngram_range": Key(None, "pair", "also count character n-grams inside word boundaries (named "
+                                "'c:' + n-gram), e.g. [2, 5]; null: none", nullable=True),
         "min_df": Key(1, "df", "drop terms in fewer documents (int: count; float in (0, 1]: fraction)"),
         "max_df": Key(1.0, "df", "drop terms in more documents (int: count; float in (0, 1]: fraction)"),
         "max_features": Key(None, "int", "keep only the most frequent terms", low=1, nullable=True),

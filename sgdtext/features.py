@@ -79,8 +79,28 @@ def char_wb_ngrams(text, ngram_range):
     return grams
 
 
+CHAR_PREFIX = "c:"  # marks the extra character n-grams, so "c: ab" never meets a word term
+
+
 def make_analyzer(settings, stop_words):
-    """A function text -> list of terms, following the ``features`` settings."""
+    """A function text -> list of terms, following the ``features`` settings.
+
+    ``char_ngram_range`` adds character n-grams inside word boundaries to the analyzer's terms (the union
+    of word and character n-grams, as a FeatureUnion of two scikit-learn vectorizers would give).
+    """
+    main = main_analyzer(settings, stop_words)
+    if not settings.get("char_ngram_range"):
+        return main
+    char_range, lowercase = tuple(settings["char_ngram_range"]), settings["lowercase"]
+
+    def with_chars(text):
+        grams = char_wb_ngrams(text.lower() if lowercase else text, char_range)
+        return main(text) + [CHAR_PREFIX + g for g in grams]
+
+    return with_chars
+
+
+def main_analyzer(settings, stop_words):
     lowercase, ngram_range = settings["lowercase"], tuple(settings["ngram_range"])
     if settings["analyzer"] == "char":
         return lambda text: char_ngrams(text.lower() if lowercase else text, ngram_range)
@@ -223,7 +243,7 @@ class Featurizer:
         self.vocabulary = None if vocabulary is None else {term: j for j, term in enumerate(vocabulary)}
         self.idf = idf
         self.analyze = make_analyzer(settings, self.stop_words)
-        self.word_tokens = make_analyzer({**settings, "analyzer": "word", "ngram_range": (1, 1)}, [])
+        self.word_tokens = main_analyzer({**settings, "analyzer": "word", "ngram_range": (1, 1)}, [])
 
     @property
     def hashing(self):

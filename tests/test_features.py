@@ -141,3 +141,16 @@ def test_sparse_rows_matmul_matches_scipy():
     X = Featurizer(settings()).fit_transform(docs())
     W = np.random.default_rng(0).normal(size=(X.shape[1], 3))
     np.testing.assert_allclose(X @ W, X.to_scipy() @ W, rtol=1e-12)
+
+
+def test_char_ngram_union_is_word_plus_char_wb_vectorizers():
+    featurizer = Featurizer(settings(ngram_range=[1, 2], char_ngram_range=[2, 3]))
+    X = dense(featurizer.fit_transform(docs()))
+    words, chars = CountVectorizer(ngram_range=(1, 2)).fit(TEXTS), CountVectorizer(analyzer="char_wb",
+                                                                                    ngram_range=(2, 3)).fit(TEXTS)
+    names = featurizer.feature_names()
+    expected = {**{t: words.transform(TEXTS).toarray()[:, j] for t, j in words.vocabulary_.items()},
+                **{"c:" + t: chars.transform(TEXTS).toarray()[:, j] for t, j in chars.vocabulary_.items()}}
+    assert sorted(names) == sorted(expected)
+    for j, name in enumerate(names):
+        np.testing.assert_array_equal(X[:, j], expected[name])

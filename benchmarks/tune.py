@@ -1,0 +1,103 @@
+"""Pick a config's features and SGD settings on validation data, never on the test set.
+
+    python benchmarks/tune.py configs/trec-6.yaml [--data-root ../shared/data] [--grid quick]
+
+For each feature setting the documents are featurised once; each SGD setting is trained on the training
+data less a stratified 10 % validation split (or on train.tsv when the dataset has a valid.tsv), and
+ranked by validation accuracy. The test accuracy is printed for the record only. Runs by hand.
+"""
+
+import argparse
+import itertools
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sgdtext.config import load_config
+from sgdtext.features import Featurizer
+from sgdtext.mlp import MLPModel
+from sgdtext.models import LinearModel
+from sgdtext.train import (architecture, label_indices, read_all, read_options, read_training_data, sgd_settings,
+                           sort_labels)
+from sgdtext.backprop import fit_mlp
+from sgdtext.sgd import fit
+
+FEATURES = [
+    {"ngram_range": [1, 2], "min_df": 2},
+    {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]"},
+    {"ngram_range": [1, 3], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]"},
+    {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "char_ngram_range": [2, 5]},
+    {"ngram_range": [1, 3], "min_df": 2, "token_pattern": r"(?u)\w+|[^\w\s]", "char_ngram_range": [1, 4]},
+]
+MODELS = [
+    {"model.type": "hinge", "model.fit_intercept": False, "training.batch_size": 1, "training.schedule": "optimal",
+     "training.l2": l2, "training.learning_rate": lr, "training.epochs": 20}
+    for l2, lr in [(1e-5, 17.8), (3e-5, 10.0), (1e-4, 5.0), (3e-4, 2.0)]
+] + [
+    {"model.type": "modified_huber", "model.fit_intercept": False, "training.batch_size": 1,
+     "training.schedule": "optimal", "training.l2": l2, "training.learning_rate": lr, "training.epochs": 20}
+    for l2, lr in [(3e-5, 5.0), (1e-4, 2.0)]
+] + [
+    {"model.type": "logistic", "model.fit_intercept": False, "training.batch_size": 1, "training.schedule": "optimal",
+     "training.l2": l2, "training.learning_rate": lr, "training.epochs": 20}
+    for l2, lr in [(1e-5, 10.0), (3e-5, 10.0), (1e-4, 5.0)]
+] + [
+    {"model.type": "softmax", "training.batch_size": 8, "training.l2": l2, "training.learning_rate": lr,
+     "training.epochs": 15}
+    for l2, lr in [(0.0, 5.0), (1e-5, 5.0), (1e-6, 10.0)]
+]
+
+
+def apply(config, changes):
+    config = {section: dict(values) for section, values in config.items()}
+    for path, value in changes.items():
+        section, key = path.split(".") if "." in path else ("features", path)
+        config[section][key] = value
+    return config
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("config", type=Path)
+    parser.add_argument("--data-root", default=None)
+    args = parser.parse_args()
+    environ = {"SGDTEXT_DATA": args.data_root} if args.data_root else dict(os.environ)
+    base = load_config(args.config, environ=environ)
+    if not base["data"]["valid"]:
+        base["data"]["validation_split"] = 0.1
+    quiet = lambda message: None
+    docs, y, classes, valid_docs = read_training_data(base, quiet)
+    test_docs = read_all(base["data"]["test"], read_options(base["data"]), quiet)
+    yv, yt = label_indices(valid_docs, classes), label_indices(test_docs, classes)
+    results = []
+    for features in FEATURES:
+        config = apply(base, features)
+        featurizer = Featurizer(config["features"])
+        X = featurizer.fit_transform(docs).to_scipy()
+        Xv, Xt = featurizer.transform(valid_docs).to_scipy(), featurizer.transform(test_docs).to_scipy()
+        for changes in MODELS:
+            c = apply(config, changes)
+            started = time.perf_counter()
+            rng = np.random.default_rng(c["training"]["seed"])
+            if c["model"]["type"] == "mlp":
+                model = MLPModel.initial(classes, X.shape[1], architecture(c), np.random.default_rng(1),
+                                         first_fan_in=X.nnz / X.shape[0])
+                fit_mlp(model, X, y, settings=sgd_settings(c), rng=rng)
+            else:
+                model = LinearModel.zeros(c["model"]["type"], classes, X.shape[1])
+                fit(model, X, y, settings=sgd_settings(c), rng=rng)
+            seconds = time.perf_counter() - started
+            valid_acc = np.mean(model.predict_index(model.scores(Xv)) == yv)
+            test_acc = np.mean(model.predict_index(model.scores(Xt)) == yt)
+            results.append((valid_acc, test_acc, seconds, {**features, **changes}))
+            print(f"valid {valid_acc:.4f}  test {test_acc:.4f}  {seconds:5.1f} s  {features} {changes}",
+                  file=sys.stderr, flush=True)
+    best = max(results, key=lambda r: r[0])
+    print(f"best on validation: valid {best[0]:.4f}, test {best[1]:.4f}: {best[3]}")
+
+
+if __name__ == "__main__":
+    main()
