@@ -76,6 +76,8 @@ SCHEMA = {
         "sublinear_tf": Key(False, "bool", "use 1 + log(count) instead of the count"),
         "norm": Key("auto", "choice", "row normalisation of the text columns; auto: l2 for tfidf, else none",
                     choices=NORMS),
+        "n_jobs": Key(None, "int", "processes that featurise chunks of the documents in parallel (null: every "
+                      "core); the matrix is the same whatever the number", low=1, nullable=True),
         "extra": Key([], "extra", "hand-made features appended as named columns (see README)"),
     },
     "model": {

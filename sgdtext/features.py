@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sgdtext import parallel
 from sgdtext.errors import DataError, SgdtextError
 
 ANALYZERS = ("word", "char", "char_wb")
@@ -268,19 +269,23 @@ class Featurizer:
             text = list(self.vocabulary)  # insertion order is column order
         return text + [spec["name"] for spec in self.extra]
 
-    def fit_transform(self, docs):
-        """Learn the vocabulary (unless hashing) and idf from ``docs``; return their matrix."""
+    def fit_transform(self, docs, n_jobs=1):
+        """Learn the vocabulary (unless hashing) and idf from ``docs``; return their matrix.
+
+        ``n_jobs`` processes count chunks of the documents in parallel (None: every core).
+        """
+        counts = None
         if not self.settings["bag_of_words"]:
             self.vocabulary = {}
         elif self.hashing:
-            counts = self._count(docs, None)
+            counts = self._count_chunks(docs, None, n_jobs)
         else:
-            counts = self._count(docs, {})
-            counts = self._prune(counts, len(docs))
-        if self.settings["bag_of_words"] and self.settings["weighting"] == "tfidf":
+            counts, terms = self._count_chunks(docs, "grow", n_jobs)
+            counts = self._prune(counts, terms, len(docs))
+        if counts is not None and self.settings["weighting"] == "tfidf":
             df = np.bincount(counts.indices, minlength=counts.shape[1])
             self.idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
-        return self._finish(counts if self.settings["bag_of_words"] else None, docs)
+        return self._finish(counts, docs)
 
     def extend(self, docs):
         """Warm start in vocabulary mode: append the terms of ``docs`` (kept by min_df etc. on ``docs``)
@@ -296,18 +301,36 @@ class Featurizer:
             self.idf = np.concatenate([self.idf, fresh.idf[[fresh.vocabulary[t] for t in new_terms]]])
         return len(new_terms)
 
-    def transform(self, docs):
+    def transform(self, docs, n_jobs=1):
         if self.vocabulary is None and not self.hashing:
             raise SgdtextError("the featuriser has no vocabulary: fit it first")
-        counts = self._count(docs, self.vocabulary) if self.settings["bag_of_words"] else None
+        counts = None
+        if self.settings["bag_of_words"]:
+            counts = self._count_chunks(docs, None if self.hashing else self.vocabulary, n_jobs)
         return self._finish(counts, docs)
 
+    def _count_chunks(self, docs, vocabulary, n_jobs):
+        """_count over chunks of ``docs`` in parallel processes, stacked in order (fit: vocabularies merged)."""
+        workers = parallel.n_workers(n_jobs)
+        tasks = [(vocabulary, a, b) for a, b in parallel.chunks(len(docs), workers)]
+        parts = parallel.map_ordered(count_chunk, (self, docs), tasks, workers)
+        if vocabulary != "grow":
+            return stack_rows(parts, len(docs), parts[0].shape[1])
+        merged = defaultdict()
+        merged.default_factory = merged.__len__
+        renumbered = []
+        for counts, terms in parts:
+            remap = np.fromiter(map(merged.__getitem__, terms), dtype=np.int64, count=len(terms))
+            renumbered.append(counts._replace(indices=remap[counts.indices].astype(np.int32)))
+        return stack_rows(renumbered, len(docs), len(merged)), list(merged)
+
     def _count(self, docs, vocabulary):
-        """Raw term counts. ``vocabulary`` None: hashing; a dict being fit grows; a fixed one filters.
+        """Raw term counts of ``docs``. ``vocabulary``: None hashes, "grow" learns one (returns it too as a
+        list of terms in column order), a dict filters and numbers the terms.
 
         The per-term work runs in C (Counter, map over dict methods); the rest is numpy on flat arrays.
         """
-        growing = vocabulary is not None and not vocabulary and self.vocabulary is None
+        growing = vocabulary == "grow"
         if growing:
             vocabulary = defaultdict()
             vocabulary.default_factory = vocabulary.__len__  # a new term gets the next column
@@ -329,8 +352,7 @@ class Featurizer:
             return self._fold_hashes(np.array(keys, dtype=np.uint32), data, indptr)
         indices = np.array(keys, dtype=np.int64)
         if growing:
-            self._provisional = dict(vocabulary)
-            return SparseRows(data, indices.astype(np.int32), indptr, (n_rows, len(vocabulary)))
+            return SparseRows(data, indices.astype(np.int32), indptr, (n_rows, len(vocabulary))), list(vocabulary)
         counts = SparseRows(data, indices, indptr, (n_rows, len(vocabulary)))
         return select_entries(counts, indices >= 0, indices)  # -1: a term out of the vocabulary
 
@@ -350,10 +372,9 @@ class Featurizer:
         new_indptr = np.concatenate([[0], np.cumsum(np.bincount(cell_rows, minlength=n_rows))]).astype(np.int64)
         return SparseRows(summed, (cells % n_hash).astype(np.int32), new_indptr, (n_rows, n_hash))
 
-    def _prune(self, counts, n_docs):
+    def _prune(self, counts, terms, n_docs):
         """Apply min_df / max_df / max_features, sort the vocabulary, and renumber the columns."""
-        terms = np.array(list(self._provisional), dtype=object)
-        del self._provisional
+        terms = np.array(terms, dtype=object)
         df = np.bincount(counts.indices, minlength=len(terms))
         s = self.settings
         low = s["min_df"] if isinstance(s["min_df"], int) else s["min_df"] * n_docs
@@ -430,6 +451,22 @@ class Featurizer:
             vocabulary = []
         return cls(settings, vocabulary=vocabulary, idf=arrays.get("idf"),
                    stop_words=meta["stop_words"], extra=meta["extra"])
+
+
+def count_chunk(payload, vocabulary, start, stop):
+    """One worker's share: the counts of documents[start:stop] (see Featurizer._count)."""
+    featurizer, docs = payload
+    return featurizer._count(docs[start:stop], vocabulary)
+
+
+def stack_rows(parts, n_rows, n_cols):
+    """Stack SparseRows blocks vertically (in order) into one."""
+    if len(parts) == 1:
+        return parts[0]._replace(shape=(n_rows, n_cols))
+    offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
+    indptr = np.concatenate([[0]] + [p.indptr[1:] + off for p, off in zip(parts, offsets)])
+    return SparseRows(np.concatenate([p.data for p in parts]), np.concatenate([p.indices for p in parts]),
+                      indptr.astype(np.int64), (n_rows, n_cols))
 
 
 def filter_columns(counts, remap, n_cols):

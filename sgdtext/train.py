@@ -210,16 +210,16 @@ def train(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
     rng = np.random.default_rng(config["training"]["seed"])
     if init_model is None:
         featurizer = Featurizer(config["features"])
-        X = featurizer.fit_transform(docs).to_scipy()
+        X = featurizer.fit_transform(docs, n_jobs=featurizer.settings["n_jobs"]).to_scipy()
         model = new_model(config, classes, featurizer, X, np.random.default_rng([config["training"]["seed"], 2]))
     else:
         model, featurizer = warm_start(init_model, config, classes, docs, warn)
         classes = model.classes
         y = label_indices(docs, classes)
-        X = featurizer.transform(docs).to_scipy()
+        X = featurizer.transform(docs, n_jobs=featurizer.settings["n_jobs"]).to_scipy()
     splits, valid = {"train": (X, docs)}, None
     if valid_docs is not None:
-        Xv = featurizer.transform(valid_docs).to_scipy()
+        Xv = featurizer.transform(valid_docs, n_jobs=featurizer.settings["n_jobs"]).to_scipy()
         splits["valid"] = (Xv, valid_docs)
         yv = label_indices(valid_docs, classes)
         valid = (Xv[yv >= 0], yv[yv >= 0])
@@ -234,7 +234,7 @@ def train(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
     fit_seconds = time.perf_counter() - fit_started
     if data["test"]:
         test_docs = read_all(data["test"], read_options(data), warn)
-        splits["test"] = (featurizer.transform(test_docs).to_scipy(), test_docs)
+        splits["test"] = (featurizer.transform(test_docs, n_jobs=featurizer.settings["n_jobs"]).to_scipy(), test_docs)
     metrics = {name: evaluate_split(model, Xs, ds) for name, (Xs, ds) in splits.items()}
     metrics["training"] = {
         "model_type": model.model_type,

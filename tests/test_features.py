@@ -154,3 +154,17 @@ def test_char_ngram_union_is_word_plus_char_wb_vectorizers():
     assert sorted(names) == sorted(expected)
     for j, name in enumerate(names):
         np.testing.assert_array_equal(X[:, j], expected[name])
+
+
+@pytest.mark.parametrize("changes", [{}, {"n_features": 512}, {"min_df": 2, "weighting": "tfidf"}])
+def test_parallel_featurising_gives_the_same_matrix(changes):
+    texts = [f"{TEXTS[i % len(TEXTS)]} doc{i % 97} word{i % 13}" for i in range(9000)]
+    one = Featurizer(settings(ngram_range=[1, 2], **changes))
+    two = Featurizer(settings(ngram_range=[1, 2], **changes))
+    X1, X2 = one.fit_transform(docs(texts), n_jobs=1), two.fit_transform(docs(texts), n_jobs=2)
+    assert one.feature_names() == two.feature_names()
+    for a, b in zip(X1[:3], X2[:3]):
+        np.testing.assert_array_equal(a, b)
+    T1, T2 = one.transform(docs(texts[:5000]), n_jobs=1), two.transform(docs(texts[:5000]), n_jobs=2)
+    for a, b in zip(T1[:3], T2[:3]):
+        np.testing.assert_array_equal(a, b)

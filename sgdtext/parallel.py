@@ -1,0 +1,64 @@
+"""Work split over processes (fork), in order: featurising chunks of documents, predicting batches.
+
+Forked workers inherit the payload (documents, featuriser, model) copy-on-write, so only the chunk
+bounds go to a worker and only its result comes back. Falls back to one process where fork is
+unavailable or the work is small.
+"""
+
+import multiprocessing
+import os
+
+_PAYLOAD = None
+
+
+def n_workers(n_jobs):
+    """n_jobs: None -> every core; otherwise at most n_jobs (>= 1)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if n_jobs is None else max(1, min(n_jobs, cores))
+
+
+def _call(task):
+    function, args = task
+    return function(_PAYLOAD, *args)
+
+
+def fork_context():
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+
+
+def map_ordered(function, payload, tasks, workers):
+    """[function(payload, *args) for args in tasks], run by ``workers`` forked processes when > 1."""
+    global _PAYLOAD
+    context = fork_context()
+    if workers <= 1 or len(tasks) <= 1 or context is None:
+        return [function(payload, *args) for args in tasks]
+    _PAYLOAD = payload
+    try:
+        with context.Pool(min(workers, len(tasks))) as pool:
+            return pool.map(_call, [(function, args) for args in tasks], chunksize=1)
+    finally:
+        _PAYLOAD = None
+
+
+def imap_ordered(function, payload, items, workers):
+    """Lazily yield function(payload, item) for each item, in order, from ``workers`` forked processes."""
+    global _PAYLOAD
+    context = fork_context()
+    if workers <= 1 or context is None:
+        for item in items:
+            yield function(payload, item)
+        return
+    _PAYLOAD = payload
+    with context.Pool(workers) as pool:
+        yield from pool.imap(_call, ((function, (item,)) for item in items), chunksize=1)
+    _PAYLOAD = None
+
+
+def chunks(n, workers, min_size=2000):
+    """(start, stop) bounds splitting range(n) into about 2 * workers pieces of at least min_size."""
+    pieces = max(1, min(2 * workers, n // min_size))
+    bounds = [round(i * n / pieces) for i in range(pieces + 1)]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
