@@ -8,7 +8,6 @@ ranked by validation accuracy. The test accuracy is printed for the record only.
 """
 
 import argparse
-import itertools
 import os
 import sys
 import time
@@ -20,8 +19,7 @@ from sgdtext.config import load_config
 from sgdtext.features import Featurizer
 from sgdtext.mlp import MLPModel
 from sgdtext.models import LinearModel
-from sgdtext.train import (architecture, label_indices, read_all, read_options, read_training_data, sgd_settings,
-                           sort_labels)
+from sgdtext.train import (architecture, label_indices, read_all, read_options, read_training_data, sgd_settings)
 from sgdtext.backprop import fit_mlp
 from sgdtext.sgd import fit
 

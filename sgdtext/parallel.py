@@ -57,8 +57,21 @@ def imap_ordered(function, payload, items, workers):
     _PAYLOAD = None
 
 
-def chunks(n, workers, min_size=2000):
-    """(start, stop) bounds splitting range(n) into about 2 * workers pieces of at least min_size."""
-    pieces = max(1, min(2 * workers, n // min_size))
-    bounds = [round(i * n / pieces) for i in range(pieces + 1)]
-    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+def chunks(sizes, workers, min_size=1_000_000):
+    """(start, stop) bounds splitting the items into about 2 * workers runs of similar total size
+    (``sizes``, e.g. characters per document), none smaller than ``min_size`` unless it is the only one."""
+    total = int(sum(sizes))
+    pieces = max(1, min(2 * workers, total // min_size))
+    if pieces == 1:
+        return [(0, len(sizes))]
+    targets = iter(total * i / pieces for i in range(1, pieces))
+    bounds, running, target = [0], 0, next(targets)
+    for i, size in enumerate(sizes):
+        running += size
+        if running >= target:
+            bounds.append(i + 1)
+            target = next(targets, None)
+            if target is None:
+                break
+    bounds.append(len(sizes))
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]

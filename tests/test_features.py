@@ -7,7 +7,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sgdtext.config import DEFAULTS
 from sgdtext.documents import Document
 from sgdtext.errors import DataError
-from sgdtext.features import Featurizer, header_value
+from sgdtext.features import Featurizer
+from sgdtext.handmade import header_value
 
 TEXTS = [
     "Free entry: WIN a free prize, call now!",
@@ -158,7 +159,7 @@ def test_char_ngram_union_is_word_plus_char_wb_vectorizers():
 
 @pytest.mark.parametrize("changes", [{}, {"n_features": 512}, {"min_df": 2, "weighting": "tfidf"}])
 def test_parallel_featurising_gives_the_same_matrix(changes):
-    texts = [f"{TEXTS[i % len(TEXTS)]} doc{i % 97} word{i % 13}" for i in range(9000)]
+    texts = [f"{TEXTS[i % len(TEXTS)]} doc{i % 97} word{i % 13} " * 10 for i in range(9000)]  # > 2 MB
     one = Featurizer(settings(ngram_range=[1, 2], **changes))
     two = Featurizer(settings(ngram_range=[1, 2], **changes))
     X1, X2 = one.fit_transform(docs(texts), n_jobs=1), two.fit_transform(docs(texts), n_jobs=2)

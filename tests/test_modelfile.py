@@ -1,6 +1,4 @@
-import io
 import json
-import zipfile
 
 import numpy as np
 import pytest
