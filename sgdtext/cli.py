@@ -110,8 +110,10 @@ def train(config, out_dir, overrides, init_model, trace, as_json):
 @click.option("--proba", is_flag=True, help="Print each shown label's probability (logistic and softmax models).")
 @click.option("--format", "fmt", type=click.Choice(["tsv", "jsonl"]), default="tsv", show_default=True,
               help="Output format.")
+@click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes that featurise and score chunks in parallel.")
 @user_errors
-def predict(model, files, top_k, proba, fmt):
+def predict(model, files, top_k, proba, fmt, n_jobs):
     """Classify each line of FILES (or stdin) with MODEL: one output line per input line, in order.
 
     \b
@@ -133,7 +135,8 @@ def predict(model, files, top_k, proba, fmt):
     stats = ReadStats()
     streams = [("<stdin>", sys.stdin.buffer) if name == "-" else (name, open_binary(name)) for name in files or ["-"]]
     out = sys.stdout
-    for chunk in predict_lines(linear, featurizer, streams, top_k=top_k, proba=proba, fmt=fmt, stats=stats):
+    for chunk in predict_lines(linear, featurizer, streams, top_k=top_k, proba=proba, fmt=fmt, stats=stats,
+                               n_jobs=n_jobs):
         out.write(chunk)
     out.flush()
     if stats.n_invalid_utf8:

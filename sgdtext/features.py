@@ -15,11 +15,11 @@ from itertools import repeat
 import numpy as np
 
 from sgdtext import parallel
-from sgdtext.analysis import main_analyzer, make_analyzer, resolve_stop_words
+from sgdtext.analysis import main_analyzer, make_analyzer, make_flat_analyzer, resolve_stop_words
 from sgdtext.errors import SgdtextError
 from sgdtext.handmade import EXTRA_FEATURES, TRANSFORMS, load_extra
 from sgdtext.sparse import SparseRows, filter_columns, hstack_dense, pack_strings, select_entries, stack_rows, \
-    unpack_strings
+    sum_cells, unpack_strings
 
 WEIGHTINGS = ("count", "binary", "tfidf")
 NORMS = ("auto", "none", "l1", "l2")
@@ -38,6 +38,7 @@ class Featurizer:
         self.vocabulary = None if vocabulary is None else {term: j for j, term in enumerate(vocabulary)}
         self.idf = idf
         self.analyze = make_analyzer(settings, self.stop_words)
+        self.analyze_batch = make_flat_analyzer(settings, self.stop_words)
         self.word_tokens = main_analyzer({**settings, "analyzer": "word", "ngram_range": (1, 1)}, [])
 
     @property
@@ -126,6 +127,8 @@ class Featurizer:
         The per-term work runs in C (Counter, map over dict methods); the rest is numpy on flat arrays.
         """
         growing = vocabulary == "grow"
+        if not growing and self.analyze_batch is not None:
+            return self._count_batch(docs, vocabulary)
         if growing:
             vocabulary = defaultdict()
             vocabulary.default_factory = vocabulary.__len__  # a new term gets the next column
@@ -144,28 +147,31 @@ class Featurizer:
         data = np.array(values, dtype=np.float64)
         indptr = np.array(indptr, dtype=np.int64)
         if vocabulary is None:
-            return self._fold_hashes(np.array(keys, dtype=np.uint32), data, indptr)
+            rows = np.repeat(np.arange(n_rows), np.diff(indptr))
+            return self._fold_hashes(np.array(keys, dtype=np.uint32), data, rows, n_rows)
         indices = np.array(keys, dtype=np.int64)
         if growing:
             return SparseRows(data, indices.astype(np.int32), indptr, (n_rows, len(vocabulary))), list(vocabulary)
         counts = SparseRows(data, indices, indptr, (n_rows, len(vocabulary)))
         return select_entries(counts, indices >= 0, indices)  # -1: a term out of the vocabulary
 
-    def _fold_hashes(self, hashes, data, indptr):
+    def _count_batch(self, docs, vocabulary):
+        """_count for a fixed vocabulary or hashing, the whole batch tokenised at once (analysis.make_flat_analyzer)."""
+        terms, rows = self.analyze_batch([doc.text for doc in docs])
+        if vocabulary is None:
+            hashes = np.fromiter(map(zlib.crc32, map(str.encode, terms)), dtype=np.uint32, count=len(terms))
+            return self._fold_hashes(hashes, np.ones(len(terms)), rows, len(docs))
+        columns = np.fromiter(map(vocabulary.get, terms, repeat(-1, len(terms))), dtype=np.int64, count=len(terms))
+        known = columns >= 0
+        return sum_cells(rows[known], columns[known], np.ones(int(known.sum())), len(docs), len(vocabulary))
+
+    def _fold_hashes(self, hashes, data, rows, n_rows):
         """CRC-32 hashes -> columns (hash mod n_features), signs from the top bit, collisions summed."""
         n_hash = self.settings["n_features"]
-        n_rows = len(indptr) - 1
         columns = (hashes % n_hash).astype(np.int64)
         if self.settings["alternate_sign"]:
             data = np.where(hashes & 0x80000000, -data, data)
-        rows = np.repeat(np.arange(n_rows), np.diff(indptr))
-        cells, inverse = np.unique(rows * n_hash + columns, return_inverse=True)
-        summed = np.bincount(inverse, weights=data, minlength=len(cells))
-        keep = summed != 0
-        cells, summed = cells[keep], summed[keep]
-        cell_rows = cells // n_hash
-        new_indptr = np.concatenate([[0], np.cumsum(np.bincount(cell_rows, minlength=n_rows))]).astype(np.int64)
-        return SparseRows(summed, (cells % n_hash).astype(np.int32), new_indptr, (n_rows, n_hash))
+        return sum_cells(rows, columns, data, n_rows, n_hash)
 
     def _prune(self, counts, terms, n_docs):
         """Apply min_df / max_df / max_features, sort the vocabulary, and renumber the columns."""

@@ -7,11 +7,12 @@ import json
 
 import numpy as np
 
+from sgdtext import parallel
 from sgdtext.documents import Document, ReadStats, decode_line, strip_eol
 from sgdtext.errors import SgdtextError
 
 FORMATS = ("tsv", "jsonl")
-BATCH_LINES = 4096
+CHUNK_BYTES = 1 << 20  # input read, featurised and scored per step: memory stays flat
 
 
 def check_plain_text_input(featurizer, model_path):
@@ -24,25 +25,40 @@ def check_plain_text_input(featurizer, model_path):
             )
 
 
-def batches(streams, stats, size=BATCH_LINES):
-    """Lists of at most ``size`` Documents (text only), one per input line, across the binary streams."""
-    batch = []
+def raw_chunks(streams, size=CHUNK_BYTES):
+    """(name, first line number, [raw lines]) of about ``size`` bytes each, across the binary streams."""
     for name, stream in streams:
-        for lineno, raw in enumerate(stream, 1):
-            where = f"{name}:{lineno}"
-            batch.append(Document(None, decode_line(strip_eol(raw), stats, where), None, where))
-            if len(batch) == size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+        lineno = 1
+        while True:
+            lines = stream.readlines(size)
+            if not lines:
+                break
+            yield name, lineno, lines
+            lineno += len(lines)
+
+
+def decode_chunk(name, first, lines, stats):
+    """The texts of raw lines (end of line removed): one decode for the chunk, per line only if it fails."""
+    data = b"".join(lines)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return [decode_line(strip_eol(raw), stats, f"{name}:{first + i}") for i, raw in enumerate(lines)]
+    texts = text.split("\n")
+    if data.endswith(b"\n"):
+        texts.pop()
+    if "\r" in text:
+        texts = [t[:-1] if t.endswith("\r") else t for t in texts]
+    return texts
 
 
 def ranked(model, scores, top_k):
     """Class indices (n, top_k), best first, and their probabilities (n, top_k) or None."""
     pred = model.predict_index(scores)
     probs = model.proba(scores) if model.has_proba else None
-    if scores.shape[1] == 1:  # one weight vector for two classes: the other class is second
+    if top_k == 1:
+        order = pred[:, None]
+    elif scores.shape[1] == 1:  # one weight vector for two classes: the other class is second
         order = np.column_stack([pred, 1 - pred])
     else:
         order = np.argsort(-(probs if probs is not None else scores), axis=1, kind="stable")
@@ -52,6 +68,8 @@ def ranked(model, scores, top_k):
 
 
 def format_lines(classes, order, probs, fmt):
+    if fmt == "tsv" and probs is None and order.shape[1] == 1:
+        return list(map(classes.__getitem__, order[:, 0].tolist()))
     lines = []
     for i, row in enumerate(order):
         labels = [classes[j] for j in row]
@@ -69,11 +87,28 @@ def format_lines(classes, order, probs, fmt):
     return lines
 
 
-def predict_lines(model, featurizer, streams, *, top_k=1, proba=False, fmt="tsv", stats=None):
-    """Yield output text, one chunk per batch: one line per input line, in order."""
+def predict_chunk(payload, chunk):
+    """Output text of one chunk of raw lines, and the invalid-UTF-8 count (runs in a worker when parallel)."""
+    model, featurizer, top_k, proba, fmt = payload
+    name, first, lines = chunk
+    stats = ReadStats()
+    docs = [Document(None, text, None, name) for text in decode_chunk(name, first, lines, stats)]
+    scores = model.scores(featurizer.transform(docs))
+    order, probs = ranked(model, scores, top_k)
+    text = "\n".join(format_lines(model.classes, order, probs if proba else None, fmt)) + "\n"
+    return text, stats.n_invalid_utf8, stats.first_invalid_utf8
+
+
+def predict_lines(model, featurizer, streams, *, top_k=1, proba=False, fmt="tsv", stats=None, n_jobs=1):
+    """Yield output text, one chunk per ~1 MB of input: one line per input line, in order.
+
+    ``n_jobs`` > 1 featurises and scores chunks in forked processes while this one reads and writes.
+    """
     stats = stats if stats is not None else ReadStats()
-    top_k = min(top_k, len(model.classes))
-    for batch in batches(streams, stats):
-        scores = model.scores(featurizer.transform(batch))
-        order, probs = ranked(model, scores, top_k)
-        yield "\n".join(format_lines(model.classes, order, probs if proba else None, fmt)) + "\n"
+    payload = (model, featurizer, min(top_k, len(model.classes)), proba, fmt)
+    for text, invalid, first in parallel.imap_ordered(predict_chunk, payload, raw_chunks(streams),
+                                                      parallel.n_workers(n_jobs)):
+        if invalid:
+            stats.n_invalid_utf8 += invalid
+            stats.first_invalid_utf8 = stats.first_invalid_utf8 or first
+        yield text

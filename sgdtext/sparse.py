@@ -85,3 +85,13 @@ def unpack_strings(name, arrays):
     blob = arrays[f"{name}_blob"].tobytes()
     offsets = arrays[f"{name}_offsets"].tolist()
     return [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+def sum_cells(rows, columns, values, n_rows, n_cols):
+    """CSR from (row, column, value) triples, values of the same cell summed and zero sums dropped."""
+    cells, inverse = np.unique(rows.astype(np.int64) * n_cols + columns, return_inverse=True)
+    summed = np.bincount(inverse, weights=values, minlength=len(cells))
+    keep = summed != 0
+    cells, summed = cells[keep], summed[keep]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(cells // n_cols, minlength=n_rows))]).astype(np.int64)
+    return SparseRows(summed, (cells % n_cols).astype(np.int32), indptr, (n_rows, n_cols))

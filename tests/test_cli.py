@@ -206,3 +206,14 @@ def test_mlp_settings_are_checked(tmp_path):
     assert "model -> hidden_sizes: type mlp needs at least one hidden layer, e.g. [256]" in result.stderr
     result = run("check-config", SMS_CONFIG, "--set", "training.optimizer=adam")
     assert "training -> optimizer: adam is for type mlp" in result.stderr
+
+
+def test_predict_in_parallel_gives_the_same_lines(sms_model, tmp_path):
+    lines = (REPO / "data" / "sms-spam" / "test.tsv").read_text().splitlines()[1:]
+    big = tmp_path / "in.txt"
+    big.write_bytes(("\r\n".join(line.split("\t", 1)[1] for line in lines) * 3).encode() + b"\n\xff bad\n")
+    one = run("predict", sms_model, big)
+    two = run("predict", sms_model, big, "--n-jobs", "2")
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 3 * 1114 - 2 + 1
+    assert "1 input line(s) are not valid UTF-8" in two.stderr

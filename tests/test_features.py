@@ -169,3 +169,20 @@ def test_parallel_featurising_gives_the_same_matrix(changes):
     T1, T2 = one.transform(docs(texts[:5000]), n_jobs=1), two.transform(docs(texts[:5000]), n_jobs=2)
     for a, b in zip(T1[:3], T2[:3]):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("changes", [{"ngram_range": [1, 3], "stop_words": "english"}, {"ngram_range": [2, 3]},
+                                     {"token_pattern": r"(?u)\w+|[^\w\s]", "ngram_range": [1, 2]}])
+def test_batch_tokenising_matches_per_document_tokenising(changes):
+    texts = TEXTS + ["line one\nline two\r\nthree", "\n\n", "x"]
+    featurizer = Featurizer(settings(**changes))
+    featurizer.fit_transform(docs(texts))
+    assert featurizer.analyze_batch is not None
+    batch = dense(featurizer.transform(docs(texts)))
+    featurizer.analyze_batch = None  # the per-document path
+    np.testing.assert_array_equal(batch, dense(featurizer.transform(docs(texts))))
+
+
+def test_patterns_that_match_newlines_use_the_per_document_path():
+    assert Featurizer(settings(token_pattern=r"\S+|\s+")).analyze_batch is None
+    assert Featurizer(settings(analyzer="char_wb", ngram_range=[2, 3])).analyze_batch is None
