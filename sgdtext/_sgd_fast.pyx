@@ -7,8 +7,9 @@ numpy step it replaced (sgd.SgdState documents the method; tests check it agains
 Typed memoryviews only: no numpy C-API, so it builds with Cython alone.
 
 State (``state``): [scale, S (sum of scales, averaging), u (L1 penalty so far), t (steps)].
-W = scale * V. Returns (next example position, sum of weighted losses, status) where status is
-0 (done), 1 (the scale needs folding in: call again after SgdState.fold) or 2 (a non-finite loss).
+W = scale * V. Returns (next example position, sum of weighted losses, number of examples predicted
+right before their step, status) where status is 0 (done), 1 (the scale needs folding in: call again
+after SgdState.fold) or 2 (a non-finite loss).
 """
 
 from libc.math cimport exp, log, fabs, isfinite
@@ -131,8 +132,8 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                 double l2, double l1, bint average, bint fit_intercept,
                 double[:, ::1] S, double[:, ::1] G):
     """SGD steps on the examples order[start:stop], batch by batch; etas[t - first_step] is step t's rate."""
-    cdef int k = V.shape[1], c, i, m
-    cdef long long pos = start, r, p, j, end
+    cdef int k = V.shape[1], c, i, m, best
+    cdef long long pos = start, r, p, j, end, correct = 0
     cdef double scale = state[0], total = 0.0, eta, li, x, factor, g
     cdef int status = 0
     with nogil:
@@ -155,6 +156,14 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                         S[i, c] += x * V[j, c]
                 for c in range(k):
                     S[i, c] = S[i, c] * scale + b[c]
+                if k == 1:  # progressive accuracy: the prediction before the step
+                    correct += (S[i, 0] >= 0) == (y[r] == 1)
+                else:
+                    best = 0
+                    for c in range(1, k):
+                        if S[i, c] > S[i, best]:
+                            best = c
+                    correct += best == y[r]
                 li = loss_grad(loss, S, G, i, y[r], k)
                 if not isfinite(li) or not isfinite(S[i, 0]):
                     status = 2
@@ -200,4 +209,4 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                 status = 1
                 break
     state[0] = scale
-    return pos, total, status
+    return pos, total, correct, status

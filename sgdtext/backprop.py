@@ -45,7 +45,8 @@ def fit_mlp(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_ep
     total = s.epochs * -(-n // s.batch_size)
     steps = [0]
 
-    def run_epoch(epoch, order):
+    def run_epoch(epoch):
+        order = rng.permutation(n) if s.shuffle else np.arange(n)
         Xe, ye, we = X[order], y[order], weights[order]
         for start in range(0, n, s.batch_size):
             stop = min(start + s.batch_size, n)
@@ -68,7 +69,7 @@ def fit_mlp(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_ep
         return epoch_record(model, model.scores(X), y, weights, penalty, valid,
                             None if valid is None else model.scores(valid[0]))
 
-    history, best = epoch_loop(s, rng, n, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
+    history, best = epoch_loop(s, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
                                snapshot=lambda: [p.copy() for p in model.params], on_epoch=on_epoch)
     history.steps = steps[0]
     if best is not None:

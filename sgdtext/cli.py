@@ -89,7 +89,7 @@ def train(config, out_dir, overrides, init_model, trace, as_json):
     finally:
         bar.close()
     info = result.metrics["training"]
-    summary = [f"trained {info['model_type']} on {result.metrics['train']['n_documents']} documents, "
+    summary = [f"trained {info['model_type']} on {info['n_documents']} documents, "
                f"{info['n_features']} features, {info['stopped_epoch']} epoch(s) ({info['stop_reason']}) "
                f"in {info['fit_seconds']:.2f} s"]
     summary += [f"{split} accuracy {result.metrics[split]['accuracy']:.4f}  macro F1 "

@@ -53,6 +53,10 @@ SCHEMA = {
         "label_prefix": Key("__label__", "str", "fastText format: label prefix"),
         "bad_lines": Key("error", "choice", "malformed record: stop with file:line, or count and skip it",
                          choices=("error", "skip")),
+        "chunk_size": Key(None, "int", "stream the training data: documents read, featurised and learned from at "
+                          "a time (hashing mode; memory holds one chunk); null: all in memory", low=1, nullable=True),
+        "classes": Key(None, "list_str", "the labels, when they cannot be read ahead (streaming from stdin, "
+                       "data.train: \"-\")", nullable=True),
         "validation_split": Key(0.0, "float", "fraction of the training data held out (stratified, seeded) "
                                 "for validation when data.valid is not set", low=0.0, high=0.5),
     },
@@ -134,6 +138,7 @@ SCHEMA = {
                    nullable=True),
         "model": Key("model.npz", "str", "model file name inside output.dir"),
         "metrics": Key("metrics.json", "str", "metrics file name inside output.dir"),
+        "train_metrics": Key(True, "bool", "evaluate the training data after training (streaming: one more pass)"),
     },
 }
 
@@ -207,6 +212,10 @@ def check_value(path, key, value, problems):
                                                   for v in value):
             return fail("a list of positive ints, e.g. [256]")
         return value
+    if kind == "list_str":
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+            return fail("a list of labels")
+        return [str(v) for v in value]
     if kind == "stop_words":
         if value == "english" or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             return value
@@ -336,8 +345,30 @@ def check_combinations(c, problems):
     if t["early_stopping"] and c["data"]["valid"] is None and not c["data"]["validation_split"]:
         problems.append("training -> early_stopping: needs validation data; set data.valid or "
                         "data.validation_split (e.g. 0.1)")
+    check_streaming(c, problems)
     if c["data"]["text_field"] is None and f["bag_of_words"]:
         problems.append("data -> text_field: is null but features.bag_of_words is true; name the text column")
+
+
+def check_streaming(c, problems):
+    d, f, t = c["data"], c["features"], c["training"]
+    if d["train"] == "-" and not d["chunk_size"]:
+        problems.append("data -> train: \"-\" (standard input) needs data.chunk_size, e.g. 10000")
+    if not d["chunk_size"]:
+        return
+    if f["n_features"] is None:
+        problems.append("data -> chunk_size: streaming needs hashing mode (a vocabulary needs the whole corpus "
+                        "first); set features.n_features, e.g. 1048576")
+    if f["weighting"] == "tfidf":
+        problems.append("data -> chunk_size: tf-idf needs the document frequencies of the whole corpus; use "
+                        "features.weighting count or binary when streaming")
+    if d["validation_split"]:
+        problems.append("data -> validation_split: not available when streaming; give data.valid instead")
+    if c["model"]["type"] == "mlp":
+        problems.append("data -> chunk_size: streaming is for the linear models; an mlp trains in memory")
+    if d["train"] == "-" and (not d["classes"] or t["epochs"] != 1 or t["schedule"] == "linear"):
+        problems.append("data -> train: standard input can be read once and not counted ahead: set "
+                        "training.epochs: 1, list the labels in data.classes, and use a schedule other than linear")
 
 
 def set_override(raw, assignment):
@@ -347,7 +378,7 @@ def set_override(raw, assignment):
     if not sep or len(parts) != 2 or not all(parts):
         raise ConfigError([f"--set {assignment!r}: expected section.key=value, e.g. training.epochs=10"], "--set")
     try:
-        value = yaml.safe_load(text) if text.strip() else None
+        value = text.strip() if text.strip() == "-" else yaml.safe_load(text) if text.strip() else None  # - is stdin
     except yaml.YAMLError as exc:
         raise ConfigError([f"--set {assignment!r}: the value is not valid YAML: {exc}"], "--set") from None
     section = raw.setdefault(parts[0], {})
@@ -398,7 +429,7 @@ def resolve_paths(config, config_path, *, out_dir=None, environ=None):
         data_base = (base / data["root"]).resolve() if data["root"] else base
     data["root"] = str(data_base) if (env_root or data["root"]) else None
     for name in ("train", "valid", "test"):
-        if data[name] is not None:
+        if data[name] is not None and data[name] != "-":
             data[name] = str((data_base / data[name]).resolve())
     for spec in config["features"]["extra"]:
         for name in ("wordlist", "values_file"):

@@ -66,7 +66,31 @@ def strip_eol(raw):
     return raw
 
 
+class StdinBuffer:
+    """Standard input (binary) that closing leaves open; everything else goes to sys.stdin.buffer."""
+
+    def __init__(self):
+        self._raw = sys.stdin.buffer
+
+    def __getattr__(self, name):
+        return getattr(self._raw, name)
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def close(self):
+        pass
+
+
 def open_binary(path):
+    if str(path) == "-":
+        return StdinBuffer()
     path = Path(path)
     try:
         if path.suffix == ".gz":
@@ -243,7 +267,10 @@ def detect_format(path, options):
 def read_documents(path, options, stats=None):
     """Stream the documents of ``path`` with the reader ``options.format`` names (or detects)."""
     stats = stats if stats is not None else ReadStats()
-    fmt = options.format if options.format != "auto" else detect_format(path, options)
+    if options.format == "auto" and str(path) == "-":
+        fmt = "tsv"  # standard input cannot be peeked at
+    else:
+        fmt = options.format if options.format != "auto" else detect_format(path, options)
     if fmt != "folder" and Path(path).is_dir():
         raise DataError(f"{path}: is a folder but data.format is {fmt!r}; set data.format: folder")
     return READERS[fmt](path, options, stats)

@@ -72,6 +72,7 @@ class History:
     stopped_epoch: int = 0
     best_epoch: int | None = None
     steps: int = 0
+    n_documents: int | None = None  # streaming: documents seen in the last epoch
 
 
 class Stopper:
@@ -177,16 +178,16 @@ def fit(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_epoch=
         return run_epochs(model, sp.csr_matrix(X), y, settings, rng, valid, sample_weight, on_epoch, on_step)
 
 
-def epoch_loop(s, rng, n, *, has_valid, run_epoch, evaluate, snapshot, on_epoch):
-    """The loop every learner shares: shuffle, one epoch, evaluate, the stopping rules.
+def epoch_loop(s, *, has_valid, run_epoch, evaluate, snapshot, on_epoch):
+    """The loop every learner shares: one epoch, evaluate, the stopping rules.
 
-    ``run_epoch(epoch, order)`` trains one pass; ``evaluate()`` returns the epoch's record (loss, accuracy,
+    ``run_epoch(epoch)`` trains one pass; ``evaluate()`` returns the epoch's record (loss, accuracy,
     valid_accuracy); ``snapshot()`` copies the weights. Returns (History, best snapshot or None): the best
     is set when the validation rule is on and kept the weights of the best epoch.
     """
     history, stopper, best = History(), Stopper(s, has_valid), None
     for epoch in range(1, s.epochs + 1):
-        run_epoch(epoch, rng.permutation(n) if s.shuffle else np.arange(n))
+        run_epoch(epoch)
         record = evaluate()
         record["epoch"] = epoch
         reason = stopper.update(record)
@@ -214,53 +215,74 @@ def epoch_record(model, scores, y, weights, penalty, valid, valid_scores):
     return record
 
 
-def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
+def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None):
+    """SGD steps over the rows of X (CSR) in ``order``, ``total`` steps planned in all (for the schedule).
+
+    Returns (summed weighted loss, number predicted right before their step): progressive figures.
+    """
     from sgdtext._sgd_fast import LOSSES, run_batches
 
-    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    state = SgdState(model.W, model.b, s)
-    n, k = X.shape[0], model.W.shape[1]
-    per_epoch = -(-n // s.batch_size)
-    total = s.epochs * per_epoch
-    data, indices = X.data.astype(np.float64), X.indices.astype(np.int32)
-    indptr, labels = X.indptr.astype(np.int64), y.astype(np.int64)
+    s, n, k = state.s, len(order), model.W.shape[1]
+    first = state.t + 1
+    etas = learning_rates(s, first, -(-n // s.batch_size), total)
+    data, indices, indptr = X.data.astype(np.float64), X.indices.astype(np.int32), X.indptr.astype(np.int64)
+    order, labels = order.astype(np.int64), y.astype(np.int64)
     S, G = np.zeros((s.batch_size, k)), np.zeros((s.batch_size, k))
+    pos, loss, correct = 0, 0.0, 0
+    while pos < n:
+        stop = min(pos + s.batch_size, n) if on_step is not None else n
+        pos, batch_loss, batch_correct, status = run_batches(
+            state.V, state.b, state.state, state.A, state.mark, state.b_sum, state.q, data, indices, indptr, order,
+            labels, weights, etas, first, LOSSES[model.model_type], s.batch_size, pos, stop, s.l2, s.l1, s.average,
+            s.fit_intercept, S, G)
+        loss, correct = loss + batch_loss, correct + batch_correct
+        if status == 2:
+            check_finite(np.array([np.nan]), S, epoch, state.t + 1, s)
+        if status == 1:  # the scale would underflow: fold it in
+            state.fold()
+        if on_step is not None:
+            on_step({"epoch": epoch, "step": state.t, "index": int(order[pos - 1]), "scores": S[:1].copy(),
+                     "W": state.V * state.scale, "b": state.b})
+    return loss, correct
 
-    def run_epoch(epoch, order):
-        first = state.t + 1
-        etas = learning_rates(s, first, per_epoch, total)
-        order = order.astype(np.int64)
-        pos = 0
-        while pos < n:
-            stop = min(pos + s.batch_size, n) if on_step is not None else n
-            pos, _, status = run_batches(state.V, state.b, state.state, state.A, state.mark, state.b_sum, state.q,
-                                         data, indices, indptr, order, labels, weights, etas, first,
-                                         LOSSES[model.model_type], s.batch_size, pos, stop, s.l2, s.l1, s.average,
-                                         s.fit_intercept, S, G)
-            if status == 2:
-                check_finite(np.array([np.nan]), S, epoch, state.t + 1, s)
-            if status == 1:  # the scale would underflow: fold it in
-                state.fold()
-            if on_step is not None:
-                on_step({"epoch": epoch, "step": state.t, "index": int(order[pos - 1]), "scores": S[:1].copy(),
-                         "W": state.V * state.scale, "b": state.b})
 
-    def evaluate():
-        W, b = state.weights()
-        penalty = 0.5 * s.l2 * float(np.sum(W**2)) + (s.l1 * float(np.abs(W).sum()) if s.l1 else 0.0)
-        return epoch_record(model, X @ W + b, y, weights, penalty, valid,
-                            None if valid is None else valid[0] @ W + b)
+def penalty(W, s):
+    return 0.5 * s.l2 * float(np.sum(W**2)) + (s.l1 * float(np.abs(W).sum()) if s.l1 else 0.0)
 
-    def snapshot():
-        W, b = state.weights()
-        return W.copy(), b.copy()
 
-    history, best = epoch_loop(s, rng, n, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
-                               snapshot=snapshot, on_epoch=on_epoch)
+def finish(model, state, history, best):
+    """Put the kept weights (best epoch, else averaged or last) into the model."""
     history.steps = state.t
     W, b = best if best is not None else state.weights()
     model.W[...], model.b[...] = W, b
     return history
+
+
+def snapshot_of(state):
+    def snapshot():
+        W, b = state.weights()
+        return W.copy(), b.copy()
+    return snapshot
+
+
+def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    state = SgdState(model.W, model.b, s)
+    n = X.shape[0]
+    total = s.epochs * -(-n // s.batch_size)
+
+    def run_epoch(epoch):
+        order = rng.permutation(n) if s.shuffle else np.arange(n)
+        train_pass(state, model, X, y, weights, order, total=total, epoch=epoch, on_step=on_step)
+
+    def evaluate():
+        W, b = state.weights()
+        return epoch_record(model, X @ W + b, y, weights, penalty(W, s), valid,
+                            None if valid is None else valid[0] @ W + b)
+
+    history, best = epoch_loop(s, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
+                               snapshot=snapshot_of(state), on_epoch=on_epoch)
+    return finish(model, state, history, best)
 
 
 def check_finite(losses, scores, epoch, step, s):

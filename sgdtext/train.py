@@ -18,6 +18,7 @@ from sgdtext.models import LinearModel
 from sgdtext.backprop import MlpSettings, fit_mlp
 from sgdtext.mlp import Architecture, MLPModel
 from sgdtext.sgd import SgdSettings, fit
+from sgdtext.stream import document_chunks, evaluate_stream, fit_stream, scan_labels
 
 
 @dataclass
@@ -121,19 +122,23 @@ def tracer(X, y, classes, names, emit):
     return on_step
 
 
-def class_weights(setting, classes, y):
-    """Per-example weights from training.class_weight, or None."""
+def class_weight_table(setting, classes, counts):
+    """Weight of each class (k,) from training.class_weight and the class counts, or None."""
     if setting is None:
         return None
     if setting == "balanced":
-        per_class = len(y) / (len(classes) * np.bincount(y, minlength=len(classes)))
-    else:
-        unknown = sorted(set(setting) - set(classes))
-        if unknown:
-            raise SgdtextError(f"training -> class_weight: label {unknown[0]!r} is not in the training data "
-                               f"(classes: {', '.join(classes)}); fix the label")
-        per_class = np.array([setting.get(label, 1.0) for label in classes])
-    return per_class[y]
+        return counts.sum() / (len(classes) * np.maximum(counts, 1))
+    unknown = sorted(set(setting) - set(classes))
+    if unknown:
+        raise SgdtextError(f"training -> class_weight: label {unknown[0]!r} is not in the training data "
+                           f"(classes: {', '.join(classes)}); fix the label")
+    return np.array([setting.get(label, 1.0) for label in classes])
+
+
+def class_weights(setting, classes, y):
+    """Per-example weights from training.class_weight, or None."""
+    table = class_weight_table(setting, classes, np.bincount(y, minlength=len(classes)))
+    return None if table is None else table[y]
 
 
 def warm_start(path, config, classes, docs, warn):
@@ -190,7 +195,7 @@ def new_model(config, classes, featurizer, X, rng):
 def check_request(config, trace, init_model):
     data = config["data"]
     for name in ("train", "valid", "test"):  # fail before training, not after it
-        if data[name] and not Path(data[name]).exists():
+        if data[name] and data[name] != "-" and not Path(data[name]).exists():
             raise DataError(f"{data[name]}: no such file (data.{name}); check data paths (relative to "
                             f"{'data.root' if data['root'] else 'the config file'})")
     if trace and (config["training"]["batch_size"] != 1 or config["model"]["type"] == "mlp"):
@@ -201,29 +206,49 @@ def check_request(config, trace, init_model):
         raise SgdtextError("--init-model: warm start is for the linear models; an mlp trains from its seed")
 
 
+@dataclass
+class Fitted:
+    """What a training run produced, before it is written out."""
+
+    model: object
+    featurizer: Featurizer
+    history: object
+    metrics: dict  # split name -> metrics
+    n_documents: int
+    fit_seconds: float
+
+
 def train(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
     """Train as ``config`` (resolved) says; write model and metrics atomically; return a TrainResult."""
     started = time.perf_counter()
     check_request(config, trace, init_model)
-    data = config["data"]
+    if config["data"]["chunk_size"]:
+        fitted = train_streaming(config, warn, on_epoch, init_model)
+    else:
+        fitted = train_in_memory(config, warn, on_epoch, trace, init_model)
+    return write_outputs(config, fitted, time.perf_counter() - started)
+
+
+def train_in_memory(config, warn, on_epoch, trace, init_model):
+    data, n_jobs = config["data"], config["features"]["n_jobs"]
     docs, y, classes, valid_docs = read_training_data(config, warn)
-    rng = np.random.default_rng(config["training"]["seed"])
     if init_model is None:
         featurizer = Featurizer(config["features"])
-        X = featurizer.fit_transform(docs, n_jobs=featurizer.settings["n_jobs"]).to_scipy()
+        X = featurizer.fit_transform(docs, n_jobs=n_jobs).to_scipy()
         model = new_model(config, classes, featurizer, X, np.random.default_rng([config["training"]["seed"], 2]))
     else:
         model, featurizer = warm_start(init_model, config, classes, docs, warn)
         classes = model.classes
         y = label_indices(docs, classes)
-        X = featurizer.transform(docs, n_jobs=featurizer.settings["n_jobs"]).to_scipy()
+        X = featurizer.transform(docs, n_jobs=n_jobs).to_scipy()
     splits, valid = {"train": (X, docs)}, None
     if valid_docs is not None:
-        Xv = featurizer.transform(valid_docs, n_jobs=featurizer.settings["n_jobs"]).to_scipy()
+        Xv = featurizer.transform(valid_docs, n_jobs=n_jobs).to_scipy()
         splits["valid"] = (Xv, valid_docs)
         yv = label_indices(valid_docs, classes)
         valid = (Xv[yv >= 0], yv[yv >= 0])
-    kwargs = {"settings": sgd_settings(config), "rng": rng, "valid": valid, "on_epoch": on_epoch,
+    kwargs = {"settings": sgd_settings(config), "rng": np.random.default_rng(config["training"]["seed"]),
+              "valid": valid, "on_epoch": on_epoch,
               "sample_weight": class_weights(config["training"]["class_weight"], classes, y)}
     fit_started = time.perf_counter()
     if isinstance(model, MLPModel):
@@ -234,11 +259,61 @@ def train(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
     fit_seconds = time.perf_counter() - fit_started
     if data["test"]:
         test_docs = read_all(data["test"], read_options(data), warn)
-        splits["test"] = (featurizer.transform(test_docs, n_jobs=featurizer.settings["n_jobs"]).to_scipy(), test_docs)
+        splits["test"] = (featurizer.transform(test_docs, n_jobs=n_jobs).to_scipy(), test_docs)
     metrics = {name: evaluate_split(model, Xs, ds) for name, (Xs, ds) in splits.items()}
+    return Fitted(model, featurizer, history, metrics, len(docs), fit_seconds)
+
+
+def train_streaming(config, warn, on_epoch, init_model):
+    """data.chunk_size: read, featurise and learn a chunk at a time (see stream.py)."""
+    data, size = config["data"], config["data"]["chunk_size"]
+    options = read_options(data)
+    if data["train"] == "-":
+        counts = {label: 0 for label in data["classes"]}
+        source_once = [document_chunks("-", options, size, warn)]
+        source = lambda: source_once.pop()  # stdin can be read once
+    else:
+        counts = scan_labels(data["train"], options, size)
+        source = lambda: document_chunks(data["train"], options, size, warn)
+    classes = sort_labels(data["classes"] or counts)
+    unknown = sorted(set(counts) - set(classes))
+    if unknown:
+        raise DataError(f"{data['train']}: label {unknown[0]!r} is not in data.classes; add it")
+    n = sum(counts.values()) or None
+    if init_model is None:
+        featurizer = Featurizer(config["features"])
+        featurizer.fit_transform([])  # hashing: nothing to learn
+        model = LinearModel.zeros(config["model"]["type"], classes, featurizer.n_features)
+    else:
+        model, featurizer = warm_start(init_model, config, classes, [], warn)
+    y_counts = np.array([counts.get(label, 0) for label in model.classes])
+    class_weight = class_weight_table(config["training"]["class_weight"], model.classes, y_counts)
+    valid, metrics = None, {}
+    if data["valid"]:
+        valid_docs = read_all(data["valid"], options, warn)
+        Xv, yv = featurizer.transform(valid_docs).to_scipy(), label_indices(valid_docs, model.classes)
+        valid = (Xv[yv >= 0], yv[yv >= 0])
+    fit_started = time.perf_counter()
+    history = fit_stream(model, featurizer, source, n=n or size, class_weight=class_weight,
+                         settings=sgd_settings(config), rng=np.random.default_rng(config["training"]["seed"]),
+                         chunk_size=size, valid=valid, on_epoch=on_epoch)
+    fit_seconds = time.perf_counter() - fit_started
+    if data["train"] != "-" and config["output"]["train_metrics"]:
+        metrics["train"] = evaluate_stream(model, featurizer, document_chunks(data["train"], options, size))
+    for split in ("valid", "test"):
+        if data[split]:
+            metrics[split] = evaluate_stream(model, featurizer, document_chunks(data[split], options, size, warn))
+    return Fitted(model, featurizer, history, metrics, history.n_documents, fit_seconds)
+
+
+def write_outputs(config, fitted, seconds):
+    """metrics.json and the model file, both atomically; returns the TrainResult."""
+    model, featurizer, history = fitted.model, fitted.featurizer, fitted.history
+    metrics = dict(fitted.metrics)
     metrics["training"] = {
         "model_type": model.model_type,
-        "classes": classes,
+        "classes": model.classes,
+        "n_documents": fitted.n_documents,
         "n_features": featurizer.n_features,
         "n_parameters": int(model.n_parameters),
         "epochs": history.epochs,
@@ -246,9 +321,9 @@ def train(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
         "stopped_epoch": history.stopped_epoch,
         "best_epoch": history.best_epoch,
         "steps": history.steps,
-        "fit_seconds": round(fit_seconds, 4),
-        "total_seconds": round(time.perf_counter() - started, 4),
-        "documents_per_second": round(len(docs) * history.stopped_epoch / max(fit_seconds, 1e-9), 1),
+        "fit_seconds": round(fitted.fit_seconds, 4),
+        "total_seconds": round(seconds, 4),
+        "documents_per_second": round(fitted.n_documents * history.stopped_epoch / max(fitted.fit_seconds, 1e-9), 1),
     }
     metrics["config"] = config
     metrics["sgdtext_version"] = __version__
