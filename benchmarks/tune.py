@@ -49,6 +49,13 @@ MODELS = [
 ]
 
 
+MLP = [
+    {"model.type": "mlp", "model.hidden_sizes": [h], "model.activation": act, "training.optimizer": "adam",
+     "training.learning_rate": lr, "training.batch_size": 16, "training.epochs": epochs, "training.l2": 0.0}
+    for h, act, lr, epochs in [(64, "relu", 0.003, 6), (128, "relu", 0.002, 5), (64, "tanh", 0.002, 8)]
+]
+
+
 def apply(config, changes):
     config = {section: dict(values) for section, values in config.items()}
     for path, value in changes.items():
@@ -61,6 +68,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("config", type=Path)
     parser.add_argument("--data-root", default=None)
+    parser.add_argument("--mlp", action="store_true", help="try the mlp grid instead of the linear one")
+    parser.add_argument("--features", type=int, nargs="*", help="indices into FEATURES (default: all)")
     args = parser.parse_args()
     environ = {"SGDTEXT_DATA": args.data_root} if args.data_root else dict(os.environ)
     base = load_config(args.config, environ=environ)
@@ -71,12 +80,12 @@ def main():
     test_docs = read_all(base["data"]["test"], read_options(base["data"]), quiet)
     yv, yt = label_indices(valid_docs, classes), label_indices(test_docs, classes)
     results = []
-    for features in FEATURES:
+    for features in [FEATURES[i] for i in args.features] if args.features else FEATURES:
         config = apply(base, features)
         featurizer = Featurizer(config["features"])
         X = featurizer.fit_transform(docs).to_scipy()
         Xv, Xt = featurizer.transform(valid_docs).to_scipy(), featurizer.transform(test_docs).to_scipy()
-        for changes in MODELS:
+        for changes in MLP if args.mlp else MODELS:
             c = apply(config, changes)
             started = time.perf_counter()
             rng = np.random.default_rng(c["training"]["seed"])

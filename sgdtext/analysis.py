@@ -84,38 +84,52 @@ def resolve_stop_words(value):
     return sorted(set(value))
 
 
-def make_flat_analyzer(settings, stop_words):
-    """A function texts -> (terms, doc index of each term) for a whole batch at once, or None.
+def make_flat_tokenizer(settings, stop_words):
+    """A function texts -> (words, doc index of each word) for a whole batch at once, or None.
 
     The batch is joined by newlines and tokenised by one regex pass that also matches the newlines, so
     the per-document Python loop disappears (3x faster on SMS-sized documents). Only for the word
     analyzer with a token pattern that never matches a newline; newlines inside a document count as
-    spaces (the same tokens as scikit-learn for any such pattern).
+    spaces (the same tokens as scikit-learn for any such pattern). Stop words are removed.
     """
+    import numpy as np
+
     if settings["analyzer"] != "word" or settings.get("char_ngram_range"):
         return None
     pattern = settings["token_pattern"]
-    if re.search(pattern, "\n") or re.search(pattern, "a\nb") and "\n" in "".join(re.findall(pattern, "a\nb")):
+    if any("\n" in "".join(re.findall(pattern, probe)) for probe in ("\n", "\n" * 4, "a\nb", "a\n\nb")):
         return None
     flags = re.match(r"^(\(\?[aiLmsux]+\))*", pattern).group(0)  # global flags must stay in front
     findall = re.compile(f"{flags}(?:{pattern[len(flags):]})|\n").findall
-    lowercase, (low, high) = settings["lowercase"], settings["ngram_range"]
+    lowercase = settings["lowercase"]
     stop = frozenset(stop_words)
 
-    def analyze(texts):
-        import numpy as np
-
+    def tokenize(texts):
         joined = "\n".join(texts)
         if joined.count("\n") != len(texts) - 1:
             joined = "\n".join(t.replace("\n", " ") for t in texts)
-        tokens = findall(joined.lower() if lowercase else joined)
-        tokens = np.array(tokens, dtype=object)
+        tokens = np.array(findall(joined.lower() if lowercase else joined), dtype=object)
         newline = tokens == "\n"
         doc = np.cumsum(newline)
         keep = ~newline
         if stop:
             keep &= ~np.fromiter(map(stop.__contains__, tokens), dtype=bool, count=len(tokens))
-        words, doc = tokens[keep], doc[keep]
+        return tokens[keep], doc[keep]
+
+    return tokenize
+
+
+def make_flat_analyzer(settings, stop_words):
+    """Like make_flat_tokenizer, but texts -> (terms with their word n-grams as strings, doc index of each)."""
+    import numpy as np
+
+    tokenize = make_flat_tokenizer(settings, stop_words)
+    if tokenize is None:
+        return None
+    low, high = settings["ngram_range"]
+
+    def analyze(texts):
+        words, doc = tokenize(texts)
         terms, docs = ([words], [doc]) if low == 1 else ([], [])
         for n in range(max(low, 2), high + 1):
             if len(words) < n:
@@ -129,3 +143,31 @@ def make_flat_analyzer(settings, stop_words):
         return np.concatenate(terms).tolist(), np.concatenate(docs)
 
     return analyze
+
+
+def hash_word_ngrams(words, doc, ngram_range):
+    """32-bit hashes of the words (CRC-32 of their UTF-8) and of their n-grams, with each one's document.
+
+    An n-gram's hash is combined from its words' hashes, h = h * 116049371 + h_next (mod 2^32), as
+    fastText does, so no n-gram string is ever built (hashing mode only).
+    """
+    import zlib
+
+    import numpy as np
+
+    h = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    low, high = ngram_range
+    hashes, docs = ([h], [doc]) if low == 1 else ([], [])
+    for n in range(max(low, 2), high + 1):
+        m = len(h) - n + 1
+        if m <= 0:
+            break
+        g = h[:m].copy()
+        for i in range(1, n):
+            g = (g * np.uint64(116049371) + h[i : i + m]) & np.uint64(0xFFFFFFFF)
+        same = doc[:m] == doc[n - 1 :]
+        hashes.append(g[same])
+        docs.append(doc[:m][same])
+    if not hashes:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    return np.concatenate(hashes).astype(np.uint32), np.concatenate(docs)

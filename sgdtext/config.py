@@ -55,6 +55,8 @@ SCHEMA = {
                          choices=("error", "skip")),
         "chunk_size": Key(None, "int", "stream the training data: documents read, featurised and learned from at "
                           "a time (hashing mode; memory holds one chunk); null: all in memory", low=1, nullable=True),
+        "chunk_cache": Key(True, "bool", "streaming: keep the featurised chunks of the first epoch in a temporary "
+                           "folder and read them back in later epochs (as Vowpal Wabbit's cache)"),
         "classes": Key(None, "list_str", "the labels, when they cannot be read ahead (streaming from stdin, "
                        "data.train: \"-\")", nullable=True),
         "validation_split": Key(0.0, "float", "fraction of the training data held out (stratified, seeded) "

@@ -15,7 +15,8 @@ from itertools import repeat
 import numpy as np
 
 from sgdtext import parallel
-from sgdtext.analysis import main_analyzer, make_analyzer, make_flat_analyzer, resolve_stop_words
+from sgdtext.analysis import hash_word_ngrams, main_analyzer, make_analyzer, make_flat_analyzer, make_flat_tokenizer, \
+    resolve_stop_words
 from sgdtext.errors import SgdtextError
 from sgdtext.handmade import EXTRA_FEATURES, TRANSFORMS, load_extra
 from sgdtext.sparse import SparseRows, filter_columns, hstack_dense, pack_strings, select_entries, stack_rows, \
@@ -39,6 +40,7 @@ class Featurizer:
         self.idf = idf
         self.analyze = make_analyzer(settings, self.stop_words)
         self.analyze_batch = make_flat_analyzer(settings, self.stop_words)
+        self.tokenize_batch = make_flat_tokenizer(settings, self.stop_words)
         self.word_tokens = main_analyzer({**settings, "analyzer": "word", "ngram_range": (1, 1)}, [])
 
     @property
@@ -127,6 +129,8 @@ class Featurizer:
         The per-term work runs in C (Counter, map over dict methods); the rest is numpy on flat arrays.
         """
         growing = vocabulary == "grow"
+        if vocabulary is None and self.settings["analyzer"] == "word" and not self.settings["char_ngram_range"]:
+            return self._hash_words(docs)
         if not growing and self.analyze_batch is not None:
             return self._count_batch(docs, vocabulary)
         if growing:
@@ -155,12 +159,22 @@ class Featurizer:
         counts = SparseRows(data, indices, indptr, (n_rows, len(vocabulary)))
         return select_entries(counts, indices >= 0, indices)  # -1: a term out of the vocabulary
 
+    def _hash_words(self, docs):
+        """Hashing mode, word analyzer: word and n-gram hashes (analysis.hash_word_ngrams) folded into columns."""
+        if self.tokenize_batch is not None:
+            words, rows = self.tokenize_batch([doc.text for doc in docs])
+        else:  # a token pattern that can match a newline: one document at a time
+            per_doc = [self.word_tokens(doc.text) for doc in docs]
+            stop = frozenset(self.stop_words)
+            per_doc = [[t for t in tokens if t not in stop] for tokens in per_doc] if stop else per_doc
+            words = np.array([t for tokens in per_doc for t in tokens], dtype=object)
+            rows = np.repeat(np.arange(len(docs)), [len(tokens) for tokens in per_doc])
+        hashes, rows = hash_word_ngrams(words, rows, self.settings["ngram_range"])
+        return self._fold_hashes(hashes, np.ones(len(hashes)), rows, len(docs))
+
     def _count_batch(self, docs, vocabulary):
-        """_count for a fixed vocabulary or hashing, the whole batch tokenised at once (analysis.make_flat_analyzer)."""
+        """_count for a fixed vocabulary, the whole batch tokenised at once (analysis.make_flat_analyzer)."""
         terms, rows = self.analyze_batch([doc.text for doc in docs])
-        if vocabulary is None:
-            hashes = np.fromiter(map(zlib.crc32, map(str.encode, terms)), dtype=np.uint32, count=len(terms))
-            return self._fold_hashes(hashes, np.ones(len(terms)), rows, len(docs))
         columns = np.fromiter(map(vocabulary.get, terms, repeat(-1, len(terms))), dtype=np.int64, count=len(terms))
         known = columns >= 0
         return sum_cells(rows[known], columns[known], np.ones(int(known.sum())), len(docs), len(vocabulary))

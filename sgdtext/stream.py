@@ -7,6 +7,7 @@ accuracy are progressive (each example scored just before its step, as Vowpal Wa
 Standard input (``data.train: "-"``) can be read once: one epoch, with ``data.classes`` given.
 """
 
+import tempfile
 from itertools import islice
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from sgdtext.documents import ReadStats, read_documents
 from sgdtext.errors import DataError
 from sgdtext.metrics import classification_metrics
+from sgdtext.sparse import SparseRows
 from sgdtext.sgd import SgdState, epoch_loop, finish, penalty, snapshot_of, train_pass
 
 
@@ -48,23 +50,60 @@ def planned_steps(n, chunk_size, batch_size, epochs):
     return epochs * (full * -(-chunk_size // batch_size) + -(-rest // batch_size))
 
 
+class ChunkCache:
+    """The featurised chunks of the first epoch on disk (a temporary folder), read back in later epochs
+    instead of reading and featurising the text again, as Vowpal Wabbit's cache file does."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.paths = []
+
+    def save(self, X, y):
+        path = f"{self.folder}/chunk-{len(self.paths):06d}.npz"
+        np.savez(path, data=X.data.astype(np.float32), indices=X.indices, indptr=X.indptr, y=y, n_cols=X.shape[1])
+        self.paths.append(path)
+
+    def __iter__(self):
+        for path in self.paths:
+            with np.load(path) as z:
+                y = z["y"]
+                yield SparseRows(z["data"].astype(np.float64), z["indices"], z["indptr"], (len(y), int(z["n_cols"]))), y
+
+
 def fit_stream(model, featurizer, source, *, n, class_weight, settings, rng, chunk_size, valid=None,
-               on_epoch=None):
+               on_epoch=None, cache=True):
     """Train ``model`` on the chunks ``source()`` yields (a fresh iterator per epoch) of n documents in all.
 
-    ``class_weight`` (k,) or None weighs each class. Returns a History.
+    ``class_weight`` (k,) or None weighs each class. With ``cache`` the featurised chunks of the first
+    epoch are kept in a temporary folder for the others (exact: counts are small integers in float32).
+    Returns a History.
     """
-    s = settings
+    with tempfile.TemporaryDirectory(prefix="sgdtext-chunks-") as folder:
+        store = ChunkCache(folder) if cache and settings.epochs > 1 else None
+        return stream_epochs(model, featurizer, source, n, class_weight, settings, rng, chunk_size, valid,
+                             on_epoch, store)
+
+
+def stream_epochs(model, featurizer, source, n, class_weight, s, rng, chunk_size, valid, on_epoch, store):
     state = SgdState(model.W, model.b, s)
     total = planned_steps(n, chunk_size, s.batch_size, s.epochs)
     index = {label: i for i, label in enumerate(model.classes)}
     progress = {}
 
-    def run_epoch(epoch):
-        loss = correct = seen = 0
+    def featurised(epoch):
+        if epoch > 1 and store is not None:
+            yield from store
+            return
         for chunk in source():
             X = featurizer.transform(chunk)
             y = np.array([index[doc.label] for doc in chunk], dtype=np.int64)
+            if store is not None:
+                store.save(X, y)
+            yield X, y
+
+    def run_epoch(epoch):
+        loss = correct = seen = 0
+        for X, y in featurised(epoch):
             weights = np.ones(len(y)) if class_weight is None else class_weight[y]
             order = rng.permutation(len(y)) if s.shuffle else np.arange(len(y))
             chunk_loss, chunk_correct = train_pass(state, model, X, y, weights, order, total=total, epoch=epoch)

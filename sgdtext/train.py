@@ -296,7 +296,7 @@ def train_streaming(config, warn, on_epoch, init_model):
     fit_started = time.perf_counter()
     history = fit_stream(model, featurizer, source, n=n or size, class_weight=class_weight,
                          settings=sgd_settings(config), rng=np.random.default_rng(config["training"]["seed"]),
-                         chunk_size=size, valid=valid, on_epoch=on_epoch)
+                         chunk_size=size, valid=valid, on_epoch=on_epoch, cache=data["chunk_cache"])
     fit_seconds = time.perf_counter() - fit_started
     if data["train"] != "-" and config["output"]["train_metrics"]:
         metrics["train"] = evaluate_stream(model, featurizer, document_chunks(data["train"], options, size))

@@ -186,3 +186,21 @@ def test_batch_tokenising_matches_per_document_tokenising(changes):
 def test_patterns_that_match_newlines_use_the_per_document_path():
     assert Featurizer(settings(token_pattern=r"\S+|\s+")).analyze_batch is None
     assert Featurizer(settings(analyzer="char_wb", ngram_range=[2, 3])).analyze_batch is None
+
+
+def test_hashed_ngrams_combine_word_hashes_as_fasttext():
+    from sgdtext.analysis import hash_word_ngrams
+
+    words = np.array(["free", "prize", "now", "hi"], dtype=object)
+    hashes, rows = hash_word_ngrams(words, np.array([0, 0, 0, 1]), (1, 2))
+    crc = [zlib.crc32(w.encode()) for w in words]
+    pair = [(crc[0] * 116049371 + crc[1]) % 2**32, (crc[1] * 116049371 + crc[2]) % 2**32]
+    assert hashes.tolist() == crc + pair and rows.tolist() == [0, 0, 0, 1, 0, 0]  # no bigram across documents
+
+
+def test_hashing_with_a_pattern_that_matches_newlines_uses_the_same_hashes():
+    texts = ["free prize now", "hi there"]
+    batch = Featurizer(settings(n_features=64, ngram_range=[1, 2]))
+    per_doc = Featurizer(settings(n_features=64, ngram_range=[1, 2], token_pattern=r"[^\s]+|\n\n\n"))
+    assert per_doc.tokenize_batch is None and batch.tokenize_batch is not None
+    np.testing.assert_array_equal(dense(batch.fit_transform(docs(texts))), dense(per_doc.fit_transform(docs(texts))))

@@ -29,6 +29,12 @@ def test_one_chunk_equals_training_in_memory_bit_for_bit(tmp_path):
     assert stream.metrics["training"]["epochs"][0]["progressive"] is True
 
 
+def test_chunk_cache_changes_nothing(tmp_path):
+    cached = run(tmp_path / "a", "data.chunk_size=700")
+    uncached = run(tmp_path / "b", "data.chunk_size=700", "data.chunk_cache=false")
+    assert cached.model.W.tobytes() == uncached.model.W.tobytes()
+
+
 def test_small_chunks_learn_as_well(tmp_path):
     result = run(tmp_path, "data.chunk_size=500", "training.class_weight=balanced")
     assert result.metrics["test"]["accuracy"] >= 0.97
