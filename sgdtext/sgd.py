@@ -10,6 +10,7 @@ per epoch (to evaluate) or when the scale must be folded back in.
 No I/O: progress and trace go through callbacks; randomness comes from the caller's Generator.
 """
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,9 +127,10 @@ class SgdState:
         d, k = W.shape
         self.q = np.zeros_like(W) if settings.l1 else np.zeros((1, k))
         if settings.average:
-            self.A, self.mark, self.b_sum = np.zeros_like(W), np.zeros(d), np.zeros_like(b)
+            self.A, self.mark_, self.b_sum = np.zeros_like(W), np.zeros(d), np.zeros_like(b)
         else:
-            self.A, self.mark, self.b_sum = np.zeros((1, k)), np.zeros(1), np.zeros_like(b)
+            self.A, self.mark_, self.b_sum = np.zeros((1, k)), np.zeros(1), np.zeros_like(b)
+        self.active = np.any(W != 0, axis=1)  # rows a step has touched (or warm-start rows)
 
     @property
     def scale(self):
@@ -147,23 +149,64 @@ class SgdState:
         self.q[rows] = q + (new - w)
         self.V[rows] = new / self.scale
 
+    def mark(self, indices):
+        """Note the rows a pass touches: the whole-matrix work of an epoch stays on the active rows."""
+        self.active[indices] = True
+
+    def rows(self):
+        return np.flatnonzero(self.active)
+
     def fold(self):
-        """Fold the scale into V (and bring every row's average and L1 up to date): O(d k)."""
+        """Fold the scale into V (and bring every active row's average and L1 up to date): O(active rows * k).
+
+        Rows no step has touched hold zeros (or, in a warm start, are active from the start), so they
+        need nothing.
+        """
+        r = self.rows()
         if self.s.average:
-            self.A += self.V * (self.state[1] - self.mark)[:, None]
-            self.mark[:] = 0.0
+            self.A[r] += self.V[r] * (self.state[1] - self.mark_[r])[:, None]
+            self.mark_[r] = 0.0
             self.state[1] = 0.0  # A sums scale_t V_t; from now on V is in the new units with scale 1
         if self.s.l1:
-            self.apply_l1(slice(None))
-        self.V *= self.scale
+            self.apply_l1(r)
+        self.V[r] *= self.scale
         self.state[0] = 1.0
 
-    def weights(self):
-        """(W, b) to evaluate or keep: the averaged weights when averaging, else the current ones."""
+    def averaged(self):
+        return self.s.average and self.t > 0
+
+    def scores(self, X):
+        """X @ W + b for the weights to evaluate or keep (the averaged ones when averaging)."""
         self.fold()
-        if self.s.average and self.t:
-            return self.A / self.t, self.b_sum / self.t
-        return self.V, self.b
+        if self.averaged():
+            return (X @ self.A) / self.t + self.b_sum / self.t
+        return X @ self.V + self.b
+
+    def active_weights(self):
+        """(active rows, their weights, b) of the weights to evaluate or keep."""
+        self.fold()
+        r = self.rows()
+        if self.averaged():
+            return r, self.A[r] / self.t, self.b_sum / self.t
+        return r, self.V[r], self.b
+
+    def penalty(self):
+        _, W, _ = self.active_weights()
+        return 0.5 * self.s.l2 * float(np.sum(W**2)) + (self.s.l1 * float(np.abs(W).sum()) if self.s.l1 else 0.0)
+
+    def snapshot(self):
+        r, W, b = self.active_weights()
+        return r, W.copy(), b.copy()
+
+    def finish(self, model, history, best):
+        """Put the kept weights (best epoch, else averaged or last) into the model (W is V itself)."""
+        history.steps = self.t
+        r, W, b = self.active_weights()
+        if best is not None:
+            model.W[r] = 0.0
+            r, W, b = best
+        model.W[r], model.b[...] = W, b
+        return history
 
 
 def fit(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_epoch=None, on_step=None):
@@ -187,9 +230,11 @@ def epoch_loop(s, *, has_valid, run_epoch, evaluate, snapshot, on_epoch):
     """
     history, stopper, best = History(), Stopper(s, has_valid), None
     for epoch in range(1, s.epochs + 1):
+        started = time.perf_counter()
         run_epoch(epoch)
         record = evaluate()
         record["epoch"] = epoch
+        record["seconds"] = round(time.perf_counter() - started, 4)
         reason = stopper.update(record)
         history.epochs.append(record)
         if record.pop("improved", False):
@@ -223,6 +268,7 @@ def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None
     from sgdtext._sgd_fast import LOSSES, run_batches
 
     s, n, k = state.s, len(order), model.W.shape[1]
+    state.mark(X.indices)
     first = state.t + 1
     etas = learning_rates(s, first, -(-n // s.batch_size), total)
     data, indices, indptr = X.data.astype(np.float64), X.indices.astype(np.int32), X.indptr.astype(np.int64)
@@ -232,7 +278,7 @@ def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None
     while pos < n:
         stop = min(pos + s.batch_size, n) if on_step is not None else n
         pos, batch_loss, batch_correct, status = run_batches(
-            state.V, state.b, state.state, state.A, state.mark, state.b_sum, state.q, data, indices, indptr, order,
+            state.V, state.b, state.state, state.A, state.mark_, state.b_sum, state.q, data, indices, indptr, order,
             labels, weights, etas, first, LOSSES[model.model_type], s.batch_size, pos, stop, s.l2, s.l1, s.average,
             s.fit_intercept, S, G)
         loss, correct = loss + batch_loss, correct + batch_correct
@@ -246,25 +292,6 @@ def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None
     return loss, correct
 
 
-def penalty(W, s):
-    return 0.5 * s.l2 * float(np.sum(W**2)) + (s.l1 * float(np.abs(W).sum()) if s.l1 else 0.0)
-
-
-def finish(model, state, history, best):
-    """Put the kept weights (best epoch, else averaged or last) into the model."""
-    history.steps = state.t
-    W, b = best if best is not None else state.weights()
-    model.W[...], model.b[...] = W, b
-    return history
-
-
-def snapshot_of(state):
-    def snapshot():
-        W, b = state.weights()
-        return W.copy(), b.copy()
-    return snapshot
-
-
 def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     state = SgdState(model.W, model.b, s)
@@ -276,13 +303,12 @@ def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
         train_pass(state, model, X, y, weights, order, total=total, epoch=epoch, on_step=on_step)
 
     def evaluate():
-        W, b = state.weights()
-        return epoch_record(model, X @ W + b, y, weights, penalty(W, s), valid,
-                            None if valid is None else valid[0] @ W + b)
+        return epoch_record(model, state.scores(X), y, weights, state.penalty(), valid,
+                            None if valid is None else state.scores(valid[0]))
 
     history, best = epoch_loop(s, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
-                               snapshot=snapshot_of(state), on_epoch=on_epoch)
-    return finish(model, state, history, best)
+                               snapshot=state.snapshot, on_epoch=on_epoch)
+    return state.finish(model, history, best)
 
 
 def check_finite(losses, scores, epoch, step, s):

@@ -16,7 +16,7 @@ from sgdtext.documents import ReadStats, read_documents
 from sgdtext.errors import DataError
 from sgdtext.metrics import classification_metrics
 from sgdtext.sparse import SparseRows
-from sgdtext.sgd import SgdState, epoch_loop, finish, penalty, snapshot_of, train_pass
+from sgdtext.sgd import SgdState, epoch_loop, train_pass
 
 
 def document_chunks(path, options, size, warn=None):
@@ -111,16 +111,15 @@ def stream_epochs(model, featurizer, source, n, class_weight, s, rng, chunk_size
         progress.update(loss=loss / max(seen, 1), accuracy=correct / max(seen, 1), seen=seen)
 
     def evaluate():
-        W, b = state.weights()
-        record = {"loss": progress["loss"] + penalty(W, s), "accuracy": progress["accuracy"], "progressive": True}
+        record = {"loss": progress["loss"] + state.penalty(), "accuracy": progress["accuracy"], "progressive": True}
         if valid is not None:
-            record["valid_accuracy"] = float(np.mean(model.predict_index(valid[0] @ W + b) == valid[1]))
+            record["valid_accuracy"] = float(np.mean(model.predict_index(state.scores(valid[0])) == valid[1]))
         return record
 
     history, best = epoch_loop(s, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
-                               snapshot=snapshot_of(state), on_epoch=on_epoch)
+                               snapshot=state.snapshot, on_epoch=on_epoch)
     history.n_documents = progress["seen"]
-    return finish(model, state, history, best)
+    return state.finish(model, history, best)
 
 
 def evaluate_stream(model, featurizer, chunks):
