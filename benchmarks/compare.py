@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 TIME = "/usr/bin/time"  # GNU time (Debian package "time")
 DATASETS = ["sms-spam", "20newsgroups-bydate", "spamassassin", "trec-6", "trec-50", "sst-2", "sst-5"]
-CONFIGS = {"20newsgroups-bydate": "20newsgroups"}
+CONFIGS = {"20newsgroups-bydate": "20newsgroups"}  # dataset folder -> config name
 PEERS = ["sklearn-sgd", "sklearn-svc", "sklearn-logreg", "fasttext", "fasttext-default", "vw"]
 
 

@@ -20,7 +20,7 @@ from compare import REPO, run_measured  # noqa: E402
 
 
 def per_epoch(n_features, root, work, extra):
-    run_measured(["sgdtext", "train", str(REPO / "configs" / "20newsgroups.yaml"), "--out-dir", str(work),
+    run_measured(["sgdtext", "train", str(REPO / "configs" / "20newsgroups-softmax.yaml"), "--out-dir", str(work),
                   "--set", f"data.root={root}", "--set", f"features.n_features={n_features}",
                   "--set", "features.min_df=1", "--set", "training.epochs=5", "--set", "training.l2=1e-6",
                   "--set", "output.train_metrics=false", *extra])

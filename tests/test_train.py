@@ -30,7 +30,7 @@ def test_shared_sms_spam_accuracy(tmp_path):
 
 def test_20newsgroups_softmax_accuracy(tmp_path):
     folder = shared_dataset("20newsgroups-bydate")
-    result = run_config("20newsgroups.yaml", tmp_path, environ={"SGDTEXT_DATA": str(folder.parent)})
+    result = run_config("20newsgroups-softmax.yaml", tmp_path, environ={"SGDTEXT_DATA": str(folder.parent)})
     assert result.model.model_type == "softmax" and len(result.model.classes) == 20
     assert result.metrics["test"]["accuracy"] >= 0.85
 
