@@ -135,12 +135,18 @@ def table(rows):
     return "\n".join(lines)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def bench_arguments(doc):
+    """The options every benchmark script shares: --data-root and --repeats."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--repeats", type=int, default=3)
+    return parser
+
+
+def main():
+    parser = bench_arguments(__doc__)
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--peers", default=",".join(PEERS))
-    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     root = args.data_root.resolve()

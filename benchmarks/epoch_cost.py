@@ -8,7 +8,6 @@ per-epoch "seconds", evaluation included): the first epoch (which also pays the 
 zeroed weight matrix, once) and the median of epochs 2-5, each the median of --repeats runs.
 """
 
-import argparse
 import json
 import statistics
 import sys
@@ -16,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import REPO, run_measured  # noqa: E402
+from compare import REPO, bench_arguments, run_measured  # noqa: E402
 
 
 def per_epoch(n_features, root, work, extra):
@@ -29,9 +28,7 @@ def per_epoch(n_features, root, work, extra):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser = bench_arguments(__doc__)
     args = parser.parse_args()
     print("| setting | columns | first epoch s | later epochs s (median) | ratio of later epochs |\n"
           "|---|---:|---:|---:|---:|")

@@ -6,7 +6,6 @@ Target (issue 5): the mlp reaches at least the linear config's test accuracy min
 in at most 3x its time (`sgdtext train`, whole process, median of --repeats runs, ratio run by run).
 """
 
-import argparse
 import json
 import statistics
 import sys
@@ -14,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import REPO, run_measured  # noqa: E402
+from compare import REPO, bench_arguments, run_measured  # noqa: E402
 
 PAIRS = [("20newsgroups", "20newsgroups-mlp"), ("trec-6", "trec-6-mlp"), ("sst-2", "sst-2-mlp")]
 
@@ -26,9 +25,7 @@ def train(config, root, out):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser = bench_arguments(__doc__)
     args = parser.parse_args()
     print("| dataset | linear acc | mlp acc | difference (points) | linear s | mlp s | time ratio |\n"
           "|---|---:|---:|---:|---:|---:|---:|")

@@ -12,7 +12,6 @@
 Medians of --repeats runs; figures from one run on one machine.
 """
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -21,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import REPO, run_measured  # noqa: E402
+from compare import REPO, bench_arguments, run_measured  # noqa: E402
 
 CONFIG = """data:
   train: {train}
@@ -57,10 +56,8 @@ def sgdtext_run(train, test, work):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
+    parser = bench_arguments(__doc__)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "sgdtext-scale")
-    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     source = args.data_root / "ag-news" / "test.tsv"
