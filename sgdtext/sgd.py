@@ -5,8 +5,9 @@ the data is full-batch gradient descent. A step on a minibatch costs O(nnz(batch
 vocabulary size: the batch is restricted to the columns it touches; L2 shrinks every weight at once
 through a scalar (W = scale * V, Bottou's trick); L1 is applied lazily to the rows a step touches with
 Tsuruoka et al.'s cumulative penalty; averaging keeps a running sum that each row catches up on when
-it is touched (sum of scale_t over the steps it did not change). Whole-matrix work happens only once
-per epoch (to evaluate) or when the scale must be folded back in.
+it is touched (sum of scale_t over the steps it did not change). Work on all weights happens once per
+epoch (to evaluate) or when the scale must be folded back in, and then only on the rows some step has
+touched. The steps themselves run in the compiled loop of _sgd_fast.pyx.
 No I/O: progress and trace go through callbacks; randomness comes from the caller's Generator.
 """
 
