@@ -44,7 +44,7 @@ SCHEMA = {
         "valid": Key(None, "path", "validation documents, for early stopping and metrics", nullable=True),
         "test": Key(None, "path", "test documents, evaluated after training", nullable=True),
         "root": Key(None, "path", "folder that relative data paths start from (default: the config's folder); "
-                    "the environment variable SGDTEXT_DATA overrides it", nullable=True),
+                    "where a config sets it, the environment variable SGDTEXT_DATA replaces it", nullable=True),
         "format": Key("auto", "choice", "reader", choices=("auto",) + tuple(READERS)),
         "label_field": Key("label", "str", "label column (TSV with header, CSV) or field (JSON Lines)"),
         "text_field": Key("text", "str", "text column or field; null for numeric columns only", nullable=True),
@@ -425,11 +425,11 @@ def resolve_paths(config, config_path, *, out_dir=None, environ=None):
     base = Path(config_path).resolve().parent
     data = config["data"]
     env_root = (environ or {}).get("SGDTEXT_DATA")
-    if env_root:  # from the shell: relative to the current folder
+    if data["root"] and env_root:  # replaces a config's data.root; relative to the current folder
         data_base = Path(env_root).resolve()
     else:
         data_base = (base / data["root"]).resolve() if data["root"] else base
-    data["root"] = str(data_base) if (env_root or data["root"]) else None
+    data["root"] = str(data_base) if data["root"] else None
     for name in ("train", "valid", "test"):
         if data[name] is not None and data[name] != "-":
             data[name] = str((data_base / data[name]).resolve())

@@ -79,6 +79,8 @@ def test_load_resolves_paths_and_overrides(tmp_path, monkeypatch):
     assert config["output"]["dir"] == str(tmp_path / "runs" / "exp")
     config = load_config(path, ["data.root=/data"], environ={"SGDTEXT_DATA": str(tmp_path / "elsewhere")})
     assert config["data"]["train"] == str(tmp_path / "d" / "train.tsv")  # ../ from the root's folder
+    config = load_config(path, [], environ={"SGDTEXT_DATA": "/nowhere"})
+    assert config["data"]["train"] == str(tmp_path / "d" / "train.tsv")  # no data.root: SGDTEXT_DATA unused
     with pytest.raises(ConfigError, match=r"training -> epochs: must be an int >= 1; got 'many'"):
         load_config(path, ["training.epochs=many"], environ={})
     with pytest.raises(ConfigError, match=r"--set 'epochs=3': expected section.key=value"):
