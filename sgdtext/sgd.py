@@ -299,13 +299,22 @@ def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
     n = X.shape[0]
     total = s.epochs * -(-n // s.batch_size)
 
+    progress = {}
+
     def run_epoch(epoch):
         order = rng.permutation(n) if s.shuffle else np.arange(n)
-        train_pass(state, model, X, y, weights, order, total=total, epoch=epoch, on_step=on_step)
+        loss, correct = train_pass(state, model, X, y, weights, order, total=total, epoch=epoch, on_step=on_step)
+        progress.update(loss=loss / weights.sum(), accuracy=correct / n)
 
     def evaluate():
-        return epoch_record(model, state.scores(X), y, weights, state.penalty(), valid,
-                            None if valid is None else state.scores(valid[0]))
+        valid_scores = None if valid is None else state.scores(valid[0])
+        if s.tol is None and s.loss_lower_bound is None:  # no loss rule: the pass's own figures suffice
+            record = {"loss": progress["loss"] + state.penalty(), "accuracy": progress["accuracy"],
+                      "progressive": True}
+            if valid is not None:
+                record["valid_accuracy"] = float(np.mean(model.predict_index(valid_scores) == valid[1]))
+            return record
+        return epoch_record(model, state.scores(X), y, weights, state.penalty(), valid, valid_scores)
 
     history, best = epoch_loop(s, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
                                snapshot=state.snapshot, on_epoch=on_epoch)

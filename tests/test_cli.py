@@ -32,7 +32,7 @@ def test_train_writes_model_and_metrics(sms_model):
     assert set(metrics["test"]["per_class"]["spam"]) == {"precision", "recall", "f1", "support"}
     training = metrics["training"]
     assert training["stop_reason"] == "max_epochs" and training["stopped_epoch"] == 3
-    assert [sorted(e) for e in training["epochs"]] == [["accuracy", "epoch", "loss", "seconds"]] * 3
+    assert [sorted(e) for e in training["epochs"]] == [["accuracy", "epoch", "loss", "progressive", "seconds"]] * 3
     assert training["documents_per_second"] > 0
     assert metrics["config"]["training"]["epochs"] == 3 and metrics["config"]["model"]["type"] == "logistic"
 
