@@ -147,11 +147,6 @@ SCHEMA = {
 DEFAULTS = {section: {name: key.default for name, key in keys.items()} for section, keys in SCHEMA.items()}
 
 
-def key_paths():
-    """Every config key as "section.name", for docs and tests."""
-    return [f"{section}.{name}" for section, keys in SCHEMA.items() for name in keys]
-
-
 def suggest(name, options, *, allowed=True):
     """"; did you mean 'x'?" for the closest option, else the list of options (or nothing)."""
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)

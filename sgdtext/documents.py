@@ -274,16 +274,3 @@ def read_documents(path, options, stats=None):
     if fmt != "folder" and Path(path).is_dir():
         raise DataError(f"{path}: is a folder but data.format is {fmt!r}; set data.format: folder")
     return READERS[fmt](path, options, stats)
-
-
-def report(stats, path, stream=sys.stderr):
-    """One line per kind of problem the reader counted (skipped records, invalid UTF-8)."""
-    if stats.n_skipped:
-        first = "; ".join(f"{where}: {why}" for where, why in stats.skipped[:2])
-        print(f"sgdtext: skipped {stats.n_skipped} malformed record(s) in {path} (first: {first})", file=stream)
-    if stats.n_invalid_utf8:
-        print(
-            f"sgdtext: {stats.n_invalid_utf8} line(s) of {path} are not valid UTF-8 (first at "
-            f"{stats.first_invalid_utf8}); invalid bytes were replaced by U+FFFD",
-            file=stream,
-        )
