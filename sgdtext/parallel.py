@@ -5,6 +5,7 @@ bounds go to a worker and only its result comes back. Falls back to one process 
 unavailable or the work is small.
 """
 
+import collections
 import multiprocessing
 import os
 
@@ -44,7 +45,11 @@ def map_ordered(function, payload, tasks, workers):
 
 
 def imap_ordered(function, payload, items, workers):
-    """Lazily yield function(payload, item) for each item, in order, from ``workers`` forked processes."""
+    """Lazily yield function(payload, item) for each item, in order, from ``workers`` forked processes.
+
+    At most 2 * workers items are in flight (Pool.imap would read the whole input ahead), so memory
+    stays flat on an input of any size.
+    """
     global _PAYLOAD
     context = fork_context()
     if workers <= 1 or context is None:
@@ -52,8 +57,14 @@ def imap_ordered(function, payload, items, workers):
             yield function(payload, item)
         return
     _PAYLOAD = payload
+    pending = collections.deque()
     with context.Pool(workers) as pool:
-        yield from pool.imap(_call, ((function, (item,)) for item in items), chunksize=1)
+        for item in items:
+            pending.append(pool.apply_async(_call, ((function, (item,)),)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
     _PAYLOAD = None
 
 
