@@ -110,8 +110,9 @@ def train(config, out_dir, overrides, init_model, trace, as_json):
 @click.option("--proba", is_flag=True, help="Print each shown label's probability (logistic and softmax models).")
 @click.option("--format", "fmt", type=click.Choice(["tsv", "jsonl"]), default="tsv", show_default=True,
               help="Output format.")
-@click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes that featurise and score chunks in parallel.")
+@click.option("--n-jobs", type=click.IntRange(min=1), default=None,
+              help="Processes that featurise and score ~1 MB chunks in parallel (default: every core; a one-chunk "
+                   "input runs in this process). The output is the same.")
 @user_errors
 def predict(model, files, top_k, proba, fmt, n_jobs):
     """Classify each line of FILES (or stdin) with MODEL: one output line per input line, in order.

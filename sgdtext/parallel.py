@@ -6,6 +6,7 @@ unavailable or the work is small.
 """
 
 import collections
+import itertools
 import multiprocessing
 import os
 
@@ -52,10 +53,13 @@ def imap_ordered(function, payload, items, workers):
     """
     global _PAYLOAD
     context = fork_context()
-    if workers <= 1 or context is None:
-        for item in items:
+    items = iter(items)
+    first = list(itertools.islice(items, 2))
+    if workers <= 1 or context is None or len(first) < 2:  # one item: no pool to start
+        for item in itertools.chain(first, items):
             yield function(payload, item)
         return
+    items = itertools.chain(first, items)
     _PAYLOAD = payload
     pending = collections.deque()
     with context.Pool(workers) as pool:
