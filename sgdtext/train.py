@@ -148,7 +148,8 @@ def warm_start(path, config, classes, docs, warn):
     model, featurizer, meta = load_model(path)
     old = meta["config"]
     problems = [f"features -> {key}: {old['features'][key]!r} in {path}, {value!r} in the config"
-                for key, value in config["features"].items() if key != "extra" and old["features"].get(key) != value]
+                for key, value in config["features"].items()
+                if key not in ("extra", "n_jobs") and old["features"].get(key) != value]  # n_jobs: same matrix
     if model.model_type != config["model"]["type"]:
         problems.append(f"model -> type: {model.model_type!r} in {path}, {config['model']['type']!r} in the config")
     if problems:
