@@ -1,7 +1,9 @@
-"""Builds the compiled SGD loop (sgdtext/_sgd_fast.pyx); everything else is in pyproject.toml."""
+"""Builds the compiled parts (sgdtext/_sgd_fast.pyx, sgdtext/_text_fast.pyx); everything else is in pyproject.toml."""
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-setup(ext_modules=cythonize([Extension("sgdtext._sgd_fast", ["sgdtext/_sgd_fast.pyx"], extra_compile_args=["-O3"])],
-                            language_level=3))
+EXTENSIONS = [Extension(f"sgdtext.{name}", [f"sgdtext/{name}.pyx"], extra_compile_args=["-O3"])
+              for name in ("_sgd_fast", "_text_fast")]
+
+setup(ext_modules=cythonize(EXTENSIONS, language_level=3))

@@ -13,6 +13,7 @@ after SgdState.fold) or 2 (a non-finite loss).
 """
 
 from libc.math cimport exp, log, fabs, isfinite
+from libc.stdlib cimport free, malloc
 
 cdef enum:
     PERCEPTRON = 0
@@ -135,7 +136,14 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
     cdef int k = V.shape[1], c, i, m, best
     cdef long long pos = start, r, p, j, end, correct = 0
     cdef double scale = state[0], total = 0.0, eta, li, x, factor, g
-    cdef int status = 0
+    cdef int status = 0, n_moving
+    cdef int *moving = <int *> malloc(k * sizeof(int))
+    cdef double *acc = <double *> malloc(k * sizeof(double))
+    cdef double *row
+    if moving == NULL or acc == NULL:
+        free(moving)
+        free(acc)
+        raise MemoryError()
     with nogil:
         while pos < stop:
             end = pos + batch_size
@@ -148,14 +156,14 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                     for p in range(indptr[r], indptr[r + 1]):
                         apply_l1(V, q, indices[p], k, scale, state[2])
                 for c in range(k):
-                    S[i, c] = 0.0
+                    acc[c] = 0.0
                 for p in range(indptr[r], indptr[r + 1]):
-                    j = indices[p]
                     x = data[p]
+                    row = &V[indices[p], 0]
                     for c in range(k):
-                        S[i, c] += x * V[j, c]
+                        acc[c] += x * row[c]
                 for c in range(k):
-                    S[i, c] = S[i, c] * scale + b[c]
+                    S[i, c] = acc[c] * scale + b[c]
                 if k == 1:  # progressive accuracy: the prediction before the step
                     correct += (S[i, 0] >= 0) == (y[r] == 1)
                 else:
@@ -177,6 +185,13 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
             scale *= 1.0 - eta * l2
             factor = eta / scale
             for i in range(m):  # then the step: W <- (1 - eta l2) W - eta X_b^T G
+                n_moving = 0  # only the classes whose gradient is not 0 (hinge: few or none)
+                for c in range(k):
+                    if G[i, c] != 0.0:
+                        moving[n_moving] = c
+                        n_moving += 1
+                if n_moving == 0:  # V does not change; averaging catches these rows up later, exactly
+                    continue
                 r = order[pos + i]
                 for p in range(indptr[r], indptr[r + 1]):
                     j = indices[p]
@@ -185,7 +200,7 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                             A[j, c] += V[j, c] * (state[1] - mark[j])
                         mark[j] = state[1]
                     x = data[p] * factor
-                    for c in range(k):
+                    for c in moving[:n_moving]:
                         V[j, c] -= x * G[i, c]
             if fit_intercept:
                 for c in range(k):
@@ -208,5 +223,7 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
             if scale < 1e-9:
                 status = 1
                 break
+    free(moving)
+    free(acc)
     state[0] = scale
     return pos, total, correct, status

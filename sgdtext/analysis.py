@@ -84,6 +84,21 @@ def resolve_stop_words(value):
     return sorted(set(value))
 
 
+COMPILED_PATTERNS = {r"(?u)\b\w\w+\b": 2, r"\b\w\w+\b": 2, r"(?u)\b\w+\b": 1, r"\b\w+\b": 1}
+
+
+def compiled_term_settings(settings, stop_words):
+    """Keyword arguments of a compiled TermIndex (sgdtext/_text_fast.pyx) that analyses like ``settings``,
+    or None where only the regex path can: other analyzers, character n-grams, other token patterns."""
+    if settings["analyzer"] != "word" or settings.get("char_ngram_range"):
+        return None
+    min_len = COMPILED_PATTERNS.get(settings["token_pattern"])
+    if min_len is None:
+        return None
+    return {"lowercase": settings["lowercase"], "min_len": min_len,
+            "ngram_range": tuple(settings["ngram_range"]), "stop_words": tuple(stop_words)}
+
+
 def make_flat_tokenizer(settings, stop_words):
     """A function texts -> (words, doc index of each word) for a whole batch at once, or None.
 

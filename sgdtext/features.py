@@ -15,8 +15,8 @@ from itertools import repeat
 import numpy as np
 
 from sgdtext import parallel
-from sgdtext.analysis import hash_word_ngrams, main_analyzer, make_analyzer, make_flat_analyzer, make_flat_tokenizer, \
-    resolve_stop_words
+from sgdtext.analysis import compiled_term_settings, hash_word_ngrams, main_analyzer, make_analyzer, \
+    make_flat_analyzer, make_flat_tokenizer, resolve_stop_words
 from sgdtext.errors import SgdtextError
 from sgdtext.handmade import EXTRA_FEATURES, TRANSFORMS, load_extra
 from sgdtext.sparse import SparseRows, filter_columns, hstack_dense, pack_strings, select_entries, stack_rows, \
@@ -42,6 +42,9 @@ class Featurizer:
         self.analyze_batch = make_flat_analyzer(settings, self.stop_words)
         self.tokenize_batch = make_flat_tokenizer(settings, self.stop_words)
         self.word_tokens = main_analyzer({**settings, "analyzer": "word", "ngram_range": (1, 1)}, [])
+        self.compiled = compiled_term_settings(settings, self.stop_words)
+        self._index = None  # compiled TermIndex for transform, built on first use
+        self._hasher = None  # compiled TermIndex for hashing (keeps each word's hash)
 
     @property
     def hashing(self):
@@ -76,9 +79,20 @@ class Featurizer:
             self.vocabulary = {}
         elif self.hashing:
             counts = self._count_chunks(docs, None, n_jobs)
+        elif self.compiled is not None:  # one process: 4-6x faster than the regex path on two cores
+            index = self._new_index()
+            counts = SparseRows(*index.count([doc.text for doc in docs], grow=True), None)
+            counts = counts._replace(shape=(len(docs), index.n_nodes))
+            depths = index.depths()
+            low, high = self.settings["ngram_range"]
+            remap = self._prune(counts, index.names, len(docs), (depths >= low) & (depths <= high))
+            index.set_columns(remap)
+            self._index = index
+            counts = filter_columns(counts, remap, len(self.vocabulary))
         else:
             counts, terms = self._count_chunks(docs, "grow", n_jobs)
-            counts = self._prune(counts, terms, len(docs))
+            remap = self._prune(counts, lambda ids: [terms[i] for i in ids], len(docs))
+            counts = filter_columns(counts, remap, len(self.vocabulary))
         if counts is not None and self.settings["weighting"] == "tfidf":
             df = np.bincount(counts.indices, minlength=counts.shape[1])
             self.idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
@@ -94,6 +108,8 @@ class Featurizer:
         new_terms = [term for term in fresh.feature_names() if term not in self.vocabulary]
         for term in new_terms:
             self.vocabulary[term] = len(self.vocabulary)
+        if new_terms:
+            self._index = None
         if self.idf is not None and new_terms:
             self.idf = np.concatenate([self.idf, fresh.idf[[fresh.vocabulary[t] for t in new_terms]]])
         return len(new_terms)
@@ -103,8 +119,21 @@ class Featurizer:
             raise SgdtextError("the featuriser has no vocabulary: fit it first")
         counts = None
         if self.settings["bag_of_words"]:
+            self.prepare_transform()
             counts = self._count_chunks(docs, None if self.hashing else self.vocabulary, n_jobs)
         return self._finish(counts, docs)
+
+    def prepare_transform(self):
+        """Build what transform needs once (the compiled term index), before workers fork."""
+        if self.compiled is not None and not self.hashing and self._index is None and self.vocabulary is not None:
+            from sgdtext._text_fast import TermIndex
+
+            self._index = TermIndex.from_vocabulary(list(self.vocabulary), **self.compiled)
+
+    def _new_index(self):
+        from sgdtext._text_fast import TermIndex
+
+        return TermIndex(**self.compiled)
 
     def _count_chunks(self, docs, vocabulary, n_jobs):
         """_count over chunks of ``docs`` in parallel processes, stacked in order (fit: vocabularies merged)."""
@@ -129,8 +158,16 @@ class Featurizer:
         The per-term work runs in C (Counter, map over dict methods); the rest is numpy on flat arrays.
         """
         growing = vocabulary == "grow"
+        if vocabulary is None and self.compiled is not None:
+            if self._hasher is None:
+                self._hasher = self._new_index()
+            hashes, rows = self._hasher.hash_terms([doc.text for doc in docs])
+            return self._fold_hashes(hashes, np.ones(len(hashes)), rows, len(docs))
         if vocabulary is None and self.settings["analyzer"] == "word" and not self.settings["char_ngram_range"]:
             return self._hash_words(docs)
+        if isinstance(vocabulary, dict) and self._index is not None:
+            data, indices, indptr = self._index.count([doc.text for doc in docs])
+            return SparseRows(data, indices, indptr, (len(docs), len(vocabulary)))
         if not growing and self.analyze_batch is not None:
             return self._count_batch(docs, vocabulary)
         if growing:
@@ -187,29 +224,33 @@ class Featurizer:
             data = np.where(hashes & 0x80000000, -data, data)
         return sum_cells(rows, columns, data, n_rows, n_hash)
 
-    def _prune(self, counts, terms, n_docs):
-        """Apply min_df / max_df / max_features, sort the vocabulary, and renumber the columns."""
-        terms = np.array(terms, dtype=object)
-        df = np.bincount(counts.indices, minlength=len(terms))
+    def _prune(self, counts, names, n_docs, valid=None):
+        """Apply min_df / max_df / max_features and sort the vocabulary (set here); return the column
+        renumbering (-1: dropped). ``names(ids)`` gives the terms of columns ``ids`` (only the kept ones
+        are asked for); ``valid`` marks the columns that are terms at all (compiled index: not a prefix)."""
+        n_terms = counts.shape[1]
+        df = np.bincount(counts.indices, minlength=n_terms)
         s = self.settings
         low = s["min_df"] if isinstance(s["min_df"], int) else s["min_df"] * n_docs
         high = s["max_df"] if isinstance(s["max_df"], int) else s["max_df"] * n_docs
-        keep = np.flatnonzero((df >= low) & (df <= high))
-        kept_terms = terms[keep].tolist()
-        keep = keep[sorted(range(len(keep)), key=kept_terms.__getitem__)]  # alphabetical
+        ok = (df >= low) & (df <= high)
+        keep = np.flatnonzero(ok if valid is None else ok & valid)
+        kept_terms = names(keep.tolist())
+        order = sorted(range(len(keep)), key=kept_terms.__getitem__)  # alphabetical
+        keep, kept_terms = keep[order], [kept_terms[i] for i in order]
         if s["max_features"] is not None and len(keep) > s["max_features"]:
-            tf = np.bincount(counts.indices, weights=counts.data, minlength=len(terms))
-            top = np.argsort(-tf[keep], kind="stable")[: s["max_features"]]
-            keep = keep[np.sort(top)]
+            tf = np.bincount(counts.indices, weights=counts.data, minlength=n_terms)
+            top = np.sort(np.argsort(-tf[keep], kind="stable")[: s["max_features"]])
+            keep, kept_terms = keep[top], [kept_terms[i] for i in top.tolist()]
         if len(keep) == 0:
             raise SgdtextError(
                 f"features: no term is left after min_df={s['min_df']}, max_df={s['max_df']}; "
                 f"lower min_df or raise max_df"
             )
-        self.vocabulary = dict(zip(terms[keep].tolist(), range(len(keep))))
-        remap = np.full(len(terms), -1, dtype=np.int64)
+        self.vocabulary = dict(zip(kept_terms, range(len(keep))))
+        remap = np.full(n_terms, -1, dtype=np.int64)
         remap[keep] = np.arange(len(keep))
-        return filter_columns(counts, remap, len(keep))
+        return remap
 
     def _finish(self, counts, docs):
         """Weight and normalise the term counts, then append the hand-made columns."""

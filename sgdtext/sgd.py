@@ -192,6 +192,8 @@ class SgdState:
         return r, self.V[r], self.b
 
     def penalty(self):
+        if not self.s.average and not self.s.l1:  # W = scale V exactly: no fold, no copy of the rows
+            return 0.5 * self.s.l2 * float(np.vdot(self.V, self.V)) * self.scale**2
         _, W, _ = self.active_weights()
         return 0.5 * self.s.l2 * float(np.sum(W**2)) + (self.s.l1 * float(np.abs(W).sum()) if self.s.l1 else 0.0)
 
@@ -261,18 +263,28 @@ def epoch_record(model, scores, y, weights, penalty, valid, valid_scores):
     return record
 
 
-def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None):
+def compiled_arrays(X):
+    """(data, indices, indptr) of the CSR matrix X in the compiled loop's types (no copy if they are)."""
+    return X.data.astype(np.float64, copy=False), X.indices.astype(np.int32, copy=False), \
+        X.indptr.astype(np.int64, copy=False)
+
+
+def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None, arrays=None):
     """SGD steps over the rows of X (CSR) in ``order``, ``total`` steps planned in all (for the schedule).
+    ``arrays``: compiled_arrays(X) when the caller keeps them across passes (the rows are then marked
+    active already).
 
     Returns (summed weighted loss, number predicted right before their step): progressive figures.
     """
     from sgdtext._sgd_fast import LOSSES, run_batches
 
     s, n, k = state.s, len(order), model.W.shape[1]
-    state.mark(X.indices)
+    if arrays is None:
+        state.mark(X.indices)
+        arrays = compiled_arrays(X)
+    data, indices, indptr = arrays
     first = state.t + 1
     etas = learning_rates(s, first, -(-n // s.batch_size), total)
-    data, indices, indptr = X.data.astype(np.float64), X.indices.astype(np.int32), X.indptr.astype(np.int64)
     order, labels = order.astype(np.int64), y.astype(np.int64)
     S, G = np.zeros((s.batch_size, k)), np.zeros((s.batch_size, k))
     pos, loss, correct = 0, 0.0, 0
@@ -300,10 +312,13 @@ def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
     total = s.epochs * -(-n // s.batch_size)
 
     progress = {}
+    arrays = compiled_arrays(X)
+    state.mark(X.indices)
 
     def run_epoch(epoch):
         order = rng.permutation(n) if s.shuffle else np.arange(n)
-        loss, correct = train_pass(state, model, X, y, weights, order, total=total, epoch=epoch, on_step=on_step)
+        loss, correct = train_pass(state, model, X, y, weights, order, total=total, epoch=epoch, on_step=on_step,
+                                   arrays=arrays)
         progress.update(loss=loss / weights.sum(), accuracy=correct / n)
 
     def evaluate():

@@ -204,3 +204,36 @@ def test_hashing_with_a_pattern_that_matches_newlines_uses_the_same_hashes():
     per_doc = Featurizer(settings(n_features=64, ngram_range=[1, 2], token_pattern=r"[^\s]+|\n\n\n"))
     assert per_doc.tokenize_batch is None and batch.tokenize_batch is not None
     np.testing.assert_array_equal(dense(batch.fit_transform(docs(texts))), dense(per_doc.fit_transform(docs(texts))))
+
+
+UNICODE_TEXTS = TEXTS + [
+    "Ünïcödé wörds, ÉCOLE école straße ΣΟΦΙΑ σοφία — 東京 タワー 123 4 x_y _ __init__",
+    "tabs\tand\nnew lines\r\nand\u00a0no-break\u2003em spaces; digits ٣٤ and ²³ and combining e\u0301t\u0301e\u0301",
+    "emoji 🙂🙂 ok🙂ok a1 1a 1 _a",
+]
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"ngram_range": [1, 3]}, {"ngram_range": [2, 3], "lowercase": False}, {"stop_words": "english"},
+    {"token_pattern": r"(?u)\b\w+\b", "ngram_range": [1, 2]}, {"min_df": 2, "ngram_range": [1, 2]},
+    {"max_features": 7, "ngram_range": [1, 2]}, {"n_features": 256, "ngram_range": [1, 3]},
+    {"n_features": 256, "stop_words": ["and", "the"], "lowercase": False},
+])
+def test_compiled_term_index_matches_the_regex_path(changes):
+    """The compiled tokeniser/trie (sgdtext/_text_fast.pyx) gives the regex path's terms and counts."""
+    compiled, regex = Featurizer(settings(**changes)), Featurizer(settings(**changes))
+    assert compiled.compiled is not None
+    regex.compiled = None
+    texts = UNICODE_TEXTS * 2
+    np.testing.assert_array_equal(dense(compiled.fit_transform(docs(texts))), dense(regex.fit_transform(docs(texts))))
+    assert compiled.feature_names() == regex.feature_names()
+    new = UNICODE_TEXTS[::-1] + ["unseen words only", "école ÉCOLE 東京"]
+    np.testing.assert_array_equal(dense(compiled.transform(docs(new))), dense(regex.transform(docs(new))))
+    rebuilt = Featurizer.from_state(settings(**changes), *compiled.state())  # index rebuilt from the vocabulary
+    np.testing.assert_array_equal(dense(rebuilt.transform(docs(new))), dense(regex.transform(docs(new))))
+
+
+def test_other_token_patterns_and_analyzers_use_the_regex_path():
+    assert Featurizer(settings(token_pattern=r"(?u)\b\w\w\w+\b")).compiled is None
+    assert Featurizer(settings(analyzer="char", ngram_range=[1, 2])).compiled is None
+    assert Featurizer(settings(char_ngram_range=[2, 3])).compiled is None

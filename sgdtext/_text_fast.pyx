@@ -1,0 +1,425 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled featurising for the default word analyzer: tokenise, count word n-grams, look terms up.
+
+The token rule is scikit-learn's default pattern ``(?u)\\b\\w\\w+\\b`` (or ``\\b\\w+\\b`` with
+``min_len`` 1): a token is a maximal run of word characters at least ``min_len`` long, a word
+character being what Python's ``re`` calls ``\\w`` (``str.isalnum()`` or ``_``), so the tokens are
+exactly those of ``re.findall``.
+
+Words get token ids through a Python dict (one substring and one lookup per token, in C). Terms are
+nodes of a trie over token ids: the unigram ``a`` is the child of the root by ``a``, the bigram
+``a b`` the child of ``a`` by ``b``, and so on. The trie's edges sit in an open-addressing hash
+table keyed by (parent << 32 | token), so no n-gram string is built while counting; names are made
+only for the terms a caller asks for (the ones kept after min_df etc.).
+"""
+
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, \
+    PyUnicode_Substring, Py_UNICODE_ISALNUM
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy, memset
+
+import zlib
+
+import numpy as np
+
+cdef uint64_t NGRAM_MULTIPLIER = 116049371  # fastText's n-gram hash combination, as analysis.hash_word_ngrams
+
+
+cdef bint ASCII_WORD[128]
+for _c in range(128):
+    ASCII_WORD[_c] = chr(_c).isalnum() or _c == 95  # 95: '_'
+
+
+cdef inline bint is_word(Py_UCS4 ch) noexcept:
+    if ch < 128:
+        return ASCII_WORD[ch]
+    return Py_UNICODE_ISALNUM(ch)
+
+
+cdef void *grow_buffer(void *buffer, Py_ssize_t *capacity, Py_ssize_t needed, size_t item) except NULL:
+    """``buffer`` reallocated to hold at least ``needed`` items (capacity doubles)."""
+    cdef Py_ssize_t size = capacity[0]
+    if needed <= size and buffer != NULL:
+        return buffer
+    size = max(size, 16)
+    while size < needed:
+        size *= 2
+    cdef void *bigger = realloc(buffer, size * item)
+    if bigger == NULL:
+        raise MemoryError()
+    capacity[0] = size
+    return bigger
+
+
+cdef class EdgeTable:
+    """int64 key >= 0 -> int64 value, open addressing with linear probing (load <= 1/2)."""
+    cdef int64_t *keys
+    cdef int64_t *values
+    cdef Py_ssize_t mask, size
+
+    def __cinit__(self):
+        self.mask = 1023
+        self.size = 0
+        self.keys = <int64_t *> malloc((self.mask + 1) * sizeof(int64_t))
+        self.values = <int64_t *> malloc((self.mask + 1) * sizeof(int64_t))
+        if self.keys == NULL or self.values == NULL:
+            raise MemoryError()
+        memset(self.keys, 0xFF, (self.mask + 1) * sizeof(int64_t))  # -1: empty
+
+    def __dealloc__(self):
+        free(self.keys)
+        free(self.values)
+
+    cdef inline Py_ssize_t slot(self, int64_t key) noexcept nogil:
+        cdef uint64_t h = <uint64_t> key * <uint64_t> 0x9E3779B97F4A7C15
+        cdef Py_ssize_t i = <Py_ssize_t> ((h >> 20) & <uint64_t> self.mask)
+        while self.keys[i] != -1 and self.keys[i] != key:
+            i = (i + 1) & self.mask
+        return i
+
+    cdef inline int64_t get(self, int64_t key) noexcept nogil:
+        cdef Py_ssize_t i = self.slot(key)
+        return self.values[i] if self.keys[i] == key else -1
+
+    cdef int put(self, int64_t key, int64_t value) except -1:
+        cdef Py_ssize_t i
+        if 2 * (self.size + 1) > self.mask + 1:
+            self.rehash(2 * (self.mask + 1))
+        i = self.slot(key)
+        if self.keys[i] != key:
+            self.keys[i] = key
+            self.size += 1
+        self.values[i] = value
+        return 0
+
+    cdef int rehash(self, Py_ssize_t capacity) except -1:
+        cdef int64_t *old_keys = self.keys
+        cdef int64_t *old_values = self.values
+        cdef Py_ssize_t old_capacity = self.mask + 1, i, j
+        self.keys = <int64_t *> malloc(capacity * sizeof(int64_t))
+        self.values = <int64_t *> malloc(capacity * sizeof(int64_t))
+        if self.keys == NULL or self.values == NULL:
+            raise MemoryError()
+        memset(self.keys, 0xFF, capacity * sizeof(int64_t))
+        self.mask = capacity - 1
+        for i in range(old_capacity):
+            if old_keys[i] != -1:
+                j = self.slot(old_keys[i])
+                self.keys[j] = old_keys[i]
+                self.values[j] = old_values[i]
+        free(old_keys)
+        free(old_values)
+        return 0
+
+
+cdef class TermIndex:
+    """Word n-gram terms of texts as trie nodes 1..n_nodes (0 is the root); see the module docstring.
+
+    ``count(texts, grow=True)`` adds the terms it meets and numbers the columns by node (node - 1);
+    after ``set_columns`` (or ``from_vocabulary``) the index is fixed and counts only the terms that
+    have a column, numbered by it.
+    """
+    cdef readonly bint lowercase, fixed
+    cdef readonly int min_len, low, high
+    cdef readonly Py_ssize_t n_nodes, n_columns
+    cdef object stop
+    cdef dict words
+    cdef list word_strings
+    cdef EdgeTable edges
+    cdef int64_t *parent
+    cdef int64_t *token
+    cdef int32_t *depth
+    cdef int64_t *column
+    cdef Py_ssize_t node_capacity
+    # per-document scratch: the document's tokens, and where each column's count sits in the output
+    cdef int64_t *tokens
+    cdef Py_ssize_t token_capacity
+    cdef int64_t *mark
+    cdef int64_t *slot
+    cdef Py_ssize_t mark_capacity
+    cdef int64_t stamp
+    # hashing mode: CRC-32 of each word's UTF-8, by token id
+    cdef uint32_t *word_hash
+    cdef Py_ssize_t hash_capacity, hashed
+
+    def __cinit__(self, bint lowercase=True, int min_len=2, ngram_range=(1, 1), stop_words=()):
+        self.lowercase = lowercase
+        self.min_len = min_len
+        self.low, self.high = ngram_range
+        self.stop = frozenset(stop_words)
+        self.words = {}
+        self.word_strings = []
+        self.edges = EdgeTable()
+        self.n_nodes = 0
+        self.n_columns = 0
+        self.stamp = 0
+        self.fixed = False
+
+    def __dealloc__(self):
+        free(self.parent)
+        free(self.token)
+        free(self.depth)
+        free(self.column)
+        free(self.tokens)
+        free(self.mark)
+        free(self.slot)
+        free(self.word_hash)
+
+    cdef int64_t word_id(self, unicode word, bint add) except -2:
+        """The token id of ``word`` (added if ``add``), or -1 if unknown."""
+        found = self.words.get(word)
+        if found is not None:
+            return <int64_t> found
+        if not add:
+            return -1
+        cdef int64_t tok = len(self.word_strings)
+        self.words[word] = tok
+        self.word_strings.append(word)
+        return tok
+
+    cdef int64_t add_node(self, int64_t parent, int64_t tok, int d) except -1:
+        cdef Py_ssize_t n = self.n_nodes + 1  # node ids start at 1
+        cdef Py_ssize_t capacity = self.node_capacity
+        if n >= capacity:
+            capacity = self.node_capacity
+            self.parent = <int64_t *> grow_buffer(self.parent, &capacity, n + 1, sizeof(int64_t))
+            capacity = self.node_capacity
+            self.token = <int64_t *> grow_buffer(self.token, &capacity, n + 1, sizeof(int64_t))
+            capacity = self.node_capacity
+            self.depth = <int32_t *> grow_buffer(self.depth, &capacity, n + 1, sizeof(int32_t))
+            capacity = self.node_capacity
+            self.column = <int64_t *> grow_buffer(self.column, &capacity, n + 1, sizeof(int64_t))
+            self.node_capacity = capacity
+        self.parent[n] = parent
+        self.token[n] = tok
+        self.depth[n] = d
+        self.column[n] = n - 1
+        self.edges.put((parent << 32) | tok, n)
+        self.n_nodes = n
+        return n
+
+    cdef Py_ssize_t tokenize(self, unicode text, bint add) except -1:
+        """The token ids of ``text`` (lowercased already if wanted) into self.tokens; returns how many.
+        Unknown words (``add`` false) are -1; stop words are dropped."""
+        cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0, j, n = 0
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void *data = PyUnicode_DATA(text)
+        cdef bint has_stop = len(self.stop) > 0
+        cdef unicode word
+        while i < length:
+            if not is_word(PyUnicode_READ(kind, data, i)):
+                i += 1
+                continue
+            j = i + 1
+            while j < length and is_word(PyUnicode_READ(kind, data, j)):
+                j += 1
+            if j - i >= self.min_len:
+                word = PyUnicode_Substring(text, i, j)
+                if not (has_stop and word in self.stop):
+                    self.tokens = <int64_t *> grow_buffer(self.tokens, &self.token_capacity, n + 1, sizeof(int64_t))
+                    self.tokens[n] = self.word_id(word, add)
+                    n += 1
+            i = j
+        return n
+
+    cdef int ensure_marks(self, Py_ssize_t needed) except -1:
+        cdef Py_ssize_t old = self.mark_capacity, capacity = self.mark_capacity
+        if needed <= old and self.mark != NULL:
+            return 0
+        self.mark = <int64_t *> grow_buffer(self.mark, &capacity, needed, sizeof(int64_t))
+        capacity = old
+        self.slot = <int64_t *> grow_buffer(self.slot, &capacity, needed, sizeof(int64_t))
+        self.mark_capacity = capacity
+        memset(self.mark + old, 0xFF, (capacity - old) * sizeof(int64_t))
+        return 0
+
+    def count(self, texts, bint grow=False):
+        """Term counts of ``texts`` as CSR arrays (data, indices, indptr); ``grow`` adds new terms
+        (only before the index is fixed)."""
+        if grow and self.fixed:
+            raise ValueError("this term index is fixed")
+        cdef Py_ssize_t n_docs = len(texts), nnz = 0, capacity = 0, d, a, k, n_tok
+        cdef int n
+        cdef int64_t node, child, tok, col
+        cdef int32_t *indices = NULL
+        cdef double *values = NULL
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        cdef int64_t[::1] indptr_view = indptr
+        try:
+            for d in range(n_docs):
+                text = texts[d]
+                n_tok = self.tokenize(text.lower() if self.lowercase else text, grow)
+                self.stamp += 1
+                for a in range(n_tok):
+                    node = 0
+                    for n in range(1, self.high + 1):
+                        if a + n > n_tok:
+                            break
+                        tok = self.tokens[a + n - 1]
+                        if tok < 0:
+                            break
+                        child = self.edges.get((node << 32) | tok)
+                        if child < 0:
+                            if not grow:
+                                break
+                            child = self.add_node(node, tok, n)
+                        node = child
+                        if n < self.low:
+                            continue
+                        col = self.column[child]
+                        if col < 0:
+                            continue
+                        if col >= self.mark_capacity:
+                            self.ensure_marks(col + 1)
+                        if self.mark[col] == self.stamp:
+                            values[self.slot[col]] += 1.0
+                            continue
+                        if nnz + 1 > capacity:
+                            k = capacity
+                            indices = <int32_t *> grow_buffer(indices, &k, nnz + 1, sizeof(int32_t))
+                            values = <double *> grow_buffer(values, &capacity, nnz + 1, sizeof(double))
+                        self.mark[col] = self.stamp
+                        self.slot[col] = nnz
+                        indices[nnz] = <int32_t> col
+                        values[nnz] = 1.0
+                        nnz += 1
+                indptr_view[d + 1] = nnz
+            data = np.empty(nnz, dtype=np.float64)
+            columns = np.empty(nnz, dtype=np.int32)
+            if nnz:
+                copy_out(data, columns, values, indices, nnz)
+        finally:
+            free(indices)
+            free(values)
+        return data, columns, indptr
+
+    def hash_terms(self, texts):
+        """Hashing mode: (32-bit hash, document) of every word and word n-gram of ``texts``, in order.
+
+        A word's hash is the CRC-32 of its UTF-8 (computed once per distinct word and kept: the cache
+        is cleared past 2M words so memory stays bounded on any stream); an n-gram's combines its
+        words' hashes, h = h * 116049371 + h_next (mod 2^32), as fastText does."""
+        cdef Py_ssize_t n_docs = len(texts), total = 0, capacity = 0, d, a, k, n_tok
+        cdef int n
+        cdef uint32_t *hashes = NULL
+        cdef int64_t *docs = NULL
+        cdef uint64_t g
+        if len(self.word_strings) > 2_000_000:
+            self.words = {}
+            self.word_strings = []
+            self.hashed = 0
+        try:
+            for d in range(n_docs):
+                text = texts[d]
+                n_tok = self.tokenize(text.lower() if self.lowercase else text, True)
+                self.update_word_hashes()
+                for a in range(n_tok):
+                    g = 0
+                    for n in range(1, self.high + 1):
+                        if a + n > n_tok:
+                            break
+                        g = (g * NGRAM_MULTIPLIER + self.word_hash[self.tokens[a + n - 1]]) & 0xFFFFFFFF
+                        if n < self.low:
+                            continue
+                        if total + 1 > capacity:
+                            k = capacity
+                            hashes = <uint32_t *> grow_buffer(hashes, &k, total + 1, sizeof(uint32_t))
+                            docs = <int64_t *> grow_buffer(docs, &capacity, total + 1, sizeof(int64_t))
+                        hashes[total] = <uint32_t> g
+                        docs[total] = d
+                        total += 1
+            out_hashes = np.empty(total, dtype=np.uint32)
+            out_docs = np.empty(total, dtype=np.int64)
+            if total:
+                copy_hashes(out_hashes, out_docs, hashes, docs, total)
+        finally:
+            free(hashes)
+            free(docs)
+        return out_hashes, out_docs
+
+    cdef int update_word_hashes(self) except -1:
+        """CRC-32 of the words added since the last call."""
+        cdef Py_ssize_t n = len(self.word_strings), i
+        if n == self.hashed:
+            return 0
+        self.word_hash = <uint32_t *> grow_buffer(self.word_hash, &self.hash_capacity, n, sizeof(uint32_t))
+        for i in range(self.hashed, n):
+            self.word_hash[i] = zlib.crc32(self.word_strings[i].encode("utf-8"))
+        self.hashed = n
+        return 0
+
+    def depths(self):
+        """Each node's n (1 for words, 2 for bigrams...), for nodes 1..n_nodes, as an int32 array."""
+        out = np.empty(self.n_nodes, dtype=np.int32)
+        cdef int32_t[::1] view = out
+        cdef Py_ssize_t i
+        for i in range(self.n_nodes):
+            view[i] = self.depth[i + 1]
+        return out
+
+    def names(self, nodes):
+        """The term strings ("a b" for a bigram) of the nodes numbered ``nodes`` (node - 1, as columns)."""
+        cdef list out = []
+        cdef list parts
+        cdef int64_t node
+        for n in nodes:
+            node = <int64_t> n + 1
+            if node < 1 or node > self.n_nodes:
+                raise IndexError(f"no term {n}")
+            parts = []
+            while node > 0:
+                parts.append(self.word_strings[self.token[node]])
+                node = self.parent[node]
+            parts.reverse()
+            out.append(" ".join(parts))
+        return out
+
+    def set_columns(self, remap):
+        """Fix the index: node i + 1 counts in column remap[i] (-1: not counted)."""
+        cdef int64_t[::1] view = np.ascontiguousarray(remap, dtype=np.int64)
+        if view.shape[0] != self.n_nodes:
+            raise ValueError(f"{view.shape[0]} columns for {self.n_nodes} terms")
+        cdef Py_ssize_t i
+        cdef int64_t top = -1
+        for i in range(self.n_nodes):
+            self.column[i + 1] = view[i]
+            top = max(top, view[i])
+        self.n_columns = top + 1
+        self.fixed = True
+
+    @classmethod
+    def from_vocabulary(cls, terms, *, bint lowercase=True, int min_len=2, ngram_range=(1, 1), stop_words=()):
+        """A fixed index where terms[j] counts in column j. Every prefix of an n-gram becomes a node
+        (without a column unless it is a term itself), so lookups walk the trie."""
+        cdef TermIndex index = cls(lowercase, min_len, ngram_range, stop_words)
+        cdef Py_ssize_t j = 0, n
+        cdef int64_t node, child, tok
+        cdef unicode term, word
+        for term in terms:
+            node = 0
+            n = 0
+            for word in term.split(" "):
+                n += 1
+                tok = index.word_id(word, True)
+                child = index.edges.get((node << 32) | tok)
+                if child < 0:
+                    child = index.add_node(node, tok, n)
+                    index.column[child] = -1
+                node = child
+            index.column[node] = j
+            j += 1
+        index.n_columns = j
+        index.fixed = True
+        return index
+
+
+cdef void copy_out(double[::1] data, int32_t[::1] columns, double *values, int32_t *indices, Py_ssize_t n) noexcept:
+    memcpy(&data[0], values, n * sizeof(double))
+    memcpy(&columns[0], indices, n * sizeof(int32_t))
+
+
+cdef void copy_hashes(uint32_t[::1] out_hashes, int64_t[::1] out_docs, uint32_t *hashes, int64_t *docs,
+                      Py_ssize_t n) noexcept:
+    memcpy(&out_hashes[0], hashes, n * sizeof(uint32_t))
+    memcpy(&out_docs[0], docs, n * sizeof(int64_t))
