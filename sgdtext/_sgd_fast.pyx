@@ -227,3 +227,19 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
     free(acc)
     state[0] = scale
     return pos, total, correct, status
+
+
+def csr_matmul(const double[::1] data, const int[::1] indices, const long long[::1] indptr,
+               const double[:, ::1] W, double[:, ::1] out):
+    """out = X @ W for the CSR matrix X (data, indices, indptr) and a dense W (d, k): O(nnz * k), no copies."""
+    cdef Py_ssize_t n = indptr.shape[0] - 1, k = W.shape[1], i, c
+    cdef long long p
+    cdef double x
+    with nogil:
+        for i in range(n):
+            for c in range(k):
+                out[i, c] = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                x = data[p]
+                for c in range(k):
+                    out[i, c] += x * W[indices[p], c]

@@ -4,7 +4,8 @@
 The token rule is scikit-learn's default pattern ``(?u)\\b\\w\\w+\\b`` (or ``\\b\\w+\\b`` with
 ``min_len`` 1): a token is a maximal run of word characters at least ``min_len`` long, a word
 character being what Python's ``re`` calls ``\\w`` (``str.isalnum()`` or ``_``), so the tokens are
-exactly those of ``re.findall``.
+exactly those of ``re.findall``. With ``punctuation`` (the pattern ``(?u)\\w+|[^\\w\\s]``) every
+other character that is not white space (``\\s``: ``str.isspace()``) is a token of its own too.
 
 Words get token ids through a Python dict (one substring and one lookup per token, in C). Terms are
 nodes of a trie over token ids: the unigram ``a`` is the child of the root by ``a``, the bigram
@@ -14,7 +15,7 @@ only for the terms a caller asks for (the ones kept after min_df etc.).
 """
 
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, \
-    PyUnicode_Substring, Py_UNICODE_ISALNUM
+    PyUnicode_Substring, Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
@@ -27,8 +28,16 @@ cdef uint64_t NGRAM_MULTIPLIER = 116049371  # fastText's n-gram hash combination
 
 
 cdef bint ASCII_WORD[128]
+cdef bint ASCII_SPACE[128]
 for _c in range(128):
     ASCII_WORD[_c] = chr(_c).isalnum() or _c == 95  # 95: '_'
+    ASCII_SPACE[_c] = chr(_c).isspace()
+
+
+cdef inline bint is_space(Py_UCS4 ch) noexcept:
+    if ch < 128:
+        return ASCII_SPACE[ch]
+    return Py_UNICODE_ISSPACE(ch)
 
 
 cdef inline bint is_word(Py_UCS4 ch) noexcept:
@@ -120,7 +129,7 @@ cdef class TermIndex:
     after ``set_columns`` (or ``from_vocabulary``) the index is fixed and counts only the terms that
     have a column, numbered by it.
     """
-    cdef readonly bint lowercase, fixed
+    cdef readonly bint lowercase, fixed, punctuation
     cdef readonly int min_len, low, high
     cdef readonly Py_ssize_t n_nodes, n_columns
     cdef object stop
@@ -143,8 +152,9 @@ cdef class TermIndex:
     cdef uint32_t *word_hash
     cdef Py_ssize_t hash_capacity, hashed
 
-    def __cinit__(self, bint lowercase=True, int min_len=2, ngram_range=(1, 1), stop_words=()):
+    def __cinit__(self, bint lowercase=True, int min_len=2, ngram_range=(1, 1), stop_words=(), bint punctuation=False):
         self.lowercase = lowercase
+        self.punctuation = punctuation
         self.min_len = min_len
         self.low, self.high = ngram_range
         self.stop = frozenset(stop_words)
@@ -207,13 +217,18 @@ cdef class TermIndex:
         cdef void *data = PyUnicode_DATA(text)
         cdef bint has_stop = len(self.stop) > 0
         cdef unicode word
+        cdef Py_UCS4 ch
         while i < length:
-            if not is_word(PyUnicode_READ(kind, data, i)):
+            ch = PyUnicode_READ(kind, data, i)
+            if is_word(ch):
+                j = i + 1
+                while j < length and is_word(PyUnicode_READ(kind, data, j)):
+                    j += 1
+            elif self.punctuation and not is_space(ch):
+                j = i + 1
+            else:
                 i += 1
                 continue
-            j = i + 1
-            while j < length and is_word(PyUnicode_READ(kind, data, j)):
-                j += 1
             if j - i >= self.min_len:
                 word = PyUnicode_Substring(text, i, j)
                 if not (has_stop and word in self.stop):
@@ -389,27 +404,52 @@ cdef class TermIndex:
         self.fixed = True
 
     @classmethod
-    def from_vocabulary(cls, terms, *, bint lowercase=True, int min_len=2, ngram_range=(1, 1), stop_words=()):
-        """A fixed index where terms[j] counts in column j. Every prefix of an n-gram becomes a node
-        (without a column unless it is a term itself), so lookups walk the trie."""
-        cdef TermIndex index = cls(lowercase, min_len, ngram_range, stop_words)
-        cdef Py_ssize_t j = 0, n
+    def from_vocabulary(cls, terms, **settings):
+        """A fixed index where terms[j] counts in column j (see from_joined)."""
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        return cls.from_joined("".join(terms), np.concatenate([[0], np.cumsum(lengths)]), **settings)
+
+    @classmethod
+    def from_packed(cls, blob, offsets, **settings):
+        """from_vocabulary for terms packed as UTF-8 bytes + byte offsets (sparse.pack_strings): no
+        per-term string is made."""
+        text = bytes(blob).decode("utf-8")
+        offsets = np.asarray(offsets, dtype=np.int64)
+        if len(text) != len(blob):  # byte offsets -> character offsets: count the bytes that start a character
+            starts = (np.frombuffer(bytes(blob), dtype=np.uint8) & 0xC0) != 0x80
+            offsets = np.concatenate([[0], np.cumsum(starts)])[offsets]
+        return cls.from_joined(text, offsets, **settings)
+
+    @classmethod
+    def from_joined(cls, unicode text, offsets, *, bint lowercase=True, int min_len=2, ngram_range=(1, 1),
+                    stop_words=(), bint punctuation=False):
+        """A fixed index where term j = text[offsets[j]:offsets[j + 1]] counts in column j; a term's words
+        are separated by single spaces. Every prefix of an n-gram becomes a node (without a column unless
+        it is a term itself), so lookups walk the trie."""
+        cdef TermIndex index = cls(lowercase, min_len, ngram_range, stop_words, punctuation)
+        cdef const int64_t[::1] bounds = np.ascontiguousarray(offsets, dtype=np.int64)
+        cdef Py_ssize_t n_terms = bounds.shape[0] - 1, j, a, b, e
+        cdef int n, kind = PyUnicode_KIND(text)
+        cdef void *data = PyUnicode_DATA(text)
         cdef int64_t node, child, tok
-        cdef unicode term, word
-        for term in terms:
+        for j in range(n_terms):
             node = 0
             n = 0
-            for word in term.split(" "):
+            a, e = bounds[j], bounds[j + 1]
+            while a <= e:
+                b = a
+                while b < e and PyUnicode_READ(kind, data, b) != 32:
+                    b += 1
                 n += 1
-                tok = index.word_id(word, True)
+                tok = index.word_id(PyUnicode_Substring(text, a, b), True)
                 child = index.edges.get((node << 32) | tok)
                 if child < 0:
                     child = index.add_node(node, tok, n)
                     index.column[child] = -1
                 node = child
+                a = b + 1
             index.column[node] = j
-            j += 1
-        index.n_columns = j
+        index.n_columns = n_terms
         index.fixed = True
         return index
 

@@ -84,7 +84,10 @@ def resolve_stop_words(value):
     return sorted(set(value))
 
 
-COMPILED_PATTERNS = {r"(?u)\b\w\w+\b": 2, r"\b\w\w+\b": 2, r"(?u)\b\w+\b": 1, r"\b\w+\b": 1}
+COMPILED_PATTERNS = {  # token pattern -> (min_len, punctuation) of the compiled tokeniser
+    r"(?u)\b\w\w+\b": (2, False), r"\b\w\w+\b": (2, False), r"(?u)\b\w+\b": (1, False), r"\b\w+\b": (1, False),
+    r"(?u)\w+": (1, False), r"\w+": (1, False), r"(?u)\w+|[^\w\s]": (1, True), r"\w+|[^\w\s]": (1, True),
+}
 
 
 def compiled_term_settings(settings, stop_words):
@@ -92,10 +95,10 @@ def compiled_term_settings(settings, stop_words):
     or None where only the regex path can: other analyzers, character n-grams, other token patterns."""
     if settings["analyzer"] != "word" or settings.get("char_ngram_range"):
         return None
-    min_len = COMPILED_PATTERNS.get(settings["token_pattern"])
-    if min_len is None:
+    rule = COMPILED_PATTERNS.get(settings["token_pattern"])
+    if rule is None:
         return None
-    return {"lowercase": settings["lowercase"], "min_len": min_len,
+    return {"lowercase": settings["lowercase"], "min_len": rule[0], "punctuation": rule[1],
             "ngram_range": tuple(settings["ngram_range"]), "stop_words": tuple(stop_words)}
 
 

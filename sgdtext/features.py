@@ -29,14 +29,15 @@ NORMS = ("auto", "none", "l1", "l2")
 class Featurizer:
     """Documents -> SparseRows. Settings come from the config; vocabulary and idf only from ``fit``."""
 
-    def __init__(self, settings, *, vocabulary=None, idf=None, stop_words=None, extra=None):
+    def __init__(self, settings, *, vocabulary=None, idf=None, stop_words=None, extra=None, packed=None):
         self.settings = settings
         self.stop_words = resolve_stop_words(settings["stop_words"]) if stop_words is None else list(stop_words)
         self.extra = [load_extra(spec) for spec in (settings["extra"] if extra is None else extra)]
         for spec in self.extra:
             spec["_words"] = frozenset(spec.get("words", ()))
             spec["_values"] = tuple(spec.get("loaded_values", ()))
-        self.vocabulary = None if vocabulary is None else {term: j for j, term in enumerate(vocabulary)}
+        self._vocabulary = None if vocabulary is None else {term: j for j, term in enumerate(vocabulary)}
+        self._packed = packed  # (blob, offsets) of a loaded vocabulary, unpacked only when asked for
         self.idf = idf
         self.analyze = make_analyzer(settings, self.stop_words)
         self.analyze_batch = make_flat_analyzer(settings, self.stop_words)
@@ -47,6 +48,19 @@ class Featurizer:
         self._hasher = None  # compiled TermIndex for hashing (keeps each word's hash)
 
     @property
+    def vocabulary(self):
+        """term -> column (insertion order is column order), or None in hashing mode / before fit."""
+        if self._vocabulary is None and self._packed is not None:
+            blob, offsets = self._packed
+            self._vocabulary = {t: j for j, t in enumerate(unpack_strings("vocabulary", {
+                "vocabulary_blob": blob, "vocabulary_offsets": offsets}))}
+        return self._vocabulary
+
+    @vocabulary.setter
+    def vocabulary(self, value):
+        self._vocabulary, self._packed = value, None
+
+    @property
     def hashing(self):
         return self.settings["n_features"] is not None
 
@@ -54,7 +68,9 @@ class Featurizer:
     def n_text_features(self):
         if not self.settings["bag_of_words"]:
             return 0
-        return self.settings["n_features"] if self.hashing else len(self.vocabulary)
+        if self.hashing:
+            return self.settings["n_features"]
+        return len(self._packed[1]) - 1 if self._vocabulary is None and self._packed else len(self.vocabulary)
 
     @property
     def n_features(self):
@@ -115,20 +131,24 @@ class Featurizer:
         return len(new_terms)
 
     def transform(self, docs, n_jobs=1):
-        if self.vocabulary is None and not self.hashing:
+        if self._vocabulary is None and self._packed is None and not self.hashing:
             raise SgdtextError("the featuriser has no vocabulary: fit it first")
         counts = None
         if self.settings["bag_of_words"]:
             self.prepare_transform()
-            counts = self._count_chunks(docs, None if self.hashing else self.vocabulary, n_jobs)
+            counts = self._count_chunks(docs, None if self.hashing else "fixed", n_jobs)
         return self._finish(counts, docs)
 
     def prepare_transform(self):
         """Build what transform needs once (the compiled term index), before workers fork."""
-        if self.compiled is not None and not self.hashing and self._index is None and self.vocabulary is not None:
-            from sgdtext._text_fast import TermIndex
+        if self.compiled is None or self.hashing or self._index is not None:
+            return
+        from sgdtext._text_fast import TermIndex
 
-            self._index = TermIndex.from_vocabulary(list(self.vocabulary), **self.compiled)
+        if self._vocabulary is None and self._packed is not None:
+            self._index = TermIndex.from_packed(*self._packed, **self.compiled)
+        elif self._vocabulary is not None:
+            self._index = TermIndex.from_vocabulary(list(self._vocabulary), **self.compiled)
 
     def _new_index(self):
         from sgdtext._text_fast import TermIndex
@@ -142,7 +162,7 @@ class Featurizer:
         tasks = [(vocabulary, a, b) for a, b in parallel.chunks(sizes, workers)]
         parts = parallel.map_ordered(count_chunk, (self, docs), tasks, workers)
         if vocabulary != "grow":
-            return stack_rows(parts, len(docs), parts[0].shape[1])
+            return stack_rows(parts, len(docs), self.n_text_features)
         merged = defaultdict()
         merged.default_factory = merged.__len__
         renumbered = []
@@ -153,7 +173,7 @@ class Featurizer:
 
     def _count(self, docs, vocabulary):
         """Raw term counts of ``docs``. ``vocabulary``: None hashes, "grow" learns one (returns it too as a
-        list of terms in column order), a dict filters and numbers the terms.
+        list of terms in column order), "fixed" counts the terms of the vocabulary only.
 
         The per-term work runs in C (Counter, map over dict methods); the rest is numpy on flat arrays.
         """
@@ -165,9 +185,11 @@ class Featurizer:
             return self._fold_hashes(hashes, np.ones(len(hashes)), rows, len(docs))
         if vocabulary is None and self.settings["analyzer"] == "word" and not self.settings["char_ngram_range"]:
             return self._hash_words(docs)
-        if isinstance(vocabulary, dict) and self._index is not None:
-            data, indices, indptr = self._index.count([doc.text for doc in docs])
-            return SparseRows(data, indices, indptr, (len(docs), len(vocabulary)))
+        if vocabulary == "fixed":
+            if self._index is not None:
+                data, indices, indptr = self._index.count([doc.text for doc in docs])
+                return SparseRows(data, indices, indptr, (len(docs), self.n_text_features))
+            vocabulary = self.vocabulary
         if not growing and self.analyze_batch is not None:
             return self._count_batch(docs, vocabulary)
         if growing:
@@ -293,7 +315,9 @@ class Featurizer:
     def state(self):
         """Learned state as plain data: (arrays, JSON-able dict)."""
         arrays = {}
-        if self.vocabulary is not None and not self.hashing:
+        if self._vocabulary is None and self._packed is not None:
+            arrays["vocabulary_blob"], arrays["vocabulary_offsets"] = self._packed
+        elif self.vocabulary is not None and not self.hashing:
             arrays.update(pack_strings("vocabulary", self.feature_names()[: self.n_text_features]))
         if self.idf is not None:
             arrays["idf"] = self.idf
@@ -302,10 +326,9 @@ class Featurizer:
 
     @classmethod
     def from_state(cls, settings, arrays, meta):
-        vocabulary = unpack_strings("vocabulary", arrays) if "vocabulary_blob" in arrays else None
-        if vocabulary is None and settings["n_features"] is None:
-            vocabulary = []
-        return cls(settings, vocabulary=vocabulary, idf=arrays.get("idf"),
+        packed = (arrays["vocabulary_blob"], arrays["vocabulary_offsets"]) if "vocabulary_blob" in arrays else None
+        vocabulary = [] if packed is None and settings["n_features"] is None else None
+        return cls(settings, vocabulary=vocabulary, packed=packed, idf=arrays.get("idf"),
                    stop_words=meta["stop_words"], extra=meta["extra"])
 
 

@@ -19,13 +19,12 @@ class SparseRows(NamedTuple):
         return scipy.sparse.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
     def __matmul__(self, W):
-        """``X @ W`` for a dense W of shape (n_cols, k), in numpy only: O(nnz * k)."""
-        out = np.zeros((self.shape[0], W.shape[1]))
-        if len(self.data):
-            contrib = W[self.indices] * self.data[:, None]
-            starts = self.indptr[:-1]
-            nonempty = self.indptr[1:] > starts
-            out[nonempty] = np.add.reduceat(contrib, starts[nonempty], axis=0)
+        """``X @ W`` for a dense W of shape (n_cols, k): O(nnz * k), compiled (no scipy)."""
+        from sgdtext._sgd_fast import csr_matmul
+
+        out = np.empty((self.shape[0], W.shape[1]))
+        csr_matmul(self.data.astype(np.float64, copy=False), self.indices.astype(np.int32, copy=False),
+                   self.indptr.astype(np.int64, copy=False), np.ascontiguousarray(W, dtype=np.float64), out)
         return out
 
 

@@ -210,12 +210,15 @@ UNICODE_TEXTS = TEXTS + [
     "Ünïcödé wörds, ÉCOLE école straße ΣΟΦΙΑ σοφία — 東京 タワー 123 4 x_y _ __init__",
     "tabs\tand\nnew lines\r\nand\u00a0no-break\u2003em spaces; digits ٣٤ and ²³ and combining e\u0301t\u0301e\u0301",
     "emoji 🙂🙂 ok🙂ok a1 1a 1 _a",
+    "punctuation!!! (a), [b]; {c}... \"d\" 'e' ¿qué? «ok» \x1c\x1f\u2028 - -- --- $5 5% #tag @user",
 ]
 
 
 @pytest.mark.parametrize("changes", [
     {}, {"ngram_range": [1, 3]}, {"ngram_range": [2, 3], "lowercase": False}, {"stop_words": "english"},
     {"token_pattern": r"(?u)\b\w+\b", "ngram_range": [1, 2]}, {"min_df": 2, "ngram_range": [1, 2]},
+    {"token_pattern": r"(?u)\w+|[^\w\s]", "ngram_range": [1, 2]},
+    {"token_pattern": r"(?u)\w+|[^\w\s]", "n_features": 256, "ngram_range": [1, 2]},
     {"max_features": 7, "ngram_range": [1, 2]}, {"n_features": 256, "ngram_range": [1, 3]},
     {"n_features": 256, "stop_words": ["and", "the"], "lowercase": False},
 ])
