@@ -12,7 +12,7 @@ right before their step, status) where status is 0 (done), 1 (the scale needs fo
 after SgdState.fold) or 2 (a non-finite loss).
 """
 
-from libc.math cimport exp, log, fabs, isfinite
+from libc.math cimport exp, log, fabs, isfinite, sqrt
 from libc.stdlib cimport free, malloc
 
 cdef enum:
@@ -131,8 +131,11 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                 const double[::1] etas, long long first_step,
                 int loss, int batch_size, long long start, long long stop,
                 double l2, double l1, bint average, bint fit_intercept,
-                double[:, ::1] S, double[:, ::1] G):
-    """SGD steps on the examples order[start:stop], batch by batch; etas[t - first_step] is step t's rate."""
+                double[:, ::1] S, double[:, ::1] G, bint adagrad, double[:, ::1] H, double[::1] Hb):
+    """SGD steps on the examples order[start:stop], batch by batch; etas[t - first_step] is step t's rate.
+
+    ``adagrad`` (batch_size 1): each weight's step is eta g / sqrt(H) with H its running sum of squared
+    gradients g (H and Hb, for W and b), as Duchi et al. and Vowpal Wabbit's --adaptive."""
     cdef int k = V.shape[1], c, i, m, best
     cdef long long pos = start, r, p, j, end, correct = 0
     cdef double scale = state[0], total = 0.0, eta, li, x, factor, g
@@ -199,6 +202,13 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                         for c in range(k):
                             A[j, c] += V[j, c] * (state[1] - mark[j])
                         mark[j] = state[1]
+                    if adagrad:
+                        for c in moving[:n_moving]:
+                            g = data[p] * G[i, c]
+                            H[j, c] += g * g
+                            if H[j, c] > 0:
+                                V[j, c] -= factor * g / sqrt(H[j, c])
+                        continue
                     x = data[p] * factor
                     for c in moving[:n_moving]:
                         V[j, c] -= x * G[i, c]
@@ -207,7 +217,12 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                     g = 0.0
                     for i in range(m):
                         g += G[i, c]
-                    b[c] -= eta * g
+                    if adagrad:
+                        Hb[c] += g * g
+                        if Hb[c] > 0:
+                            b[c] -= eta * g / sqrt(Hb[c])
+                    else:
+                        b[c] -= eta * g
             if l1 > 0:
                 state[2] += eta * l1
                 for i in range(m):

@@ -1,4 +1,4 @@
-"""Optimisers for the network's parameters: plain SGD, momentum (optionally Nesterov's), Adam.
+"""Optimisers for the network's parameters: plain SGD, momentum (optionally Nesterov's), AdaGrad, Adam.
 
 Plain SGD follows the gradient, which crawls along a flat direction and jitters across a steep one;
 momentum averages successive steps, so the jitter cancels and the flat direction gathers speed; Adam
@@ -45,6 +45,18 @@ class Momentum(Sgd):
         param[index] += (mu * v - lr * grad) if self.s.nesterov else v
 
 
+class AdaGrad(Sgd):
+    """Duchi et al.: h <- h + g²; w <- w - lr g / (sqrt(h) + eps): each coordinate's step shrinks with the
+    gradients it has had, so rare features (words) keep large steps."""
+
+    def update(self, name, param, grad, rows, lr):
+        h = self.slot(name + ".h", param)
+        index = slice(None) if rows is None else rows
+        h_new = h[index] + grad**2
+        h[index] = h_new
+        param[index] -= lr * grad / (np.sqrt(h_new) + self.s.epsilon)
+
+
 class Adam(Sgd):
     """Kingma & Ba: m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g²; w <- w - lr m̂ / (sqrt(v̂) + eps)."""
 
@@ -66,4 +78,5 @@ class Adam(Sgd):
         param[index] -= lr * (m_new / (1 - b1**t)) / (np.sqrt(v_new / (1 - b2**t)) + eps)
 
 
-OPTIMIZERS = {"sgd": Sgd, "momentum": Momentum, "adam": Adam}
+OPTIMIZERS = {"sgd": Sgd, "momentum": Momentum, "adagrad": AdaGrad, "adam": Adam}
+LINEAR_OPTIMIZERS = ("sgd", "adagrad")  # the compiled loop of the linear models (sgd.py) has these two

@@ -61,6 +61,7 @@ class SgdSettings:
     l1: float = 0.0
     average: bool = False
     fit_intercept: bool = True
+    optimizer: str = "sgd"  # or "adagrad": per-weight steps eta g / sqrt(sum of g²), batch_size 1
     tol: float | None = None  # loss rule: stop when no improvement by tol for `patience` epochs
     loss_lower_bound: float | None = None  # loss rule: stop when loss <= bound + tol
     patience: int = 5
@@ -132,6 +133,8 @@ class SgdState:
         else:
             self.A, self.mark_, self.b_sum = np.zeros((1, k)), np.zeros(1), np.zeros_like(b)
         self.active = np.any(W != 0, axis=1)  # rows a step has touched (or warm-start rows)
+        adagrad = settings.optimizer == "adagrad"
+        self.H, self.Hb = (np.zeros_like(W), np.zeros_like(b)) if adagrad else (np.zeros((1, k)), np.zeros(k))
 
     @property
     def scale(self):
@@ -293,7 +296,7 @@ def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None
         pos, batch_loss, batch_correct, status = run_batches(
             state.V, state.b, state.state, state.A, state.mark_, state.b_sum, state.q, data, indices, indptr, order,
             labels, weights, etas, first, LOSSES[model.model_type], s.batch_size, pos, stop, s.l2, s.l1, s.average,
-            s.fit_intercept, S, G)
+            s.fit_intercept, S, G, s.optimizer == "adagrad", state.H, state.Hb)
         loss, correct = loss + batch_loss, correct + batch_correct
         if status == 2:
             check_finite(np.array([np.nan]), S, epoch, state.t + 1, s)

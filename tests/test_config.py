@@ -105,3 +105,17 @@ def test_readme_config_reference_is_current():
 def test_bundled_configs_are_valid():
     for path in sorted((REPO / "configs").glob("*.yaml")):
         load_config(path, environ={})
+
+
+def test_linear_models_take_sgd_or_adagrad_only():
+    base = {"data": {"train": "t"}, "model": {"type": "hinge"}}
+    assert problems({**base, "training": {"optimizer": "adam"}}) == [
+        "training -> optimizer: adam is for type mlp; linear models use sgd or adagrad (with average: true for "
+        "averaged SGD)"]
+    assert problems({**base, "training": {"optimizer": "adagrad", "batch_size": 8}}) == [
+        "training -> batch_size: optimizer adagrad steps one example at a time (as Vowpal Wabbit); set "
+        "batch_size: 1 (got 8)"]
+    assert problems({**base, "training": {"optimizer": "adagrad", "batch_size": 1, "l1": 1e-5}}) == [
+        "training -> l1: the lazy L1 penalty assumes one step size for every weight, which adagrad does not "
+        "have; use l2, or optimizer: sgd with l1"]
+    validate({**base, "training": {"optimizer": "adagrad", "batch_size": 1}})

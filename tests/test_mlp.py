@@ -100,6 +100,9 @@ def test_optimizer_steps_follow_their_formulas(name):
         elif name == "momentum":
             v = 0.8 * v - 0.1 * g
             w_ref += v
+        elif name == "adagrad":
+            sq = sq + g**2
+            w_ref -= 0.1 * g / (np.sqrt(sq) + 1e-8)
         else:
             m, sq = 0.9 * m + 0.1 * g, 0.99 * sq + 0.01 * g**2
             w_ref -= 0.1 * (m / (1 - 0.9**t)) / (np.sqrt(sq / (1 - 0.99**t)) + 1e-8)
