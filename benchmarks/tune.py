@@ -29,6 +29,10 @@ FEATURES = [
     {"ngram_range": [1, 3], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]"},
     {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "char_ngram_range": [2, 5]},
     {"ngram_range": [1, 3], "min_df": 2, "token_pattern": r"(?u)\w+|[^\w\s]", "char_ngram_range": [1, 4]},
+    # 5-7: unweighted counts, as Vowpal Wabbit and fastText see them (for the adagrad grid above all)
+    {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "weighting": "binary", "norm": "none"},
+    {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "weighting": "binary", "norm": "l2"},
+    {"ngram_range": [1, 3], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "weighting": "binary", "norm": "none"},
 ]
 MODELS = [
     {"model.type": "hinge", "model.fit_intercept": False, "training.batch_size": 1, "training.schedule": "optimal",
@@ -43,11 +47,20 @@ MODELS = [
      "training.l2": l2, "training.learning_rate": lr, "training.epochs": 20}
     for l2, lr in [(1e-5, 10.0), (3e-5, 10.0), (1e-4, 5.0)]
 ] + [
-    {"model.type": "softmax", "training.batch_size": 8, "training.l2": l2, "training.learning_rate": lr,
-     "training.epochs": 15}
+    {"model.type": "softmax", "model.fit_intercept": True, "training.batch_size": 8, "training.schedule": "constant",
+     "training.l2": l2, "training.learning_rate": lr, "training.epochs": 15}
     for l2, lr in [(0.0, 5.0), (1e-5, 5.0), (1e-6, 10.0)]
 ]
 
+ADAGRAD = [  # per-weight adaptive steps (Vowpal Wabbit's --adaptive), one example at a time
+    {"model.type": loss, "model.fit_intercept": True, "training.optimizer": "adagrad", "training.batch_size": 1,
+     "training.schedule": "constant", "training.l2": l2, "training.learning_rate": lr, "training.epochs": epochs,
+     "training.average": average}
+    for loss in ("hinge", "logistic", "softmax")
+    for l2, lr, epochs, average in [(0.0, 0.5, 5, False), (1e-6, 0.5, 10, False), (1e-5, 0.5, 10, False),
+                                    (1e-6, 1.0, 10, True), (0.0, 0.2, 10, True), (0.0, 0.1, 5, False),
+                                    (1e-5, 0.1, 10, True)]
+]
 
 MLP = [
     {"model.type": "mlp", "model.hidden_sizes": [h], "model.activation": act, "training.optimizer": "adam",
@@ -68,8 +81,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("config", type=Path)
     parser.add_argument("--data-root", default=None)
-    parser.add_argument("--mlp", action="store_true", help="try the mlp grid instead of the linear one")
+    parser.add_argument("--grid", choices=("linear", "adagrad", "mlp"), default="linear",
+                        help="which grid of model settings to try (default: linear, plain SGD)")
     parser.add_argument("--features", type=int, nargs="*", help="indices into FEATURES (default: all)")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="train each setting with this many seeds (shuffling orders) and rank by the mean "
+                             "validation accuracy: less selection noise on small validation sets")
     args = parser.parse_args()
     environ = {"SGDTEXT_DATA": args.data_root} if args.data_root else dict(os.environ)
     base = load_config(args.config, environ=environ)
@@ -85,20 +102,23 @@ def main():
         featurizer = Featurizer(config["features"])
         X = featurizer.fit_transform(docs).to_scipy()
         Xv, Xt = featurizer.transform(valid_docs).to_scipy(), featurizer.transform(test_docs).to_scipy()
-        for changes in MLP if args.mlp else MODELS:
+        for changes in {"linear": MODELS, "adagrad": ADAGRAD, "mlp": MLP}[args.grid]:
             c = apply(config, changes)
             started = time.perf_counter()
-            rng = np.random.default_rng(c["training"]["seed"])
-            if c["model"]["type"] == "mlp":
-                model = MLPModel.initial(classes, X.shape[1], architecture(c), np.random.default_rng(1),
-                                         first_fan_in=X.nnz / X.shape[0])
-                fit_mlp(model, X, y, settings=sgd_settings(c), rng=rng)
-            else:
-                model = LinearModel.zeros(c["model"]["type"], classes, X.shape[1])
-                fit(model, X, y, settings=sgd_settings(c), rng=rng)
-            seconds = time.perf_counter() - started
-            valid_acc = np.mean(model.predict_index(model.scores(Xv)) == yv)
-            test_acc = np.mean(model.predict_index(model.scores(Xt)) == yt)
+            valid_accs, test_accs = [], []
+            for seed in range(c["training"]["seed"], c["training"]["seed"] + args.seeds):
+                rng = np.random.default_rng(seed)
+                if c["model"]["type"] == "mlp":
+                    model = MLPModel.initial(classes, X.shape[1], architecture(c), np.random.default_rng(1),
+                                             first_fan_in=X.nnz / X.shape[0])
+                    fit_mlp(model, X, y, settings=sgd_settings(c), rng=rng)
+                else:
+                    model = LinearModel.zeros(c["model"]["type"], classes, X.shape[1])
+                    fit(model, X, y, settings=sgd_settings(c), rng=rng)
+                valid_accs.append(np.mean(model.predict_index(model.scores(Xv)) == yv))
+                test_accs.append(np.mean(model.predict_index(model.scores(Xt)) == yt))
+            seconds = (time.perf_counter() - started) / args.seeds
+            valid_acc, test_acc = np.mean(valid_accs), np.mean(test_accs)
             results.append((valid_acc, test_acc, seconds, {**features, **changes}))
             print(f"valid {valid_acc:.4f}  test {test_acc:.4f}  {seconds:5.1f} s  {features} {changes}",
                   file=sys.stderr, flush=True)
