@@ -258,3 +258,14 @@ def csr_matmul(const double[::1] data, const int[::1] indices, const long long[:
                 x = data[p]
                 for c in range(k):
                     out[i, c] += x * W[indices[p], c]
+
+
+def row_sum_squares(const double[:, ::1] V, const long long[::1] rows):
+    """Sum of V[r, c]² over the rows ``rows``: the L2 penalty of the active rows, without copying them."""
+    cdef Py_ssize_t i, c, k = V.shape[1]
+    cdef double total = 0.0
+    with nogil:
+        for i in range(rows.shape[0]):
+            for c in range(k):
+                total += V[rows[i], c] * V[rows[i], c]
+    return total

@@ -196,7 +196,9 @@ class SgdState:
 
     def penalty(self):
         if not self.s.average and not self.s.l1:  # W = scale V exactly: no fold, no copy of the rows
-            return 0.5 * self.s.l2 * float(np.vdot(self.V, self.V)) * self.scale**2
+            from sgdtext._sgd_fast import row_sum_squares
+
+            return 0.5 * self.s.l2 * row_sum_squares(self.V, self.rows().astype(np.int64)) * self.scale**2
         _, W, _ = self.active_weights()
         return 0.5 * self.s.l2 * float(np.sum(W**2)) + (self.s.l1 * float(np.abs(W).sum()) if self.s.l1 else 0.0)
 
