@@ -6,7 +6,8 @@ capped incremental mode (batch_size 1) at ~7,000 examples/s; this loop does the 
 numpy step it replaced (sgd.SgdState documents the method; tests check it against dense SGD).
 Typed memoryviews only: no numpy C-API, so it builds with Cython alone.
 
-State (``state``): [scale, S (sum of scales, averaging), u (L1 penalty so far), t (steps)].
+State (``state``): [scale, S (sum of scales, averaging), u (L1 penalty so far), t (steps), sum of V²
+(kept up to date by every step, so the L2 penalty costs nothing per epoch; L1 clips do not update it)].
 W = scale * V. Returns (next example position, sum of weighted losses, number of examples predicted
 right before their step, status) where status is 0 (done), 1 (the scale needs folding in: call again
 after SgdState.fold) or 2 (a non-finite loss).
@@ -105,7 +106,8 @@ cdef double loss_grad(int loss, double[:, ::1] S, double[:, ::1] G, int i, long 
 
 cdef inline void apply_l1(double[:, ::1] V, double[:, ::1] q, long long j, int k, double scale,
                           double u) noexcept nogil:
-    """Tsuruoka et al.'s cumulative penalty on row j (in W units); as SgdState.apply_l1."""
+    """Tsuruoka et al. (2009)'s cumulative penalty on row j: clip each weight (in W units) towards 0 by what it
+    has not had yet of the total u; q records what each weight has had."""
     cdef int c
     cdef double w, new
     for c in range(k):
@@ -138,7 +140,8 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
     gradients g (H and Hb, for W and b), as Duchi et al. and Vowpal Wabbit's --adaptive."""
     cdef int k = V.shape[1], c, i, m, best
     cdef long long pos = start, r, p, j, end, correct = 0
-    cdef double scale = state[0], total = 0.0, eta, li, x, factor, g
+    cdef double scale = state[0], total = 0.0, eta, li, x, factor, g, old
+    cdef double squares = state[4]  # sum of V² kept up to date (exact for W = scale V without L1)
     cdef int status = 0, n_moving
     cdef int *moving = <int *> malloc(k * sizeof(int))
     cdef double *acc = <double *> malloc(k * sizeof(double))
@@ -202,16 +205,16 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                         for c in range(k):
                             A[j, c] += V[j, c] * (state[1] - mark[j])
                         mark[j] = state[1]
-                    if adagrad:
-                        for c in moving[:n_moving]:
+                    for c in moving[:n_moving]:
+                        old = V[j, c]
+                        if adagrad:
                             g = data[p] * G[i, c]
                             H[j, c] += g * g
                             if H[j, c] > 0:
-                                V[j, c] -= factor * g / sqrt(H[j, c])
-                        continue
-                    x = data[p] * factor
-                    for c in moving[:n_moving]:
-                        V[j, c] -= x * G[i, c]
+                                V[j, c] = old - factor * g / sqrt(H[j, c])
+                        else:
+                            V[j, c] = old - data[p] * factor * G[i, c]
+                        squares += V[j, c] * V[j, c] - old * old
             if fit_intercept:
                 for c in range(k):
                     g = 0.0
@@ -241,6 +244,7 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
     free(moving)
     free(acc)
     state[0] = scale
+    state[4] = squares
     return pos, total, correct, status
 
 
@@ -260,12 +264,35 @@ def csr_matmul(const double[::1] data, const int[::1] indices, const long long[:
                     out[i, c] += x * W[indices[p], c]
 
 
-def row_sum_squares(const double[:, ::1] V, const long long[::1] rows):
-    """Sum of V[r, c]² over the rows ``rows``: the L2 penalty of the active rows, without copying them."""
+
+def fold_rows(double[:, ::1] V, double[:, ::1] A, double[::1] mark, double[:, ::1] q,
+              const long long[::1] rows, double[::1] state, bint average, bint l1):
+    """SgdState.fold on the given rows, in place and in one pass: the averaging catch-up
+    A += V (S - mark), the L1 clip still owed, then V *= scale (the caller resets scale and S)."""
     cdef Py_ssize_t i, c, k = V.shape[1]
-    cdef double total = 0.0
+    cdef long long j
+    cdef double scale = state[0], S = state[1], u = state[2]
+    with nogil:
+        for i in range(rows.shape[0]):
+            j = rows[i]
+            if average:
+                for c in range(k):
+                    A[j, c] += V[j, c] * (S - mark[j])
+                mark[j] = 0.0
+            if l1:
+                apply_l1(V, q, j, k, scale, u)
+            for c in range(k):
+                V[j, c] *= scale
+
+
+def rows_penalty(const double[:, ::1] W, const long long[::1] rows, double divisor, double l2, double l1):
+    """l2/2 sum(w²) + l1 sum(|w|) over the given rows of W / divisor, without copying them."""
+    cdef Py_ssize_t i, c, k = W.shape[1]
+    cdef double w, squares = 0.0, absolute = 0.0
     with nogil:
         for i in range(rows.shape[0]):
             for c in range(k):
-                total += V[rows[i], c] * V[rows[i], c]
-    return total
+                w = W[rows[i], c] / divisor
+                squares += w * w
+                absolute += fabs(w)
+    return 0.5 * l2 * squares + l1 * absolute

@@ -125,7 +125,7 @@ class SgdState:
     def __init__(self, W, b, settings):
         self.s = settings
         self.V, self.b = W, b
-        self.state = np.array([1.0, 0.0, 0.0, 0.0])  # scale, S, u, t
+        self.state = np.array([1.0, 0.0, 0.0, 0.0, float(np.vdot(W, W))])  # scale, S, u, t, sum of V²
         d, k = W.shape
         self.q = np.zeros_like(W) if settings.l1 else np.zeros((1, k))
         if settings.average:
@@ -144,15 +144,6 @@ class SgdState:
     def t(self):
         return int(self.state[3])
 
-    def apply_l1(self, rows):
-        """Tsuruoka et al. (2009): clip each weight towards 0 by the penalty it has not had yet."""
-        w = self.V[rows] * self.scale
-        q = self.q[rows]
-        u = self.state[2]
-        new = np.where(w > 0, np.maximum(0.0, w - (u + q)), np.where(w < 0, np.minimum(0.0, w + (u - q)), w))
-        self.q[rows] = q + (new - w)
-        self.V[rows] = new / self.scale
-
     def mark(self, indices):
         """Note the rows a pass touches: the whole-matrix work of an epoch stays on the active rows."""
         self.active[indices] = True
@@ -166,14 +157,13 @@ class SgdState:
         Rows no step has touched hold zeros (or, in a warm start, are active from the start), so they
         need nothing.
         """
-        r = self.rows()
+        from sgdtext._sgd_fast import fold_rows
+
+        fold_rows(self.V, self.A, self.mark_, self.q, self.rows().astype(np.int64), self.state, self.s.average,
+                  bool(self.s.l1))
         if self.s.average:
-            self.A[r] += self.V[r] * (self.state[1] - self.mark_[r])[:, None]
-            self.mark_[r] = 0.0
             self.state[1] = 0.0  # A sums scale_t V_t; from now on V is in the new units with scale 1
-        if self.s.l1:
-            self.apply_l1(r)
-        self.V[r] *= self.scale
+        self.state[4] *= self.scale**2  # (not kept with L1, whose clips the steps do not count; unused then)
         self.state[0] = 1.0
 
     def averaged(self):
@@ -195,12 +185,14 @@ class SgdState:
         return r, self.V[r], self.b
 
     def penalty(self):
-        if not self.s.average and not self.s.l1:  # W = scale V exactly: no fold, no copy of the rows
-            from sgdtext._sgd_fast import row_sum_squares
+        if not self.s.average and not self.s.l1:  # W = scale V, and the steps keep the sum of V²
+            return 0.5 * self.s.l2 * self.state[4] * self.scale**2
+        from sgdtext._sgd_fast import rows_penalty
 
-            return 0.5 * self.s.l2 * row_sum_squares(self.V, self.rows().astype(np.int64)) * self.scale**2
-        _, W, _ = self.active_weights()
-        return 0.5 * self.s.l2 * float(np.sum(W**2)) + (self.s.l1 * float(np.abs(W).sum()) if self.s.l1 else 0.0)
+        self.fold()
+        if self.averaged():
+            return rows_penalty(self.A, self.rows().astype(np.int64), float(self.t), self.s.l2, self.s.l1)
+        return rows_penalty(self.V, self.rows().astype(np.int64), 1.0, self.s.l2, self.s.l1)
 
     def snapshot(self):
         r, W, b = self.active_weights()

@@ -4,7 +4,7 @@ import scipy.sparse as sp
 
 from sgdtext.errors import TrainingError
 from sgdtext.models import MODELS, LinearModel
-from sgdtext.sgd import SCHEDULES, SgdSettings, fit
+from sgdtext.sgd import SCHEDULES, SgdSettings, SgdState, fit, train_pass
 
 
 def lecture_data():
@@ -191,3 +191,18 @@ def test_validation_rule_keeps_best_weights():
     assert all(a <= accs[history.best_epoch - 1] for a in accs[history.best_epoch:])
     best_acc = np.mean(model.predict_index(model.scores(Xv)) == yv)
     assert best_acc == max(accs)
+
+
+@pytest.mark.parametrize("changes", [{}, {"batch_size": 7}, {"optimizer": "adagrad"}, {"fit_intercept": False}])
+def test_the_l2_penalty_kept_by_the_steps_equals_the_weights_penalty(changes):
+    """The compiled loop keeps sum(V²) up to date, so an epoch's objective needs no pass over the weights."""
+    X, y = random_problem(k=3)
+    s = SgdSettings(**{"epochs": 3, "learning_rate": 0.05, "batch_size": 1, "l2": 0.01, **changes})
+    state = SgdState(np.zeros((X.shape[1], 3)), np.zeros(3), s)
+    for epoch in range(3):
+        train_pass(state, LinearModel.zeros("softmax", ["a", "b", "c"], X.shape[1]), sp.csr_matrix(X), y,
+                   np.ones(len(y)), np.random.default_rng(epoch).permutation(len(y)), total=300, epoch=epoch + 1)
+    W = state.V * state.scale
+    np.testing.assert_allclose(state.penalty(), 0.5 * 0.01 * np.sum(W**2), rtol=1e-10)
+    state.fold()
+    np.testing.assert_allclose(state.penalty(), 0.5 * 0.01 * np.sum(state.V**2), rtol=1e-10)
