@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sgdtext.config import load_config
+from sgdtext.errors import TrainingError
 from sgdtext.features import Featurizer
 from sgdtext.mlp import MLPModel
 from sgdtext.models import LinearModel
@@ -33,6 +34,9 @@ FEATURES = [
     {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "weighting": "binary", "norm": "none"},
     {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "weighting": "binary", "norm": "l2"},
     {"ngram_range": [1, 3], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "weighting": "binary", "norm": "none"},
+    # 8-9: counts divided by the document's length, as fastText averages its word vectors
+    {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "weighting": "count", "norm": "l1"},
+    {"ngram_range": [1, 2], "min_df": 1, "weighting": "count", "norm": "l1"},
 ]
 MODELS = [
     {"model.type": "hinge", "model.fit_intercept": False, "training.batch_size": 1, "training.schedule": "optimal",
@@ -62,10 +66,24 @@ ADAGRAD = [  # per-weight adaptive steps (Vowpal Wabbit's --adaptive), one examp
                                     (1e-5, 0.1, 10, True)]
 ]
 
+FASTTEXT_LIKE = [  # fastText's recipe on a linear softmax: no penalty, learning rate decaying linearly to 0
+    {"model.type": loss, "model.fit_intercept": True, "training.batch_size": 1, "training.schedule": "linear",
+     "training.l2": 0.0, "training.learning_rate": lr, "training.epochs": epochs, "training.average": False}
+    for loss in ("softmax", "logistic") for lr in (2.0, 10.0, 50.0) for epochs in (10, 25)
+]
+
 MLP = [
     {"model.type": "mlp", "model.hidden_sizes": [h], "model.activation": act, "training.optimizer": "adam",
      "training.learning_rate": lr, "training.batch_size": 16, "training.epochs": epochs, "training.l2": 0.0}
     for h, act, lr, epochs in [(64, "relu", 0.003, 6), (128, "relu", 0.002, 5), (64, "tanh", 0.002, 8)]
+]
+
+FASTTEXT_MLP = [  # fastText's model: a linear embedding layer (identity activation), softmax, linear decay
+    {"model.type": "mlp", "model.hidden_sizes": [h], "model.activation": "identity", "training.optimizer": opt,
+     "training.learning_rate": lr, "training.schedule": "linear", "training.batch_size": 4,
+     "training.epochs": epochs, "training.l2": 0.0}
+    for h, opt, lr, epochs in [(10, "sgd", 0.5, 25), (50, "sgd", 0.5, 25), (50, "sgd", 2.0, 25), (10, "adam", 0.01, 10),
+                               (50, "adam", 0.005, 10)]
 ]
 
 
@@ -81,7 +99,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("config", type=Path)
     parser.add_argument("--data-root", default=None)
-    parser.add_argument("--grid", choices=("linear", "adagrad", "mlp"), default="linear",
+    parser.add_argument("--grid", choices=("linear", "adagrad", "fasttext", "mlp", "fasttext-mlp"), default="linear",
                         help="which grid of model settings to try (default: linear, plain SGD)")
     parser.add_argument("--features", type=int, nargs="*", help="indices into FEATURES (default: all)")
     parser.add_argument("--seeds", type=int, default=1,
@@ -102,19 +120,26 @@ def main():
         featurizer = Featurizer(config["features"])
         X = featurizer.fit_transform(docs).to_scipy()
         Xv, Xt = featurizer.transform(valid_docs).to_scipy(), featurizer.transform(test_docs).to_scipy()
-        for changes in {"linear": MODELS, "adagrad": ADAGRAD, "mlp": MLP}[args.grid]:
+        grid = {"linear": MODELS, "adagrad": ADAGRAD, "fasttext": FASTTEXT_LIKE, "mlp": MLP,
+                "fasttext-mlp": FASTTEXT_MLP}[args.grid]
+        for changes in grid:
             c = apply(config, changes)
             started = time.perf_counter()
             valid_accs, test_accs = [], []
             for seed in range(c["training"]["seed"], c["training"]["seed"] + args.seeds):
                 rng = np.random.default_rng(seed)
-                if c["model"]["type"] == "mlp":
-                    model = MLPModel.initial(classes, X.shape[1], architecture(c), np.random.default_rng(1),
-                                             first_fan_in=X.nnz / X.shape[0])
-                    fit_mlp(model, X, y, settings=sgd_settings(c), rng=rng)
-                else:
-                    model = LinearModel.zeros(c["model"]["type"], classes, X.shape[1])
-                    fit(model, X, y, settings=sgd_settings(c), rng=rng)
+                try:
+                    if c["model"]["type"] == "mlp":
+                        model = MLPModel.initial(classes, X.shape[1], architecture(c), np.random.default_rng(1),
+                                                 first_fan_in=X.nnz / X.shape[0])
+                        fit_mlp(model, X, y, settings=sgd_settings(c), rng=rng)
+                    else:
+                        model = LinearModel.zeros(c["model"]["type"], classes, X.shape[1])
+                        fit(model, X, y, settings=sgd_settings(c), rng=rng)
+                except TrainingError as exc:  # diverged: this setting scores nothing
+                    print(f"failed: {exc}  {features} {changes}", file=sys.stderr, flush=True)
+                    valid_accs, test_accs = [0.0], [0.0]
+                    break
                 valid_accs.append(np.mean(model.predict_index(model.scores(Xv)) == yv))
                 test_accs.append(np.mean(model.predict_index(model.scores(Xt)) == yt))
             seconds = (time.perf_counter() - started) / args.seeds

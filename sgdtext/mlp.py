@@ -21,8 +21,9 @@ ACTIVATIONS = {
     "leaky_relu": lambda h, a: ad.leaky_relu(h, a["leaky_slope"]),
     "elu": lambda h, a: ad.elu(h, a["elu_alpha"]),
     "maxout": lambda h, a: ad.maxout(h, a["maxout_pieces"]),
+    "identity": lambda h, a: h,  # a linear hidden layer: a low-rank linear model, as fastText's embeddings
 }
-GLOROT = ("sigmoid", "tanh")  # the others start with He's scale
+GLOROT = ("sigmoid", "tanh", "identity")  # the others start with He's scale
 
 
 @dataclass
