@@ -85,8 +85,9 @@ SCHEMA = {
         "norm": Key("auto", "choice", "row normalisation of the text columns; auto: l2 for tfidf, else none",
                     choices=NORMS),
         "n_jobs": Key(1, "int", "processes that featurise chunks of the documents in parallel (null: every "
-                      "core); the matrix is the same whatever the number. Measured on this 2-core machine: 1.2x "
-                      "faster in hashing mode, none in vocabulary mode (the vocabularies must travel back)",
+                      "core); the matrix is the same whatever the number. The compiled vocabulary fit runs in one "
+                      "process; hashing and transform split. Measured on 20 newsgroups, 2 cores: hashing fit "
+                      "1.8-2.4 s -> 1.0-1.5 s, transform 1.2 s -> 0.7-1.0 s",
                       low=1, nullable=True),
         "extra": Key([], "extra", "hand-made features appended as named columns (see README)"),
     },
