@@ -7,15 +7,17 @@ character being what Python's ``re`` calls ``\\w`` (``str.isalnum()`` or ``_``),
 exactly those of ``re.findall``. With ``punctuation`` (the pattern ``(?u)\\w+|[^\\w\\s]``) every
 other character that is not white space (``\\s``: ``str.isspace()``) is a token of its own too.
 
-Words get token ids through a Python dict (one substring and one lookup per token, in C). Terms are
+Words get token ids from a hash table of their own (FNV-1a over the code points, computed while the
+token is scanned, and a comparison with the stored code points): no Python string is made for a
+token unless it is a new word. Terms are
 nodes of a trie over token ids: the unigram ``a`` is the child of the root by ``a``, the bigram
 ``a b`` the child of ``a`` by ``b``, and so on. The trie's edges sit in an open-addressing hash
 table keyed by (parent << 32 | token), so no n-gram string is built while counting; names are made
 only for the terms a caller asks for (the ones kept after min_df etc.).
 """
 
-from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, \
-    PyUnicode_Substring, Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
+from cpython.unicode cimport PyUnicode_4BYTE_KIND, PyUnicode_DATA, PyUnicode_FromKindAndData, \
+    PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
@@ -25,6 +27,8 @@ import zlib
 import numpy as np
 
 cdef uint64_t NGRAM_MULTIPLIER = 116049371  # fastText's n-gram hash combination, as analysis.hash_word_ngrams
+cdef uint64_t FNV_OFFSET = 14695981039346656037ULL  # FNV-1a, 64 bits: the word table's hash
+cdef uint64_t FNV_PRIME = 1099511628211ULL
 
 
 cdef bint ASCII_WORD[128]
@@ -132,9 +136,17 @@ cdef class TermIndex:
     cdef readonly bint lowercase, fixed, punctuation
     cdef readonly int min_len, low, high
     cdef readonly Py_ssize_t n_nodes, n_columns
-    cdef object stop
-    cdef dict words
-    cdef list word_strings
+    cdef tuple stop_words
+    # words: their code points one after another (word w is chars[word_start[w]:word_start[w + 1]]),
+    # and a table hash -> word id (open addressing; a key is the hash with its low bit set, 0 is empty)
+    cdef Py_UCS4 *chars
+    cdef Py_ssize_t n_chars, chars_capacity
+    cdef int64_t *word_start
+    cdef char *stop_flag
+    cdef Py_ssize_t n_words, words_capacity
+    cdef uint64_t *wkeys
+    cdef int64_t *wvalues
+    cdef Py_ssize_t wmask, wsize
     cdef EdgeTable edges
     cdef int64_t *parent
     cdef int64_t *token
@@ -157,9 +169,8 @@ cdef class TermIndex:
         self.punctuation = punctuation
         self.min_len = min_len
         self.low, self.high = ngram_range
-        self.stop = frozenset(stop_words)
-        self.words = {}
-        self.word_strings = []
+        self.stop_words = tuple(stop_words)
+        self.reset_words()
         self.edges = EdgeTable()
         self.n_nodes = 0
         self.n_columns = 0
@@ -175,18 +186,108 @@ cdef class TermIndex:
         free(self.mark)
         free(self.slot)
         free(self.word_hash)
+        free(self.chars)
+        free(self.word_start)
+        free(self.stop_flag)
+        free(self.wkeys)
+        free(self.wvalues)
 
-    cdef int64_t word_id(self, unicode word, bint add) except -2:
-        """The token id of ``word`` (added if ``add``), or -1 if unknown."""
-        found = self.words.get(word)
-        if found is not None:
-            return <int64_t> found
+    cdef int reset_words(self) except -1:
+        """An empty word table, holding the stop words (flagged) only."""
+        free(self.wkeys)
+        free(self.wvalues)
+        self.wmask = 1023
+        self.wsize = 0
+        self.wkeys = <uint64_t *> malloc((self.wmask + 1) * sizeof(uint64_t))
+        self.wvalues = <int64_t *> malloc((self.wmask + 1) * sizeof(int64_t))
+        if self.wkeys == NULL or self.wvalues == NULL:
+            raise MemoryError()
+        memset(self.wkeys, 0, (self.wmask + 1) * sizeof(uint64_t))
+        self.n_words = 0
+        self.n_chars = 0
+        self.hashed = 0
+        self.word_start = <int64_t *> grow_buffer(self.word_start, &self.words_capacity, 1, sizeof(int64_t))
+        self.word_start[0] = 0
+        cdef unicode word
+        cdef int64_t w
+        for word in self.stop_words:
+            w = self.word_id(word, 0, PyUnicode_GET_LENGTH(word), True)
+            self.stop_flag[w] = 1
+        return 0
+
+    cdef int64_t word_id(self, unicode text, Py_ssize_t i, Py_ssize_t j, bint add) except -2:
+        """The id of the word text[i:j] (added if ``add``), or -1 if unknown."""
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void *data = PyUnicode_DATA(text)
+        cdef uint64_t h = FNV_OFFSET
+        cdef Py_ssize_t t
+        for t in range(i, j):
+            h = (h ^ <uint64_t> PyUnicode_READ(kind, data, t)) * FNV_PRIME
+        return self.find_word(kind, data, i, j, h, add)
+
+    cdef int64_t find_word(self, int kind, void *data, Py_ssize_t i, Py_ssize_t j, uint64_t h, bint add) except -2:
+        """The id of the word at [i, j) of a string's data, whose FNV-1a hash is ``h``."""
+        cdef uint64_t key = h | 1
+        cdef Py_ssize_t slot = <Py_ssize_t> ((h >> 17) & <uint64_t> self.wmask), t, start, n = j - i
+        cdef int64_t w
+        cdef bint same
+        while self.wkeys[slot] != 0:
+            if self.wkeys[slot] == key:
+                w = self.wvalues[slot]
+                start = self.word_start[w]
+                if self.word_start[w + 1] - start == n:
+                    same = True
+                    for t in range(n):
+                        if self.chars[start + t] != PyUnicode_READ(kind, data, i + t):
+                            same = False
+                            break
+                    if same:
+                        return w
+            slot = (slot + 1) & self.wmask
         if not add:
             return -1
-        cdef int64_t tok = len(self.word_strings)
-        self.words[word] = tok
-        self.word_strings.append(word)
-        return tok
+        w = self.n_words
+        self.chars = <Py_UCS4 *> grow_buffer(self.chars, &self.chars_capacity, self.n_chars + n, sizeof(Py_UCS4))
+        for t in range(n):
+            self.chars[self.n_chars + t] = PyUnicode_READ(kind, data, i + t)
+        self.n_chars += n
+        cdef Py_ssize_t capacity = self.words_capacity
+        self.word_start = <int64_t *> grow_buffer(self.word_start, &self.words_capacity, w + 2, sizeof(int64_t))
+        self.stop_flag = <char *> grow_buffer(self.stop_flag, &capacity, w + 2, sizeof(char))
+        self.word_start[w + 1] = self.n_chars
+        self.stop_flag[w] = 0
+        self.n_words = w + 1
+        self.wkeys[slot] = key
+        self.wvalues[slot] = w
+        self.wsize += 1
+        if 2 * self.wsize > self.wmask + 1:
+            self.rehash_words()
+        return w
+
+    cdef int rehash_words(self) except -1:
+        cdef uint64_t *old_keys = self.wkeys
+        cdef int64_t *old_values = self.wvalues
+        cdef Py_ssize_t old_capacity = self.wmask + 1, i, slot
+        self.wmask = 2 * old_capacity - 1
+        self.wkeys = <uint64_t *> malloc((self.wmask + 1) * sizeof(uint64_t))
+        self.wvalues = <int64_t *> malloc((self.wmask + 1) * sizeof(int64_t))
+        if self.wkeys == NULL or self.wvalues == NULL:
+            raise MemoryError()
+        memset(self.wkeys, 0, (self.wmask + 1) * sizeof(uint64_t))
+        for i in range(old_capacity):
+            if old_keys[i] != 0:
+                slot = <Py_ssize_t> ((old_keys[i] >> 17) & <uint64_t> self.wmask)
+                while self.wkeys[slot] != 0:
+                    slot = (slot + 1) & self.wmask
+                self.wkeys[slot] = old_keys[i]
+                self.wvalues[slot] = old_values[i]
+        free(old_keys)
+        free(old_values)
+        return 0
+
+    cdef unicode word_string(self, int64_t w):
+        return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, &self.chars[self.word_start[w]],
+                                         self.word_start[w + 1] - self.word_start[w])
 
     cdef int64_t add_node(self, int64_t parent, int64_t tok, int d) except -1:
         cdef Py_ssize_t n = self.n_nodes + 1  # node ids start at 1
@@ -215,14 +316,19 @@ cdef class TermIndex:
         cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0, j, n = 0
         cdef int kind = PyUnicode_KIND(text)
         cdef void *data = PyUnicode_DATA(text)
-        cdef bint has_stop = len(self.stop) > 0
-        cdef unicode word
         cdef Py_UCS4 ch
+        cdef uint64_t h
+        cdef int64_t w
         while i < length:
             ch = PyUnicode_READ(kind, data, i)
+            h = (FNV_OFFSET ^ <uint64_t> ch) * FNV_PRIME
             if is_word(ch):
                 j = i + 1
-                while j < length and is_word(PyUnicode_READ(kind, data, j)):
+                while j < length:
+                    ch = PyUnicode_READ(kind, data, j)
+                    if not is_word(ch):
+                        break
+                    h = (h ^ <uint64_t> ch) * FNV_PRIME
                     j += 1
             elif self.punctuation and not is_space(ch):
                 j = i + 1
@@ -230,10 +336,10 @@ cdef class TermIndex:
                 i += 1
                 continue
             if j - i >= self.min_len:
-                word = PyUnicode_Substring(text, i, j)
-                if not (has_stop and word in self.stop):
+                w = self.find_word(kind, data, i, j, h, add)
+                if w < 0 or not self.stop_flag[w]:
                     self.tokens = <int64_t *> grow_buffer(self.tokens, &self.token_capacity, n + 1, sizeof(int64_t))
-                    self.tokens[n] = self.word_id(word, add)
+                    self.tokens[n] = w
                     n += 1
             i = j
         return n
@@ -320,10 +426,8 @@ cdef class TermIndex:
         cdef uint32_t *hashes = NULL
         cdef int64_t *docs = NULL
         cdef uint64_t g
-        if len(self.word_strings) > 2_000_000:
-            self.words = {}
-            self.word_strings = []
-            self.hashed = 0
+        if self.n_words > 2_000_000:
+            self.reset_words()
         try:
             for d in range(n_docs):
                 text = texts[d]
@@ -355,12 +459,12 @@ cdef class TermIndex:
 
     cdef int update_word_hashes(self) except -1:
         """CRC-32 of the words added since the last call."""
-        cdef Py_ssize_t n = len(self.word_strings), i
+        cdef Py_ssize_t n = self.n_words, i
         if n == self.hashed:
             return 0
         self.word_hash = <uint32_t *> grow_buffer(self.word_hash, &self.hash_capacity, n, sizeof(uint32_t))
         for i in range(self.hashed, n):
-            self.word_hash[i] = zlib.crc32(self.word_strings[i].encode("utf-8"))
+            self.word_hash[i] = zlib.crc32(self.word_string(i).encode("utf-8"))
         self.hashed = n
         return 0
 
@@ -384,7 +488,7 @@ cdef class TermIndex:
                 raise IndexError(f"no term {n}")
             parts = []
             while node > 0:
-                parts.append(self.word_strings[self.token[node]])
+                parts.append(self.word_string(self.token[node]))
                 node = self.parent[node]
             parts.reverse()
             out.append(" ".join(parts))
@@ -441,7 +545,7 @@ cdef class TermIndex:
                 while b < e and PyUnicode_READ(kind, data, b) != 32:
                     b += 1
                 n += 1
-                tok = index.word_id(PyUnicode_Substring(text, a, b), True)
+                tok = index.word_id(text, a, b, True)
                 child = index.edges.get((node << 32) | tok)
                 if child < 0:
                     child = index.add_node(node, tok, n)
