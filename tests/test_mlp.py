@@ -119,3 +119,20 @@ def test_nesterov_momentum():
 
 def test_mlp_in_the_model_table():
     assert MODELS["mlp"].proba is not None
+
+
+def test_adam_on_rows_follows_its_formula_and_leaves_other_rows_alone():
+    """The first layer's Adam step runs compiled on the minibatch's rows (_sgd_fast.adam_rows)."""
+    s = MlpSettings(beta1=0.9, beta2=0.99, epsilon=1e-8)
+    opt = OPTIMIZERS["adam"](s)
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(6, 3))
+    w_ref, m, sq = w.copy(), np.zeros((6, 3)), np.zeros((6, 3))
+    for t, rows in enumerate([np.array([0, 4]), np.array([4, 5, 1])], 1):
+        g = rng.normal(size=(len(rows), 3))
+        opt.update("w", w, g, rows, 0.1)
+        opt.step_done()
+        m[rows], sq[rows] = 0.9 * m[rows] + 0.1 * g, 0.99 * sq[rows] + 0.01 * g**2
+        w_ref[rows] -= 0.1 * (m[rows] / (1 - 0.9**t)) / (np.sqrt(sq[rows] / (1 - 0.99**t)) + 1e-8)
+    np.testing.assert_allclose(w, w_ref, rtol=1e-12)
+    assert np.array_equal(w[[2, 3]], w_ref[[2, 3]])
