@@ -65,7 +65,7 @@ def fit_mlp(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_ep
             steps[0] += 1
 
     def evaluate():
-        penalty = 0.5 * s.l2 * sum(float(np.sum(W**2)) for W in model.params[::2])
+        penalty = 0.5 * s.l2 * sum(float(np.vdot(W, W)) for W in model.params[::2]) if s.l2 else 0.0
         return epoch_record(model, model.scores(X), y, weights, penalty, valid,
                             None if valid is None else model.scores(valid[0]))
 
