@@ -415,24 +415,48 @@ cdef class TermIndex:
             free(values)
         return data, columns, indptr
 
-    def hash_terms(self, texts):
-        """Hashing mode: (32-bit hash, document) of every word and word n-gram of ``texts``, in order.
+    def hash_counts(self, texts, int64_t n_features, bint alternate_sign):
+        """Hashing mode: CSR arrays (data, indices, indptr) of the hashed word n-gram counts of ``texts``.
 
-        A word's hash is the CRC-32 of its UTF-8 (computed once per distinct word and kept: the cache
+        A word's hash is the CRC-32 of its UTF-8 (computed once per distinct word and kept: the table
         is cleared past 2M words so memory stays bounded on any stream); an n-gram's combines its
-        words' hashes, h = h * 116049371 + h_next (mod 2^32), as fastText does."""
-        cdef Py_ssize_t n_docs = len(texts), total = 0, capacity = 0, d, a, k, n_tok
+        words' hashes, h = h * 116049371 + h_next (mod 2^32), as fastText does. The column is
+        h mod n_features, the sign -1 when ``alternate_sign`` and the top bit is set; collisions in a
+        document add up (cells that cancel to 0 are dropped). Columns of a row are in first-seen order."""
+        cdef Py_ssize_t n_docs = len(texts), nnz = 0, capacity = 0, d, a, k, n_tok, start, e, kept
+        cdef Py_ssize_t table_capacity = 0, slot_capacity = 0, n_terms, mask
         cdef int n
-        cdef uint32_t *hashes = NULL
-        cdef int64_t *docs = NULL
-        cdef uint64_t g
+        cdef int32_t *indices = NULL
+        cdef double *values = NULL
+        cdef int64_t *table = NULL  # the document's columns: open addressing, -1 empty
+        cdef int64_t *where = NULL  # position in the output of each table slot's column
+        cdef int64_t *slots = NULL  # the table slot of each output entry of the document
+        cdef int64_t col
+        cdef uint64_t g, h
+        cdef double value
         if self.n_words > 2_000_000:
             self.reset_words()
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        cdef int64_t[::1] indptr_view = indptr
         try:
             for d in range(n_docs):
                 text = texts[d]
                 n_tok = self.tokenize(text.lower() if self.lowercase else text, True)
                 self.update_word_hashes()
+                n_terms = n_tok * (self.high - self.low + 1)
+                if 2 * n_terms > table_capacity:  # a table at most half full, all empty
+                    free(table)
+                    free(where)
+                    table_capacity = 64
+                    while table_capacity < 2 * n_terms:
+                        table_capacity *= 2
+                    table = <int64_t *> malloc(table_capacity * sizeof(int64_t))
+                    where = <int64_t *> malloc(table_capacity * sizeof(int64_t))
+                    if table == NULL or where == NULL:
+                        raise MemoryError()
+                    memset(table, 0xFF, table_capacity * sizeof(int64_t))
+                mask = table_capacity - 1
+                start = nnz
                 for a in range(n_tok):
                     g = 0
                     for n in range(1, self.high + 1):
@@ -441,21 +465,47 @@ cdef class TermIndex:
                         g = (g * NGRAM_MULTIPLIER + self.word_hash[self.tokens[a + n - 1]]) & 0xFFFFFFFF
                         if n < self.low:
                             continue
-                        if total + 1 > capacity:
-                            k = capacity
-                            hashes = <uint32_t *> grow_buffer(hashes, &k, total + 1, sizeof(uint32_t))
-                            docs = <int64_t *> grow_buffer(docs, &capacity, total + 1, sizeof(int64_t))
-                        hashes[total] = <uint32_t> g
-                        docs[total] = d
-                        total += 1
-            out_hashes = np.empty(total, dtype=np.uint32)
-            out_docs = np.empty(total, dtype=np.int64)
-            if total:
-                copy_hashes(out_hashes, out_docs, hashes, docs, total)
+                        col = <int64_t> (<uint32_t> g % <uint32_t> n_features)  # n_features < 2^32: 32-bit division
+                        value = -1.0 if alternate_sign and (g & 0x80000000) else 1.0
+                        h = (<uint64_t> col * <uint64_t> 0x9E3779B97F4A7C15) >> 20
+                        k = <Py_ssize_t> (h & <uint64_t> mask)
+                        while table[k] != -1 and table[k] != col:
+                            k = (k + 1) & mask
+                        if table[k] == col:
+                            values[where[k]] += value
+                            continue
+                        if nnz + 1 > capacity:
+                            e = capacity
+                            indices = <int32_t *> grow_buffer(indices, &e, nnz + 1, sizeof(int32_t))
+                            e = capacity
+                            slots = <int64_t *> grow_buffer(slots, &e, nnz + 1, sizeof(int64_t))
+                            values = <double *> grow_buffer(values, &capacity, nnz + 1, sizeof(double))
+                        table[k] = col
+                        where[k] = nnz
+                        slots[nnz] = k
+                        indices[nnz] = <int32_t> col
+                        values[nnz] = value
+                        nnz += 1
+                kept = start
+                for e in range(start, nnz):  # empty the table again; drop the cells that cancelled out
+                    table[slots[e]] = -1
+                    if values[e] != 0.0:
+                        indices[kept] = indices[e]
+                        values[kept] = values[e]
+                        kept += 1
+                nnz = kept
+                indptr_view[d + 1] = nnz
+            data = np.empty(nnz, dtype=np.float64)
+            columns = np.empty(nnz, dtype=np.int32)
+            if nnz:
+                copy_out(data, columns, values, indices, nnz)
         finally:
-            free(hashes)
-            free(docs)
-        return out_hashes, out_docs
+            free(indices)
+            free(values)
+            free(slots)
+            free(table)
+            free(where)
+        return data, columns, indptr
 
     cdef int update_word_hashes(self) except -1:
         """CRC-32 of the words added since the last call."""
@@ -562,8 +612,3 @@ cdef void copy_out(double[::1] data, int32_t[::1] columns, double *values, int32
     memcpy(&data[0], values, n * sizeof(double))
     memcpy(&columns[0], indices, n * sizeof(int32_t))
 
-
-cdef void copy_hashes(uint32_t[::1] out_hashes, int64_t[::1] out_docs, uint32_t *hashes, int64_t *docs,
-                      Py_ssize_t n) noexcept:
-    memcpy(&out_hashes[0], hashes, n * sizeof(uint32_t))
-    memcpy(&out_docs[0], docs, n * sizeof(int64_t))

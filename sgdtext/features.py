@@ -181,8 +181,9 @@ class Featurizer:
         if vocabulary is None and self.compiled is not None:
             if self._hasher is None:
                 self._hasher = self._new_index()
-            hashes, rows = self._hasher.hash_terms([doc.text for doc in docs])
-            return self._fold_hashes(hashes, np.ones(len(hashes)), rows, len(docs))
+            data, indices, indptr = self._hasher.hash_counts([doc.text for doc in docs], self.settings["n_features"],
+                                                             self.settings["alternate_sign"])
+            return SparseRows(data, indices, indptr, (len(docs), self.settings["n_features"]))
         if vocabulary is None and self.settings["analyzer"] == "word" and not self.settings["char_ngram_range"]:
             return self._hash_words(docs)
         if vocabulary == "fixed":

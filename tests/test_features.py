@@ -221,6 +221,8 @@ UNICODE_TEXTS = TEXTS + [
     {"token_pattern": r"(?u)\w+|[^\w\s]", "n_features": 256, "ngram_range": [1, 2]},
     {"max_features": 7, "ngram_range": [1, 2]}, {"n_features": 256, "ngram_range": [1, 3]},
     {"n_features": 256, "stop_words": ["and", "the"], "lowercase": False},
+    {"n_features": 16, "alternate_sign": True, "ngram_range": [1, 2]},  # collisions that cancel out
+    {"n_features": 16, "alternate_sign": False, "ngram_range": [2, 3]},
 ])
 def test_compiled_term_index_matches_the_regex_path(changes):
     """The compiled tokeniser/trie (sgdtext/_text_fast.pyx) gives the regex path's terms and counts."""
