@@ -406,10 +406,7 @@ cdef class TermIndex:
                         values[nnz] = 1.0
                         nnz += 1
                 indptr_view[d + 1] = nnz
-            data = np.empty(nnz, dtype=np.float64)
-            columns = np.empty(nnz, dtype=np.int32)
-            if nnz:
-                copy_out(data, columns, values, indices, nnz)
+            data, columns = to_arrays(values, indices, nnz)
         finally:
             free(indices)
             free(values)
@@ -495,10 +492,7 @@ cdef class TermIndex:
                         kept += 1
                 nnz = kept
                 indptr_view[d + 1] = nnz
-            data = np.empty(nnz, dtype=np.float64)
-            columns = np.empty(nnz, dtype=np.int32)
-            if nnz:
-                copy_out(data, columns, values, indices, nnz)
+            data, columns = to_arrays(values, indices, nnz)
         finally:
             free(indices)
             free(values)
@@ -606,6 +600,15 @@ cdef class TermIndex:
         index.n_columns = n_terms
         index.fixed = True
         return index
+
+
+cdef tuple to_arrays(double *values, int32_t *indices, Py_ssize_t n):
+    """numpy copies (data, column indices) of the first n entries of C buffers."""
+    data = np.empty(n, dtype=np.float64)
+    columns = np.empty(n, dtype=np.int32)
+    if n:
+        copy_out(data, columns, values, indices, n)
+    return data, columns
 
 
 cdef void copy_out(double[::1] data, int32_t[::1] columns, double *values, int32_t *indices, Py_ssize_t n) noexcept:

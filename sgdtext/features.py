@@ -95,16 +95,8 @@ class Featurizer:
             self.vocabulary = {}
         elif self.hashing:
             counts = self._count_chunks(docs, None, n_jobs)
-        elif self.compiled is not None:  # one process: 4-6x faster than the regex path on two cores
-            index = self._new_index()
-            counts = SparseRows(*index.count([doc.text for doc in docs], grow=True), None)
-            counts = counts._replace(shape=(len(docs), index.n_nodes))
-            depths = index.depths()
-            low, high = self.settings["ngram_range"]
-            remap = self._prune(counts, index.names, len(docs), (depths >= low) & (depths <= high))
-            index.set_columns(remap)
-            self._index = index
-            counts = filter_columns(counts, remap, len(self.vocabulary))
+        elif self.compiled is not None:
+            counts = self._fit_compiled(docs)
         else:
             counts, terms = self._count_chunks(docs, "grow", n_jobs)
             remap = self._prune(counts, lambda ids: [terms[i] for i in ids], len(docs))
@@ -113,6 +105,19 @@ class Featurizer:
             df = np.bincount(counts.indices, minlength=counts.shape[1])
             self.idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
         return self._finish(counts, docs)
+
+    def _fit_compiled(self, docs):
+        """fit_transform's counts through the compiled term index, in one process (4-6x faster than the
+        regex path on two); the index, fixed to the kept terms' columns, then serves transform."""
+        index = self._new_index()
+        data, indices, indptr = index.count([doc.text for doc in docs], grow=True)
+        counts = SparseRows(data, indices, indptr, (len(docs), index.n_nodes))
+        depths = index.depths()
+        low, high = self.settings["ngram_range"]
+        remap = self._prune(counts, index.names, len(docs), (depths >= low) & (depths <= high))
+        index.set_columns(remap)
+        self._index = index
+        return filter_columns(counts, remap, len(self.vocabulary))
 
     def extend(self, docs):
         """Warm start in vocabulary mode: append the terms of ``docs`` (kept by min_df etc. on ``docs``)
