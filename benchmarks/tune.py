@@ -56,6 +56,15 @@ MODELS = [
     for l2, lr in [(0.0, 5.0), (1e-5, 5.0), (1e-6, 10.0)]
 ]
 
+SVM = [  # LIBLINEAR's squared hinge and averaged SGD (ASGD), by Bottou's optimal schedule
+    {"model.type": loss, "model.fit_intercept": False, "training.batch_size": 1, "training.schedule": "optimal",
+     "training.l2": l2, "training.learning_rate": lr, "training.epochs": epochs, "training.average": average}
+    for loss, l2, lr, epochs, average in [
+        ("squared_hinge", 3e-5, 1.0, 20, False), ("squared_hinge", 1e-4, 1.0, 20, False),
+        ("squared_hinge", 1e-5, 1.0, 20, False), ("hinge", 3e-5, 10.0, 20, True), ("hinge", 1e-5, 17.8, 20, True),
+        ("hinge", 3e-5, 10.0, 40, False), ("modified_huber", 1e-5, 5.0, 20, True)]
+]
+
 ADAGRAD = [  # per-weight adaptive steps (Vowpal Wabbit's --adaptive), one example at a time
     {"model.type": loss, "model.fit_intercept": True, "training.optimizer": "adagrad", "training.batch_size": 1,
      "training.schedule": "constant", "training.l2": l2, "training.learning_rate": lr, "training.epochs": epochs,
@@ -99,7 +108,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("config", type=Path)
     parser.add_argument("--data-root", default=None)
-    parser.add_argument("--grid", choices=("linear", "adagrad", "fasttext", "mlp", "fasttext-mlp"), default="linear",
+    parser.add_argument("--grid", choices=("linear", "svm", "adagrad", "fasttext", "mlp", "fasttext-mlp"), default="linear",
                         help="which grid of model settings to try (default: linear, plain SGD)")
     parser.add_argument("--features", type=int, nargs="*", help="indices into FEATURES (default: all)")
     parser.add_argument("--seeds", type=int, default=1,
@@ -120,7 +129,7 @@ def main():
         featurizer = Featurizer(config["features"])
         X = featurizer.fit_transform(docs).to_scipy()
         Xv, Xt = featurizer.transform(valid_docs).to_scipy(), featurizer.transform(test_docs).to_scipy()
-        grid = {"linear": MODELS, "adagrad": ADAGRAD, "fasttext": FASTTEXT_LIKE, "mlp": MLP,
+        grid = {"linear": MODELS, "svm": SVM, "adagrad": ADAGRAD, "fasttext": FASTTEXT_LIKE, "mlp": MLP,
                 "fasttext-mlp": FASTTEXT_MLP}[args.grid]
         for changes in grid:
             c = apply(config, changes)
