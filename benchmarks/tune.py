@@ -37,6 +37,10 @@ FEATURES = [
     # 8-9: counts divided by the document's length, as fastText averages its word vectors
     {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "weighting": "count", "norm": "l1"},
     {"ngram_range": [1, 2], "min_df": 1, "weighting": "count", "norm": "l1"},
+    # 10-12: whitespace tokens as Vowpal Wabbit splits them (keeps "n't", "'s", ":)" whole)
+    {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"\S+"},
+    {"ngram_range": [1, 2], "min_df": 2, "token_pattern": r"\S+"},
+    {"ngram_range": [1, 3], "min_df": 1, "token_pattern": r"\S+"},
 ]
 MODELS = [
     {"model.type": "hinge", "model.fit_intercept": False, "training.batch_size": 1, "training.schedule": "optimal",

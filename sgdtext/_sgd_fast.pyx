@@ -133,14 +133,21 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                 const double[::1] etas, long long first_step,
                 int loss, int batch_size, long long start, long long stop,
                 double l2, double l1, bint average, bint fit_intercept,
-                double[:, ::1] S, double[:, ::1] G, bint adagrad, double[:, ::1] H, double[::1] Hb):
+                double[:, ::1] S, double[:, ::1] G, bint adagrad, double[:, ::1] H, double[::1] Hb,
+                bint normalized, double[::1] xscale):
     """SGD steps on the examples order[start:stop], batch by batch; etas[t - first_step] is step t's rate.
 
     ``adagrad`` (batch_size 1): each weight's step is eta g / sqrt(H) with H its running sum of squared
-    gradients g (H and Hb, for W and b), as Duchi et al. and Vowpal Wabbit's --adaptive."""
+    gradients g (H and Hb, for W and b), as Duchi et al. and Vowpal Wabbit's --adaptive.
+    ``normalized`` (with adagrad): Ross, Mineiro & Langford's normalized adaptive gradient, Vowpal Wabbit's
+    default (--adaptive --normalized). Feature j's scale s_j = xscale[j] is the largest |x_j| seen; when a
+    larger one arrives, row j shrinks by s_j / |x_j| (as if the feature had always been on the new scale).
+    Each step is eta sqrt(T / N) g / (sqrt(H) s_j), N summing sum_j (x_j / s_j)² (+ 1 for the intercept)
+    over the examples so far (state[5]) and T their weights (state[6]): the rate does not depend on how
+    each feature is scaled nor on how many features an example has."""
     cdef int k = V.shape[1], c, i, m, best
     cdef long long pos = start, r, p, j, end, correct = 0
-    cdef double scale = state[0], total = 0.0, eta, li, x, factor, g, old
+    cdef double scale = state[0], total = 0.0, eta, li, x, factor, g, old, ratio, norm_x, multiplier = 1.0
     cdef double squares = state[4]  # sum of V² kept up to date (exact for W = scale V without L1)
     cdef int status = 0, n_moving
     cdef int *moving = <int *> malloc(k * sizeof(int))
@@ -190,6 +197,30 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
             eta = etas[<long long>state[3] + 1 - first_step]
             scale *= 1.0 - eta * l2
             factor = eta / scale
+            if normalized:  # batch_size 1: rescale the rows of features on a new scale, count the norm
+                r = order[pos]
+                norm_x = 1.0 if fit_intercept else 0.0
+                for p in range(indptr[r], indptr[r + 1]):
+                    j = indices[p]
+                    x = fabs(data[p])
+                    if x > xscale[j]:
+                        if xscale[j] > 0:
+                            if average:
+                                for c in range(k):
+                                    A[j, c] += V[j, c] * (state[1] - mark[j])
+                                mark[j] = state[1]
+                            ratio = xscale[j] / x
+                            for c in range(k):
+                                old = V[j, c]
+                                V[j, c] = old * ratio
+                                squares += V[j, c] * V[j, c] - old * old
+                        xscale[j] = x
+                    if x > 0:
+                        norm_x += (x / xscale[j]) * (x / xscale[j])
+                state[5] += sw[r] * norm_x
+                state[6] += sw[r]
+                multiplier = sqrt(state[6] / state[5]) if state[5] > 0 else 1.0
+                factor *= multiplier
             for i in range(m):  # then the step: W <- (1 - eta l2) W - eta X_b^T G
                 n_moving = 0  # only the classes whose gradient is not 0 (hinge: few or none)
                 for c in range(k):
@@ -211,7 +242,10 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                             g = data[p] * G[i, c]
                             H[j, c] += g * g
                             if H[j, c] > 0:
-                                V[j, c] = old - factor * g / sqrt(H[j, c])
+                                if normalized:
+                                    V[j, c] = old - factor * g / (sqrt(H[j, c]) * xscale[j])
+                                else:
+                                    V[j, c] = old - factor * g / sqrt(H[j, c])
                         else:
                             V[j, c] = old - data[p] * factor * G[i, c]
                         squares += V[j, c] * V[j, c] - old * old
@@ -223,7 +257,7 @@ def run_batches(double[:, ::1] V, double[::1] b, double[::1] state,
                     if adagrad:
                         Hb[c] += g * g
                         if Hb[c] > 0:
-                            b[c] -= eta * g / sqrt(Hb[c])
+                            b[c] -= eta * multiplier * g / sqrt(Hb[c])
                     else:
                         b[c] -= eta * g
             if l1 > 0:

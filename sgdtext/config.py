@@ -23,7 +23,7 @@ from sgdtext.handmade import EXTRA_COMMON, EXTRA_FEATURES, TRANSFORMS
 from sgdtext.mlp import ACTIVATIONS
 from sgdtext.models import MODELS
 from sgdtext.optim import LINEAR_OPTIMIZERS, OPTIMIZERS
-from sgdtext.sgd import SCHEDULES
+from sgdtext.sgd import ADAPTIVE, SCHEDULES
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,10 @@ SCHEMA = {
         "seed": Key(0, "int", "seed of every random choice: same config, data and seed give the same weights",
                     low=0),
         "optimizer": Key("sgd", "choice", "plain SGD; adagrad (per-weight steps eta g / sqrt(sum of past g²), "
-                         "as Vowpal Wabbit's --adaptive; linear models: batch_size 1, no l1); mlp also momentum "
-                         "and adam", choices=tuple(OPTIMIZERS)),
+                         "as Vowpal Wabbit's --adaptive; linear models: batch_size 1, no l1); linear models also "
+                         "normalized_adagrad (AdaGrad on each feature's own scale, Vowpal Wabbit's default "
+                         "--adaptive --normalized; batch_size 1, no l1); mlp also momentum and adam",
+                         choices=tuple(OPTIMIZERS) + ("normalized_adagrad",)),
         "momentum": Key(0.9, "float", "mlp, momentum: the factor mu", low=0.0, high=0.999),
         "nesterov": Key(False, "bool", "mlp, momentum: Nesterov's look-ahead form"),
         "beta1": Key(0.9, "float", "mlp, adam: decay of the mean of the gradients", low=0.0, high=0.999999),
@@ -338,13 +340,16 @@ def check_combinations(c, problems):
             problems.append(f"model -> hidden_sizes: only type mlp has hidden layers; got type {m['type']!r}")
         if t["optimizer"] not in LINEAR_OPTIMIZERS:
             problems.append(f"training -> optimizer: {t['optimizer']} is for type mlp; linear models use "
-                            f"{' or '.join(LINEAR_OPTIMIZERS)} (with average: true for averaged SGD)")
-        elif t["optimizer"] == "adagrad" and t["batch_size"] != 1:
-            problems.append(f"training -> batch_size: optimizer adagrad steps one example at a time (as Vowpal "
-                            f"Wabbit); set batch_size: 1 (got {t['batch_size']})")
-        elif t["optimizer"] == "adagrad" and t["l1"]:
-            problems.append("training -> l1: the lazy L1 penalty assumes one step size for every weight, which "
-                            "adagrad does not have; use l2, or optimizer: sgd with l1")
+                            f"{', '.join(LINEAR_OPTIMIZERS[:-1])} or {LINEAR_OPTIMIZERS[-1]} (with average: true for averaged SGD)")
+        elif t["optimizer"] in ADAPTIVE and t["batch_size"] != 1:
+            problems.append(f"training -> batch_size: optimizer {t['optimizer']} steps one example at a time (as "
+                            f"Vowpal Wabbit); set batch_size: 1 (got {t['batch_size']})")
+        elif t["optimizer"] in ADAPTIVE and t["l1"]:
+            problems.append(f"training -> l1: the lazy L1 penalty assumes one step size for every weight, which "
+                            f"{t['optimizer']} does not have; use l2, or optimizer: sgd with l1")
+    elif t["optimizer"] not in OPTIMIZERS:
+        problems.append(f"training -> optimizer: {t['optimizer']} is for the linear models; type mlp uses "
+                        f"{', '.join(OPTIMIZERS)}")
     if t["schedule"] == "optimal" and not t["l2"]:
         problems.append("training -> schedule: optimal is 1 / (l2 (t0 + t)) and needs l2 > 0; set training.l2 "
                         "(e.g. 1e-5) or choose another schedule")

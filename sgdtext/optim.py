@@ -85,4 +85,5 @@ class Adam(Sgd):
 
 
 OPTIMIZERS = {"sgd": Sgd, "momentum": Momentum, "adagrad": AdaGrad, "adam": Adam}
-LINEAR_OPTIMIZERS = ("sgd", "adagrad")  # the compiled loop of the linear models (sgd.py) has these two
+# the compiled loop of the linear models (sgd.py) has these; normalized_adagrad is for them only
+LINEAR_OPTIMIZERS = ("sgd", "adagrad", "normalized_adagrad")

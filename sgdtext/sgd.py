@@ -41,6 +41,7 @@ def linear(s, t, total):
 
 
 SCHEDULES = {"constant": constant, "invscaling": invscaling, "optimal": optimal, "linear": linear}
+ADAPTIVE = ("adagrad", "normalized_adagrad")  # the compiled loop's per-weight steps (batch_size 1, no l1)
 
 
 def learning_rates(s, first, count, total):
@@ -61,7 +62,8 @@ class SgdSettings:
     l1: float = 0.0
     average: bool = False
     fit_intercept: bool = True
-    optimizer: str = "sgd"  # or "adagrad": per-weight steps eta g / sqrt(sum of g²), batch_size 1
+    optimizer: str = "sgd"  # "adagrad": per-weight steps eta g / sqrt(sum of g²), batch_size 1; or
+    # "normalized_adagrad": the same on each feature's own scale (Vowpal Wabbit's default), see run_batches
     tol: float | None = None  # loss rule: stop when no improvement by tol for `patience` epochs
     loss_lower_bound: float | None = None  # loss rule: stop when loss <= bound + tol
     patience: int = 5
@@ -125,7 +127,8 @@ class SgdState:
     def __init__(self, W, b, settings):
         self.s = settings
         self.V, self.b = W, b
-        self.state = np.array([1.0, 0.0, 0.0, 0.0, float(np.vdot(W, W))])  # scale, S, u, t, sum of V²
+        # scale, S, u, t, sum of V², and normalized_adagrad's N (sum of squared scaled norms) and T (weights)
+        self.state = np.array([1.0, 0.0, 0.0, 0.0, float(np.vdot(W, W)), 0.0, 0.0])
         d, k = W.shape
         self.q = np.zeros_like(W) if settings.l1 else np.zeros((1, k))
         if settings.average:
@@ -133,8 +136,10 @@ class SgdState:
         else:
             self.A, self.mark_, self.b_sum = np.zeros((1, k)), np.zeros(1), np.zeros_like(b)
         self.active = np.any(W != 0, axis=1)  # rows a step has touched (or warm-start rows)
-        adagrad = settings.optimizer == "adagrad"
+        adagrad = settings.optimizer in ADAPTIVE
         self.H, self.Hb = (np.zeros_like(W), np.zeros_like(b)) if adagrad else (np.zeros((1, k)), np.zeros(k))
+        self.normalized = settings.optimizer == "normalized_adagrad"
+        self.xscale = np.zeros(d if self.normalized else 1)  # each feature's largest |x| so far
 
     @property
     def scale(self):
@@ -290,7 +295,7 @@ def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None
         pos, batch_loss, batch_correct, status = run_batches(
             state.V, state.b, state.state, state.A, state.mark_, state.b_sum, state.q, data, indices, indptr, order,
             labels, weights, etas, first, LOSSES[model.model_type], s.batch_size, pos, stop, s.l2, s.l1, s.average,
-            s.fit_intercept, S, G, s.optimizer == "adagrad", state.H, state.Hb)
+            s.fit_intercept, S, G, s.optimizer in ADAPTIVE, state.H, state.Hb, state.normalized, state.xscale)
         loss, correct = loss + batch_loss, correct + batch_correct
         if status == 2:
             check_finite(np.array([np.nan]), S, epoch, state.t + 1, s)

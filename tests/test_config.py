@@ -110,8 +110,16 @@ def test_bundled_configs_are_valid():
 def test_linear_models_take_sgd_or_adagrad_only():
     base = {"data": {"train": "t"}, "model": {"type": "hinge"}}
     assert problems({**base, "training": {"optimizer": "adam"}}) == [
-        "training -> optimizer: adam is for type mlp; linear models use sgd or adagrad (with average: true for "
-        "averaged SGD)"]
+        "training -> optimizer: adam is for type mlp; linear models use sgd, adagrad or normalized_adagrad (with "
+        "average: true for averaged SGD)"]
+    assert problems({**base, "training": {"optimizer": "normalized_adagrad", "batch_size": 4}}) == [
+        "training -> batch_size: optimizer normalized_adagrad steps one example at a time (as Vowpal Wabbit); "
+        "set batch_size: 1 (got 4)"]
+    validate({**base, "training": {"optimizer": "normalized_adagrad", "batch_size": 1}})
+    mlp = {"data": {"train": "t"}, "model": {"type": "mlp", "hidden_sizes": [8]}}
+    assert problems({**mlp, "training": {"optimizer": "normalized_adagrad"}}) == [
+        "training -> optimizer: normalized_adagrad is for the linear models; type mlp uses sgd, momentum, "
+        "adagrad, adam"]
     assert problems({**base, "training": {"optimizer": "adagrad", "batch_size": 8}}) == [
         "training -> batch_size: optimizer adagrad steps one example at a time (as Vowpal Wabbit); set "
         "batch_size: 1 (got 8)"]

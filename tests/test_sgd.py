@@ -41,6 +41,7 @@ def reference_sgd(name, X, y, k, s, seed, sample_weight=None):
     b = np.zeros(W.shape[1])
     W_sum, b_sum, t, u, q = np.zeros_like(W), np.zeros_like(b), 0, 0.0, np.zeros_like(W)
     H, Hb = np.zeros_like(W), np.zeros_like(b)  # adagrad: sums of squared gradients
+    scales, N, T = np.zeros(X.shape[1]), 0.0, 0.0  # normalized_adagrad: largest |x_j|, sum of norms, weights
     D = X.toarray()
     sw = np.ones(len(y)) if sample_weight is None else sample_weight
     total = s.epochs * -(-len(y) // s.batch_size)
@@ -52,13 +53,23 @@ def reference_sgd(name, X, y, k, s, seed, sample_weight=None):
             eta = SCHEDULES[s.schedule](s, t, total)
             _, G = MODELS[name].loss(D[idx] @ W + b, y[idx])
             G = G * sw[idx, None] / len(idx)
-            if s.optimizer == "adagrad":
+            if s.optimizer in ("adagrad", "normalized_adagrad"):
                 g = D[idx].T @ G
                 H += g**2
-                W = (1 - eta * s.l2) * W - eta * np.divide(g, np.sqrt(H), out=np.zeros_like(g), where=H > 0)
+                rate, divisor = eta, np.sqrt(H)
+                if s.optimizer == "normalized_adagrad":  # Ross, Mineiro & Langford, as Vowpal Wabbit
+                    x = np.abs(D[idx[0]])
+                    grown = x > scales
+                    W[grown] *= np.divide(scales, x, out=np.ones_like(x), where=grown & (scales > 0))[grown, None]
+                    scales = np.maximum(scales, x)
+                    N += sw[idx[0]] * (np.sum(np.divide(x, scales, out=np.zeros_like(x), where=x > 0) ** 2)
+                                       + s.fit_intercept)
+                    T += sw[idx[0]]
+                    rate, divisor = eta * np.sqrt(T / N), divisor * scales[:, None]
+                W = (1 - eta * s.l2) * W - rate * np.divide(g, divisor, out=np.zeros_like(g), where=H > 0)
                 gb = G.sum(axis=0) if s.fit_intercept else np.zeros_like(b)
                 Hb += gb**2
-                b = b - eta * np.divide(gb, np.sqrt(Hb), out=np.zeros_like(gb), where=Hb > 0)
+                b = b - rate * np.divide(gb, np.sqrt(Hb), out=np.zeros_like(gb), where=Hb > 0)
                 W_sum, b_sum = W_sum + W, b_sum + b
                 continue
             W = (1 - eta * s.l2) * W - eta * D[idx].T @ G
@@ -85,14 +96,17 @@ def test_sparse_scaled_sgd_equals_dense_reference(name, k, batch_size):
 
 
 @pytest.mark.parametrize("name", [m for m in MODELS if m != "mlp"])
+@pytest.mark.parametrize("optimizer", ["adagrad", "normalized_adagrad"])
 @pytest.mark.parametrize("changes", [{}, {"average": True}, {"fit_intercept": False, "schedule": "invscaling"}])
-def test_adagrad_equals_dense_reference(name, changes):
-    """optimizer: adagrad (batch_size 1): each weight steps eta g / sqrt(sum of its g²)."""
+def test_adagrad_equals_dense_reference(name, optimizer, changes):
+    """optimizer: adagrad (batch_size 1): each weight steps eta g / sqrt(sum of its g²); normalized_adagrad
+    also rescales a feature's weights when a larger |x_j| arrives and steps eta sqrt(T/N) g / (sqrt(H) s_j)."""
     X, y = random_problem(k=3)
-    s = SgdSettings(epochs=3, learning_rate=0.05, batch_size=1, l2=0.01, optimizer="adagrad", **changes)
+    weights = np.random.default_rng(2).uniform(0.5, 2.0, size=len(y))
+    s = SgdSettings(epochs=3, learning_rate=0.05, batch_size=1, l2=0.01, optimizer=optimizer, **changes)
     model = LinearModel.zeros(name, [str(c) for c in range(3)], X.shape[1])
-    fit(model, X, y, settings=s, rng=np.random.default_rng(5))
-    W, b = reference_sgd(name, X, y, 3, s, seed=5)
+    fit(model, X, y, settings=s, rng=np.random.default_rng(5), sample_weight=weights)
+    W, b = reference_sgd(name, X, y, 3, s, seed=5, sample_weight=weights)
     np.testing.assert_allclose(model.W, W, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(model.b, b, rtol=1e-9, atol=1e-12)
 
