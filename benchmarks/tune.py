@@ -1,10 +1,10 @@
 """Pick a config's features and SGD settings on validation data, never on the test set.
 
-    python benchmarks/tune.py configs/trec-6.yaml [--data-root ../shared/data] [--grid quick]
+    python benchmarks/tune.py configs/trec-6.yaml [--data-root ../shared/data] [--grid vw] [--seeds 3] [--folds 5]
 
 For each feature setting the documents are featurised once; each SGD setting is trained on the training
-data less a stratified 10 % validation split (or on train.tsv when the dataset has a valid.tsv), and
-ranked by validation accuracy. The test accuracy is printed for the record only. Runs by hand.
+data less a stratified 10 % validation split (or on train.tsv when the dataset has a valid.tsv), or on
+each of --folds cross-validation folds, and ranked by the mean validation accuracy. The test accuracy is printed for the record only. Runs by hand.
 """
 
 import argparse
@@ -41,6 +41,10 @@ FEATURES = [
     {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"\S+"},
     {"ngram_range": [1, 2], "min_df": 2, "token_pattern": r"\S+"},
     {"ngram_range": [1, 3], "min_df": 1, "token_pattern": r"\S+"},
+    # 13-14: whitespace or word + punctuation tokens, raw counts (Vowpal Wabbit's input; for --grid vw)
+    {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"\S+", "weighting": "count", "norm": "none"},
+    {"ngram_range": [1, 2], "min_df": 1, "token_pattern": r"(?u)\w+|[^\w\s]", "weighting": "count", "norm": "none"},
+    {"ngram_range": [1, 3], "min_df": 1, "token_pattern": r"\S+", "weighting": "count", "norm": "none"},
 ]
 MODELS = [
     {"model.type": "hinge", "model.fit_intercept": False, "training.batch_size": 1, "training.schedule": "optimal",
@@ -99,6 +103,18 @@ FASTTEXT_MLP = [  # fastText's model: a linear embedding layer (identity activat
                                (50, "adam", 0.005, 10)]
 ]
 
+VW_LIKE = [  # Vowpal Wabbit's default optimiser (normalized adaptive steps), one-vs-rest or softmax
+    {"model.type": loss, "model.fit_intercept": True, "training.optimizer": "normalized_adagrad",
+     "training.batch_size": 1, "training.schedule": "constant", "training.l2": l2, "training.learning_rate": lr,
+     "training.epochs": epochs}
+    for loss in ("logistic", "hinge", "softmax")
+    for lr, epochs, l2 in [(0.25, 10, 0.0), (0.5, 5, 0.0), (0.5, 10, 0.0), (1.0, 10, 0.0), (0.5, 10, 1e-6),
+                           (0.5, 20, 1e-5)]
+]
+
+GRIDS = {"config": [{}], "linear": MODELS, "svm": SVM, "adagrad": ADAGRAD, "vw": VW_LIKE, "fasttext": FASTTEXT_LIKE, "mlp": MLP,
+         "fasttext-mlp": FASTTEXT_MLP}
+
 
 def apply(config, changes):
     config = {section: dict(values) for section, values in config.items()}
@@ -108,57 +124,90 @@ def apply(config, changes):
     return config
 
 
+def splits(base, docs, y, valid_docs, folds):
+    """(training docs, their classes, validation docs) to score each setting on: the one validation split, or
+    the ``folds`` stratified folds of all the training data (each held out once): less selection noise."""
+    if not folds:
+        return [(docs, y, valid_docs)]
+    from sklearn.model_selection import StratifiedKFold
+
+    chosen = StratifiedKFold(n_splits=folds, shuffle=True, random_state=base["training"]["seed"]).split(docs, y)
+    return [([docs[i] for i in keep], y[keep], [docs[i] for i in held]) for keep, held in chosen]
+
+
+def short(changes):
+    """A setting in a line: the keys without their section, the defaults of the grids left out."""
+    return " ".join(f"{key.split('.')[-1]}={value}" for key, value in changes.items()
+                    if key not in ("model.fit_intercept", "training.batch_size", "training.schedule"))
+
+
+def train_one(c, classes, X, y, seed):
+    rng = np.random.default_rng(seed)
+    if c["model"]["type"] == "mlp":
+        model = MLPModel.initial(classes, X.shape[1], architecture(c), np.random.default_rng(1),
+                                 first_fan_in=X.nnz / X.shape[0])
+        fit_mlp(model, X, y, settings=sgd_settings(c), rng=rng)
+    else:
+        model = LinearModel.zeros(c["model"]["type"], classes, X.shape[1])
+        fit(model, X, y, settings=sgd_settings(c), rng=rng)
+    return model
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("config", type=Path)
     parser.add_argument("--data-root", default=None)
-    parser.add_argument("--grid", choices=("linear", "svm", "adagrad", "fasttext", "mlp", "fasttext-mlp"), default="linear",
-                        help="which grid of model settings to try (default: linear, plain SGD)")
-    parser.add_argument("--features", type=int, nargs="*", help="indices into FEATURES (default: all)")
+    parser.add_argument("--grid", choices=tuple(GRIDS), default="linear",
+                        help="which grid of model settings to try (default: linear, plain SGD; config: the config as it is)")
+    parser.add_argument("--features", type=int, nargs="*", help="indices into FEATURES (default: all; --features alone: the config's own)")
     parser.add_argument("--seeds", type=int, default=1,
                         help="train each setting with this many seeds (shuffling orders) and rank by the mean "
                              "validation accuracy: less selection noise on small validation sets")
+    parser.add_argument("--folds", type=int, default=0,
+                        help="rank by the mean accuracy over this many stratified cross-validation folds of the "
+                             "training data instead of one validation split (valid.tsv is then not used)")
     args = parser.parse_args()
     environ = {"SGDTEXT_DATA": args.data_root} if args.data_root else dict(os.environ)
     base = load_config(args.config, environ=environ)
-    if not base["data"]["valid"]:
+    if args.folds:
+        base["data"]["valid"], base["data"]["validation_split"] = None, 0.0
+    elif not base["data"]["valid"]:
         base["data"]["validation_split"] = 0.1
     quiet = lambda message: None
     docs, y, classes, valid_docs = read_training_data(base, quiet)
     test_docs = read_all(base["data"]["test"], read_options(base["data"]), quiet)
-    yv, yt = label_indices(valid_docs, classes), label_indices(test_docs, classes)
+    yt = label_indices(test_docs, classes)
+    parts = splits(base, docs, y, valid_docs, args.folds)
     results = []
-    for features in [FEATURES[i] for i in args.features] if args.features else FEATURES:
+    if args.features is None:
+        chosen = [{}] if args.grid == "config" else FEATURES
+    else:
+        chosen = [FEATURES[i] for i in args.features] or [{}]
+    for features in chosen:
         config = apply(base, features)
-        featurizer = Featurizer(config["features"])
-        X = featurizer.fit_transform(docs).to_scipy()
-        Xv, Xt = featurizer.transform(valid_docs).to_scipy(), featurizer.transform(test_docs).to_scipy()
-        grid = {"linear": MODELS, "svm": SVM, "adagrad": ADAGRAD, "fasttext": FASTTEXT_LIKE, "mlp": MLP,
-                "fasttext-mlp": FASTTEXT_MLP}[args.grid]
-        for changes in grid:
+        matrices = []
+        for part_docs, part_y, part_valid in parts:
+            featurizer = Featurizer(config["features"])
+            X = featurizer.fit_transform(part_docs).to_scipy()
+            matrices.append((X, part_y, featurizer.transform(part_valid).to_scipy(), label_indices(part_valid, classes),
+                             featurizer.transform(test_docs).to_scipy()))
+        for changes in GRIDS[args.grid]:
             c = apply(config, changes)
             started = time.perf_counter()
             valid_accs, test_accs = [], []
-            for seed in range(c["training"]["seed"], c["training"]["seed"] + args.seeds):
-                rng = np.random.default_rng(seed)
-                try:
-                    if c["model"]["type"] == "mlp":
-                        model = MLPModel.initial(classes, X.shape[1], architecture(c), np.random.default_rng(1),
-                                                 first_fan_in=X.nnz / X.shape[0])
-                        fit_mlp(model, X, y, settings=sgd_settings(c), rng=rng)
-                    else:
-                        model = LinearModel.zeros(c["model"]["type"], classes, X.shape[1])
-                        fit(model, X, y, settings=sgd_settings(c), rng=rng)
-                except TrainingError as exc:  # diverged: this setting scores nothing
-                    print(f"failed: {exc}  {features} {changes}", file=sys.stderr, flush=True)
-                    valid_accs, test_accs = [0.0], [0.0]
-                    break
-                valid_accs.append(np.mean(model.predict_index(model.scores(Xv)) == yv))
-                test_accs.append(np.mean(model.predict_index(model.scores(Xt)) == yt))
-            seconds = (time.perf_counter() - started) / args.seeds
+            try:
+                for X, part_y, Xv, yv, Xt in matrices:
+                    for seed in range(c["training"]["seed"], c["training"]["seed"] + args.seeds):
+                        model = train_one(c, classes, X, part_y, seed)
+                        valid_accs.append(np.mean(model.predict_index(model.scores(Xv)) == yv))
+                        test_accs.append(np.mean(model.predict_index(model.scores(Xt)) == yt))
+            except TrainingError as exc:  # diverged: this setting scores nothing
+                print(f"failed: {exc}  {features} {changes}", file=sys.stderr, flush=True)
+                valid_accs, test_accs = [0.0], [0.0]
+            seconds = (time.perf_counter() - started) / (args.seeds * len(matrices))
             valid_acc, test_acc = np.mean(valid_accs), np.mean(test_accs)
             results.append((valid_acc, test_acc, seconds, {**features, **changes}))
-            print(f"valid {valid_acc:.4f}  test {test_acc:.4f}  {seconds:5.1f} s  {features} {changes}",
+            print(f"valid {valid_acc:.4f}  test {test_acc:.4f}  {seconds:5.1f} s  {short(features)} | {short(changes)}",
                   file=sys.stderr, flush=True)
     best = max(results, key=lambda r: r[0])
     print(f"best on validation: valid {best[0]:.4f}, test {best[1]:.4f}: {best[3]}")
