@@ -5,7 +5,9 @@ The token rule is scikit-learn's default pattern ``(?u)\\b\\w\\w+\\b`` (or ``\\b
 ``min_len`` 1): a token is a maximal run of word characters at least ``min_len`` long, a word
 character being what Python's ``re`` calls ``\\w`` (``str.isalnum()`` or ``_``), so the tokens are
 exactly those of ``re.findall``. With ``punctuation`` (the pattern ``(?u)\\w+|[^\\w\\s]``) every
-other character that is not white space (``\\s``: ``str.isspace()``) is a token of its own too.
+other character that is not white space (``\\s``: ``str.isspace()``) is a token of its own too. With
+``whitespace`` (the pattern ``\\S+``, Vowpal Wabbit's and fastText's split) a token is a maximal run of
+characters that are not white space.
 
 Words get token ids from a hash table of their own (FNV-1a over the code points, computed while the
 token is scanned, and a comparison with the stored code points): no Python string is made for a
@@ -133,7 +135,7 @@ cdef class TermIndex:
     after ``set_columns`` (or ``from_vocabulary``) the index is fixed and counts only the terms that
     have a column, numbered by it.
     """
-    cdef readonly bint lowercase, fixed, punctuation
+    cdef readonly bint lowercase, fixed, punctuation, whitespace
     cdef readonly int min_len, low, high
     cdef readonly Py_ssize_t n_nodes, n_columns
     cdef tuple stop_words
@@ -164,9 +166,11 @@ cdef class TermIndex:
     cdef uint32_t *word_hash
     cdef Py_ssize_t hash_capacity, hashed
 
-    def __cinit__(self, bint lowercase=True, int min_len=2, ngram_range=(1, 1), stop_words=(), bint punctuation=False):
+    def __cinit__(self, bint lowercase=True, int min_len=2, ngram_range=(1, 1), stop_words=(), bint punctuation=False,
+                  bint whitespace=False):
         self.lowercase = lowercase
         self.punctuation = punctuation
+        self.whitespace = whitespace
         self.min_len = min_len
         self.low, self.high = ngram_range
         self.stop_words = tuple(stop_words)
@@ -322,7 +326,18 @@ cdef class TermIndex:
         while i < length:
             ch = PyUnicode_READ(kind, data, i)
             h = (FNV_OFFSET ^ <uint64_t> ch) * FNV_PRIME
-            if is_word(ch):
+            if self.whitespace:
+                if is_space(ch):
+                    i += 1
+                    continue
+                j = i + 1
+                while j < length:
+                    ch = PyUnicode_READ(kind, data, j)
+                    if is_space(ch):
+                        break
+                    h = (h ^ <uint64_t> ch) * FNV_PRIME
+                    j += 1
+            elif is_word(ch):
                 j = i + 1
                 while j < length:
                     ch = PyUnicode_READ(kind, data, j)
@@ -570,11 +585,11 @@ cdef class TermIndex:
 
     @classmethod
     def from_joined(cls, unicode text, offsets, *, bint lowercase=True, int min_len=2, ngram_range=(1, 1),
-                    stop_words=(), bint punctuation=False):
+                    stop_words=(), bint punctuation=False, bint whitespace=False):
         """A fixed index where term j = text[offsets[j]:offsets[j + 1]] counts in column j; a term's words
         are separated by single spaces. Every prefix of an n-gram becomes a node (without a column unless
         it is a term itself), so lookups walk the trie."""
-        cdef TermIndex index = cls(lowercase, min_len, ngram_range, stop_words, punctuation)
+        cdef TermIndex index = cls(lowercase, min_len, ngram_range, stop_words, punctuation, whitespace)
         cdef const int64_t[::1] bounds = np.ascontiguousarray(offsets, dtype=np.int64)
         cdef Py_ssize_t n_terms = bounds.shape[0] - 1, j, a, b, e
         cdef int n, kind = PyUnicode_KIND(text)

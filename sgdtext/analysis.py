@@ -84,9 +84,11 @@ def resolve_stop_words(value):
     return sorted(set(value))
 
 
-COMPILED_PATTERNS = {  # token pattern -> (min_len, punctuation) of the compiled tokeniser
-    r"(?u)\b\w\w+\b": (2, False), r"\b\w\w+\b": (2, False), r"(?u)\b\w+\b": (1, False), r"\b\w+\b": (1, False),
-    r"(?u)\w+": (1, False), r"\w+": (1, False), r"(?u)\w+|[^\w\s]": (1, True), r"\w+|[^\w\s]": (1, True),
+COMPILED_PATTERNS = {  # token pattern -> (min_len, tokens) of the compiled tokeniser
+    r"(?u)\b\w\w+\b": (2, "words"), r"\b\w\w+\b": (2, "words"), r"(?u)\b\w+\b": (1, "words"),
+    r"\b\w+\b": (1, "words"), r"(?u)\w+": (1, "words"), r"\w+": (1, "words"),
+    r"(?u)\w+|[^\w\s]": (1, "punctuation"), r"\w+|[^\w\s]": (1, "punctuation"),
+    r"(?u)\S+": (1, "whitespace"), r"\S+": (1, "whitespace"), r"[^\s]+": (1, "whitespace"),
 }
 
 
@@ -98,7 +100,8 @@ def compiled_term_settings(settings, stop_words):
     rule = COMPILED_PATTERNS.get(settings["token_pattern"])
     if rule is None:
         return None
-    return {"lowercase": settings["lowercase"], "min_len": rule[0], "punctuation": rule[1],
+    return {"lowercase": settings["lowercase"], "min_len": rule[0], "punctuation": rule[1] == "punctuation",
+            "whitespace": rule[1] == "whitespace",
             "ngram_range": tuple(settings["ngram_range"]), "stop_words": tuple(stop_words)}
 
 

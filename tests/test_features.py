@@ -219,6 +219,8 @@ UNICODE_TEXTS = TEXTS + [
     {"token_pattern": r"(?u)\b\w+\b", "ngram_range": [1, 2]}, {"min_df": 2, "ngram_range": [1, 2]},
     {"token_pattern": r"(?u)\w+|[^\w\s]", "ngram_range": [1, 2]},
     {"token_pattern": r"(?u)\w+|[^\w\s]", "n_features": 256, "ngram_range": [1, 2]},
+    {"token_pattern": r"\S+", "ngram_range": [1, 2]}, {"token_pattern": r"\S+", "ngram_range": [1, 3], "min_df": 2},
+    {"token_pattern": r"\S+", "n_features": 256, "ngram_range": [1, 2], "stop_words": "english"},
     {"max_features": 7, "ngram_range": [1, 2]}, {"n_features": 256, "ngram_range": [1, 3]},
     {"n_features": 256, "stop_words": ["and", "the"], "lowercase": False},
     {"n_features": 16, "alternate_sign": True, "ngram_range": [1, 2]},  # collisions that cancel out
