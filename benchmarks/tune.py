@@ -91,8 +91,10 @@ FASTTEXT_LIKE = [  # fastText's recipe on a linear softmax: no penalty, learning
 
 MLP = [
     {"model.type": "mlp", "model.hidden_sizes": [h], "model.activation": act, "training.optimizer": "adam",
-     "training.learning_rate": lr, "training.batch_size": 16, "training.epochs": epochs, "training.l2": 0.0}
-    for h, act, lr, epochs in [(64, "relu", 0.003, 6), (128, "relu", 0.002, 5), (64, "tanh", 0.002, 8)]
+     "training.learning_rate": lr, "training.batch_size": batch, "training.epochs": epochs, "training.l2": 0.0}
+    for h, act, lr, batch, epochs in [(64, "relu", 0.003, 16, 6), (128, "relu", 0.002, 16, 5),
+                                      (64, "tanh", 0.002, 16, 8), (64, "tanh", 0.004, 32, 4),
+                                      (64, "tanh", 0.008, 64, 4)]
 ]
 
 FASTTEXT_MLP = [  # fastText's model: a linear embedding layer (identity activation), softmax, linear decay

@@ -17,6 +17,7 @@ import numpy as np
 from sgdtext import parallel
 from sgdtext.analysis import compiled_term_settings, hash_word_ngrams, main_analyzer, make_analyzer, \
     make_flat_analyzer, make_flat_tokenizer, resolve_stop_words
+from sgdtext.documents import Document
 from sgdtext.errors import SgdtextError
 from sgdtext.handmade import EXTRA_FEATURES, TRANSFORMS, load_extra
 from sgdtext.sparse import SparseRows, filter_columns, hstack_dense, pack_strings, select_entries, stack_rows, \
@@ -91,14 +92,15 @@ class Featurizer:
         ``n_jobs`` processes count chunks of the documents in parallel (None: every core).
         """
         counts = None
+        texts = [doc.text for doc in docs]
         if not self.settings["bag_of_words"]:
             self.vocabulary = {}
         elif self.hashing:
-            counts = self._count_chunks(docs, None, n_jobs)
+            counts = self._count_chunks(texts, None, n_jobs)
         elif self.compiled is not None:
-            counts = self._fit_compiled(docs)
+            counts = self._fit_compiled(texts)
         else:
-            counts, terms = self._count_chunks(docs, "grow", n_jobs)
+            counts, terms = self._count_chunks(texts, "grow", n_jobs)
             remap = self._prune(counts, lambda ids: [terms[i] for i in ids], len(docs))
             counts = filter_columns(counts, remap, len(self.vocabulary))
         if counts is not None and self.settings["weighting"] == "tfidf":
@@ -106,15 +108,15 @@ class Featurizer:
             self.idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
         return self._finish(counts, docs)
 
-    def _fit_compiled(self, docs):
+    def _fit_compiled(self, texts):
         """fit_transform's counts through the compiled term index, in one process (4-6x faster than the
         regex path on two); the index, fixed to the kept terms' columns, then serves transform."""
         index = self._new_index()
-        data, indices, indptr = index.count([doc.text for doc in docs], grow=True)
-        counts = SparseRows(data, indices, indptr, (len(docs), index.n_nodes))
+        data, indices, indptr = index.count(texts, grow=True)
+        counts = SparseRows(data, indices, indptr, (len(texts), index.n_nodes))
         depths = index.depths()
         low, high = self.settings["ngram_range"]
-        remap = self._prune(counts, index.names, len(docs), (depths >= low) & (depths <= high))
+        remap = self._prune(counts, index.names, len(texts), (depths >= low) & (depths <= high))
         index.set_columns(remap)
         self._index = index
         return filter_columns(counts, remap, len(self.vocabulary))
@@ -136,12 +138,22 @@ class Featurizer:
         return len(new_terms)
 
     def transform(self, docs, n_jobs=1):
+        return self._transform([doc.text for doc in docs], docs, n_jobs)
+
+    def transform_texts(self, texts, where=None, n_jobs=1):
+        """transform for bare texts (predict's input lines, read at ``where``): no Document per line unless
+        a hand-made feature needs one."""
+        if self.extra:
+            return self.transform([Document(None, text, None, where) for text in texts], n_jobs)
+        return self._transform(texts, texts, n_jobs)
+
+    def _transform(self, texts, docs, n_jobs):
         if self._vocabulary is None and self._packed is None and not self.hashing:
             raise SgdtextError("the featuriser has no vocabulary: fit it first")
         counts = None
         if self.settings["bag_of_words"]:
             self.prepare_transform()
-            counts = self._count_chunks(docs, None if self.hashing else "fixed", n_jobs)
+            counts = self._count_chunks(texts, None if self.hashing else "fixed", n_jobs)
         return self._finish(counts, docs)
 
     def prepare_transform(self):
@@ -160,24 +172,23 @@ class Featurizer:
 
         return TermIndex(**self.compiled)
 
-    def _count_chunks(self, docs, vocabulary, n_jobs):
-        """_count over chunks of ``docs`` in parallel processes, stacked in order (fit: vocabularies merged)."""
+    def _count_chunks(self, texts, vocabulary, n_jobs):
+        """_count over chunks of ``texts`` in parallel processes, stacked in order (fit: vocabularies merged)."""
         workers = parallel.n_workers(n_jobs)
-        sizes = [len(doc.text) for doc in docs]
-        tasks = [(vocabulary, a, b) for a, b in parallel.chunks(sizes, workers)]
-        parts = parallel.map_ordered(count_chunk, (self, docs), tasks, workers)
+        tasks = [(vocabulary, a, b) for a, b in parallel.chunks(list(map(len, texts)), workers)]
+        parts = parallel.map_ordered(count_chunk, (self, texts), tasks, workers)
         if vocabulary != "grow":
-            return stack_rows(parts, len(docs), self.n_text_features)
+            return stack_rows(parts, len(texts), self.n_text_features)
         merged = defaultdict()
         merged.default_factory = merged.__len__
         renumbered = []
         for counts, terms in parts:
             remap = np.fromiter(map(merged.__getitem__, terms), dtype=np.int64, count=len(terms))
             renumbered.append(counts._replace(indices=remap[counts.indices].astype(np.int32)))
-        return stack_rows(renumbered, len(docs), len(merged)), list(merged)
+        return stack_rows(renumbered, len(texts), len(merged)), list(merged)
 
-    def _count(self, docs, vocabulary):
-        """Raw term counts of ``docs``. ``vocabulary``: None hashes, "grow" learns one (returns it too as a
+    def _count(self, texts, vocabulary):
+        """Raw term counts of ``texts``. ``vocabulary``: None hashes, "grow" learns one (returns it too as a
         list of terms in column order), "fixed" counts the terms of the vocabulary only.
 
         The per-term work runs in C (Counter, map over dict methods); the rest is numpy on flat arrays.
@@ -186,24 +197,24 @@ class Featurizer:
         if vocabulary is None and self.compiled is not None:
             if self._hasher is None:
                 self._hasher = self._new_index()
-            data, indices, indptr = self._hasher.hash_counts([doc.text for doc in docs], self.settings["n_features"],
+            data, indices, indptr = self._hasher.hash_counts(texts, self.settings["n_features"],
                                                              self.settings["alternate_sign"])
-            return SparseRows(data, indices, indptr, (len(docs), self.settings["n_features"]))
+            return SparseRows(data, indices, indptr, (len(texts), self.settings["n_features"]))
         if vocabulary is None and self.settings["analyzer"] == "word" and not self.settings["char_ngram_range"]:
-            return self._hash_words(docs)
+            return self._hash_words(texts)
         if vocabulary == "fixed":
             if self._index is not None:
-                data, indices, indptr = self._index.count([doc.text for doc in docs])
-                return SparseRows(data, indices, indptr, (len(docs), self.n_text_features))
+                data, indices, indptr = self._index.count(texts)
+                return SparseRows(data, indices, indptr, (len(texts), self.n_text_features))
             vocabulary = self.vocabulary
         if not growing and self.analyze_batch is not None:
-            return self._count_batch(docs, vocabulary)
+            return self._count_batch(texts, vocabulary)
         if growing:
             vocabulary = defaultdict()
             vocabulary.default_factory = vocabulary.__len__  # a new term gets the next column
         keys, values, indptr = [], [], [0]
-        for doc in docs:
-            counter = Counter(self.analyze(doc.text))
+        for text in texts:
+            counter = Counter(self.analyze(text))
             if vocabulary is None:
                 keys.extend(map(zlib.crc32, map(str.encode, counter)))
             elif growing:
@@ -224,25 +235,25 @@ class Featurizer:
         counts = SparseRows(data, indices, indptr, (n_rows, len(vocabulary)))
         return select_entries(counts, indices >= 0, indices)  # -1: a term out of the vocabulary
 
-    def _hash_words(self, docs):
+    def _hash_words(self, texts):
         """Hashing mode, word analyzer: word and n-gram hashes (analysis.hash_word_ngrams) folded into columns."""
         if self.tokenize_batch is not None:
-            words, rows = self.tokenize_batch([doc.text for doc in docs])
+            words, rows = self.tokenize_batch(texts)
         else:  # a token pattern that can match a newline: one document at a time
-            per_doc = [self.word_tokens(doc.text) for doc in docs]
+            per_doc = [self.word_tokens(text) for text in texts]
             stop = frozenset(self.stop_words)
             per_doc = [[t for t in tokens if t not in stop] for tokens in per_doc] if stop else per_doc
             words = np.array([t for tokens in per_doc for t in tokens], dtype=object)
-            rows = np.repeat(np.arange(len(docs)), [len(tokens) for tokens in per_doc])
+            rows = np.repeat(np.arange(len(texts)), [len(tokens) for tokens in per_doc])
         hashes, rows = hash_word_ngrams(words, rows, self.settings["ngram_range"])
-        return self._fold_hashes(hashes, np.ones(len(hashes)), rows, len(docs))
+        return self._fold_hashes(hashes, np.ones(len(hashes)), rows, len(texts))
 
-    def _count_batch(self, docs, vocabulary):
+    def _count_batch(self, texts, vocabulary):
         """_count for a fixed vocabulary, the whole batch tokenised at once (analysis.make_flat_analyzer)."""
-        terms, rows = self.analyze_batch([doc.text for doc in docs])
+        terms, rows = self.analyze_batch(texts)
         columns = np.fromiter(map(vocabulary.get, terms, repeat(-1, len(terms))), dtype=np.int64, count=len(terms))
         known = columns >= 0
-        return sum_cells(rows[known], columns[known], np.ones(int(known.sum())), len(docs), len(vocabulary))
+        return sum_cells(rows[known], columns[known], np.ones(int(known.sum())), len(texts), len(vocabulary))
 
     def _fold_hashes(self, hashes, data, rows, n_rows):
         """CRC-32 hashes -> columns (hash mod n_features), signs from the top bit, collisions summed."""
@@ -339,6 +350,6 @@ class Featurizer:
 
 
 def count_chunk(payload, vocabulary, start, stop):
-    """One worker's share: the counts of documents[start:stop] (see Featurizer._count)."""
-    featurizer, docs = payload
-    return featurizer._count(docs[start:stop], vocabulary)
+    """One worker's share: the counts of texts[start:stop] (see Featurizer._count)."""
+    featurizer, texts = payload
+    return featurizer._count(texts[start:stop], vocabulary)

@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from sgdtext import parallel
-from sgdtext.documents import Document, ReadStats, decode_line, strip_eol
+from sgdtext.documents import ReadStats, decode_line, strip_eol
 from sgdtext.errors import SgdtextError
 
 FORMATS = ("tsv", "jsonl")
@@ -92,8 +92,7 @@ def predict_chunk(payload, chunk):
     model, featurizer, top_k, proba, fmt = payload
     name, first, lines = chunk
     stats = ReadStats()
-    docs = [Document(None, text, None, name) for text in decode_chunk(name, first, lines, stats)]
-    scores = model.scores(featurizer.transform(docs))
+    scores = model.scores(featurizer.transform_texts(list(decode_chunk(name, first, lines, stats)), where=name))
     order, probs = ranked(model, scores, top_k)
     text = "\n".join(format_lines(model.classes, order, probs if proba else None, fmt)) + "\n"
     return text, stats.n_invalid_utf8, stats.first_invalid_utf8

@@ -217,3 +217,23 @@ def test_predict_in_parallel_gives_the_same_lines(sms_model, tmp_path):
     assert one.exit_code == two.exit_code == 0
     assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 3 * 1114 - 2 + 1
     assert "1 input line(s) are not valid UTF-8" in two.stderr
+
+
+def test_predict_with_hand_made_features_matches_the_library(tmp_path):
+    """predict reads bare lines; a model with hand-made features still gets Documents for them."""
+    from sgdtext.documents import Document
+    from sgdtext.modelfile import load_model
+
+    extra = '[{name: MONEY, type: regex, pattern: "[$£]\\\\d+"}, {name: LENGTH, type: length, transform: log1p}]'
+    result = run("train", SMS_CONFIG, "--out-dir", tmp_path, "--set", "training.epochs=2", "--set",
+                 f"features.extra={extra}")
+    assert result.exit_code == 0, result.output
+    model, featurizer, _ = load_model(tmp_path / "model.npz")
+    assert [spec["name"] for spec in featurizer.extra] == ["MONEY", "LENGTH"]
+    texts = [line.split("\t", 1)[1] for line in (REPO / "data" / "sms-spam" / "test.tsv").read_text().splitlines()[1:]]
+    (tmp_path / "in.txt").write_text("\n".join(texts) + "\n")
+    printed = run("predict", tmp_path / "model.npz", tmp_path / "in.txt").stdout.splitlines()
+    X = featurizer.transform([Document(None, text, None, "in.txt") for text in texts])
+    assert printed == [model.classes[i] for i in model.predict_index(model.scores(X))]
+    plain = featurizer.transform_texts(texts).to_scipy()
+    assert (plain != X.to_scipy()).nnz == 0 and plain.shape[1] == featurizer.n_features
