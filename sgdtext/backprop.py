@@ -26,9 +26,13 @@ class MlpSettings(SgdSettings):
 
 def step_graph(model, Xc, cols, y, weights, dropout_rng):
     """Forward and backward of one minibatch; returns (loss node, scores, parameter nodes)."""
-    nodes = [ad.Node(model.params[0][cols])] + [ad.Node(p) for p in model.params[1:]]
+    wide = model.arch.wide
+    nodes = [ad.Node(model.params[0][cols])] + [ad.Node(p) for p in model.params[1 : len(model.params) - wide]]
     pre = ad.matmul(Xc, nodes[0]) + nodes[1]
     scores = model.hidden(pre, nodes[2:], dropout_rng)
+    if wide:  # the linear path: the minibatch's rows of U, as for W_0
+        nodes.append(ad.Node(model.params[-1][cols]))
+        scores = scores + ad.matmul(Xc, nodes[-1])
     loss = ad.softmax_cross_entropy(scores, y, weights)
     loss.backward()
     return loss, scores.value, nodes
@@ -60,7 +64,8 @@ def fit_mlp(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_ep
                 grad = np.zeros_like(node.value) if node.grad is None else node.grad
                 if i % 2 == 0 and s.l2:  # weights, not biases
                     grad = grad + s.l2 * node.value
-                optimizer.update(f"p{i}", param, grad, cols if i == 0 else None, eta)
+                sparse_rows = i == 0 or (model.arch.wide and i == len(model.params) - 1)  # W_0 and U
+                optimizer.update(f"p{i}", param, grad, cols if sparse_rows else None, eta)
             optimizer.step_done()
             steps[0] += 1
 

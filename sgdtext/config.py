@@ -101,6 +101,8 @@ SCHEMA = {
         "elu_alpha": Key(1.0, "float", "mlp, elu: alpha in alpha (e^x - 1) for x < 0", positive=True),
         "maxout_pieces": Key(2, "int", "mlp, maxout: linear pieces per unit", low=2),
         "dropout": Key(0.0, "float", "mlp: probability of dropping a hidden unit in training", low=0.0, high=0.9),
+        "wide": Key(False, "bool", "mlp: add a linear path from the features straight to the output (wide & deep), "
+                    "so the network contains the linear model"),
     },
     "training": {
         "epochs": Key(5, "int", "passes over the training data (the fixed-iterations stopping rule)", low=1),
@@ -338,6 +340,9 @@ def check_combinations(c, problems):
     if m["type"] != "mlp":
         if m["hidden_sizes"]:
             problems.append(f"model -> hidden_sizes: only type mlp has hidden layers; got type {m['type']!r}")
+        if m["wide"]:
+            problems.append(f"model -> wide: only type mlp has a wide path (a linear model is all path); got type "
+                            f"{m['type']!r}")
         if t["optimizer"] not in LINEAR_OPTIMIZERS:
             problems.append(f"training -> optimizer: {t['optimizer']} is for type mlp; linear models use "
                             f"{', '.join(LINEAR_OPTIMIZERS[:-1])} or {LINEAR_OPTIMIZERS[-1]} (with average: true for averaged SGD)")

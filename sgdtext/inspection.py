@@ -21,10 +21,14 @@ def architecture_lines(model, featurizer):
                           f" ({a.maxout_pieces} pieces)" if a.activation == "maxout" else "")
     lines = [f"model: mlp, {len(model.classes)} classes, {featurizer.n_features} features, "
              f"{model.n_parameters:,} parameters, activation {act}, dropout {a.dropout}"]
-    for i in range(0, len(model.params), 2):
-        W, b = model.params[i], model.params[i + 1]
-        kind = "softmax output" if i + 2 == len(model.params) else f"hidden layer {i // 2 + 1}"
+    network = model.params[: len(model.params) - a.wide]
+    for i in range(0, len(network), 2):
+        W, b = network[i], network[i + 1]
+        kind = "softmax output" if i + 2 == len(network) else f"hidden layer {i // 2 + 1}"
         lines.append(f"  {kind}: W {W.shape[0]} x {W.shape[1]}, b {b.shape[0]}: {W.size + b.size:,} parameters")
+    if a.wide:
+        U = model.params[-1]
+        lines.append(f"  wide path (features -> output): U {U.shape[0]} x {U.shape[1]}: {U.size:,} parameters")
     lines.append("  classes: " + ", ".join(model.classes))
     return lines
 
@@ -36,8 +40,10 @@ def weights_json(model, featurizer):
     An mlp has no weight per feature and class: its architecture and parameter counts instead.
     """
     if model.model_type == "mlp":
-        layers = [{"W": list(model.params[i].shape), "b": list(model.params[i + 1].shape)}
-                  for i in range(0, len(model.params), 2)]
+        network = model.params[: len(model.params) - model.arch.wide]
+        layers = [{"W": list(network[i].shape), "b": list(network[i + 1].shape)} for i in range(0, len(network), 2)]
+        if model.arch.wide:
+            layers.append({"U": list(model.params[-1].shape)})
         return {"model_type": "mlp", "classes": model.classes, "architecture": vars(model.arch),
                 "layers": layers, "n_parameters": int(model.n_parameters)}
     names = featurizer.feature_names()

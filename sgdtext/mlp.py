@@ -34,10 +34,13 @@ class Architecture:
     elu_alpha: float = 1.0
     maxout_pieces: int = 2
     dropout: float = 0.0
+    wide: bool = False  # a linear path from the features straight to the scores (wide & deep)
 
 
 class MLPModel:
-    """Learned state: classes and params [W_0, b_0, ..., W_L, b_L]; the architecture is a setting."""
+    """Learned state: classes and params [W_0, b_0, ..., W_L, b_L] (+ [U] with ``arch.wide``: scores gain X U,
+    a linear model of the features beside the network, so the network contains the linear model);
+    the architecture is a setting."""
 
     model_type = "mlp"
     has_proba = True
@@ -64,7 +67,14 @@ class MLPModel:
             limit = np.sqrt(3.0 * gain / max(effective, 1.0))
             params += [rng.uniform(-limit, limit, size=(fan_in, out)), np.zeros(out)]
             fan_in = width
+        if arch.wide:
+            params.append(np.zeros((n_features, len(classes))))  # the linear path starts as a linear model does
         return cls(classes, params, arch)
+
+    @property
+    def layers(self):
+        """The parameters of the network's layers after the first (the wide path's U excluded)."""
+        return self.params[2 : 2 * (len(self.arch.hidden_sizes) + 1)]
 
     @property
     def n_parameters(self):
@@ -87,7 +97,8 @@ class MLPModel:
     def scores(self, X):
         """Scores (n, k) for X (scipy sparse or features.SparseRows), no dropout."""
         pre = ad.Node(X @ self.params[0] + self.params[1])
-        return self.hidden(pre, [ad.Node(p, op="const") for p in self.params[2:]]).value
+        scores = self.hidden(pre, [ad.Node(p, op="const") for p in self.layers]).value
+        return scores + X @ self.params[-1] if self.arch.wide else scores
 
     def predict_index(self, scores):
         return scores.argmax(axis=1)

@@ -237,3 +237,24 @@ def test_predict_with_hand_made_features_matches_the_library(tmp_path):
     assert printed == [model.classes[i] for i in model.predict_index(model.scores(X))]
     plain = featurizer.transform_texts(texts).to_scipy()
     assert (plain != X.to_scipy()).nnz == 0 and plain.shape[1] == featurizer.n_features
+
+
+def test_wide_network_trains_saves_predicts_and_inspects(tmp_path):
+    """model.wide: the mlp with a linear path from the features to the output, through the whole CLI."""
+    result = run("train", SMS_CONFIG, "--out-dir", tmp_path, "--set", "model.type=mlp", "--set",
+                 "model.hidden_sizes=[8]", "--set", "model.wide=true", "--set", "training.optimizer=adam", "--set",
+                 "training.learning_rate=0.01", "--set", "training.epochs=2")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] >= 0.97
+    shown = run("inspect", tmp_path / "model.npz")
+    assert shown.exit_code == 0 and "wide path (features -> output): U" in shown.stdout
+    as_json = json.loads(run("inspect", tmp_path / "model.npz", "--json").stdout)
+    assert as_json["architecture"]["wide"] is True and "U" in as_json["layers"][-1]
+    lines = (REPO / "data" / "sms-spam" / "test.tsv").read_text().splitlines()[1:]
+    (tmp_path / "in.txt").write_text("\n".join(line.split("\t", 1)[1] for line in lines) + "\n")
+    printed = run("predict", tmp_path / "model.npz", tmp_path / "in.txt").stdout.splitlines()
+    right = sum(p == line.split("\t", 1)[0] for p, line in zip(printed, lines))
+    assert len(printed) == len(lines) and abs(right / len(lines) - metrics["test"]["accuracy"]) < 1e-9
+    wrong = run("check-config", SMS_CONFIG, "--set", "model.wide=true")
+    assert wrong.exit_code == 1 and "model -> wide: only type mlp has a wide path" in wrong.stderr

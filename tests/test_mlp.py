@@ -12,22 +12,25 @@ from sgdtext.optim import OPTIMIZERS
 from sgdtext.sgd import SgdSettings, fit
 
 
-def network(activation, hidden=(5, 4), d=6, k=3, seed=0):
-    arch = Architecture(hidden_sizes=hidden, activation=activation, leaky_slope=0.2, elu_alpha=0.7, maxout_pieces=3)
+def network(activation, hidden=(5, 4), d=6, k=3, seed=0, wide=False):
+    arch = Architecture(hidden_sizes=hidden, activation=activation, leaky_slope=0.2, elu_alpha=0.7, maxout_pieces=3,
+                        wide=wide)
     return MLPModel.initial(["a", "b", "c"][:k], d, arch, np.random.default_rng(seed), first_fan_in=2.0)
 
 
-@pytest.mark.parametrize("activation", list(ACTIVATIONS))
-def test_whole_network_gradient_matches_finite_differences(activation):
-    model = network(activation)
+@pytest.mark.parametrize("activation, wide", [(name, False) for name in ACTIVATIONS] + [("tanh", True), ("relu", True)])
+def test_whole_network_gradient_matches_finite_differences(activation, wide):
+    model = network(activation, wide=wide)
+    if wide:  # U starts at 0; move it so its gradient is checked away from the start
+        model.params[-1][...] = np.random.default_rng(3).normal(size=model.params[-1].shape)
     X = sp.csr_matrix(np.random.default_rng(1).normal(size=(7, 6)) * (np.random.default_rng(2).random((7, 6)) < 0.5))
     y = np.array([0, 1, 2, 1, 0, 2, 2])
     cols = np.arange(6)
     _, _, nodes = step_graph(model, X, cols, y, np.ones(7), dropout_rng=None)
+    assert len(nodes) == len(model.params)
 
-    def loss():
-        pre = ad.matmul(X, ad.Node(model.params[0])) + model.params[1]
-        return float(ad.softmax_cross_entropy(model.hidden(pre, [ad.Node(p) for p in model.params[2:]]), y).value)
+    def loss():  # the scores as predict computes them (the wide path: X U added to the network's)
+        return float(ad.softmax_cross_entropy(ad.Node(model.scores(X)), y).value)
 
     eps = 1e-6
     for param, node in zip(model.params, nodes):
