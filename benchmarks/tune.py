@@ -97,6 +97,15 @@ MLP = [
                                       (64, "tanh", 0.008, 64, 4)]
 ]
 
+MLP_WIDE = [  # the network with a linear path from the features to the output (model.wide)
+    {**setting, "model.wide": True} for setting in MLP
+] + [
+    {"model.type": "mlp", "model.hidden_sizes": [64], "model.activation": "tanh", "model.wide": True,
+     "training.optimizer": "adam", "training.learning_rate": lr, "training.batch_size": batch,
+     "training.epochs": epochs, "training.l2": 0.0}
+    for lr, batch, epochs in [(0.01, 16, 4), (0.004, 16, 8), (0.02, 64, 6)]
+]
+
 FASTTEXT_MLP = [  # fastText's model: a linear embedding layer (identity activation), softmax, linear decay
     {"model.type": "mlp", "model.hidden_sizes": [h], "model.activation": "identity", "training.optimizer": opt,
      "training.learning_rate": lr, "training.schedule": "linear", "training.batch_size": 4,
@@ -114,7 +123,7 @@ VW_LIKE = [  # Vowpal Wabbit's default optimiser (normalized adaptive steps), on
                            (0.5, 20, 1e-5)]
 ]
 
-GRIDS = {"config": [{}], "linear": MODELS, "svm": SVM, "adagrad": ADAGRAD, "vw": VW_LIKE, "fasttext": FASTTEXT_LIKE, "mlp": MLP,
+GRIDS = {"config": [{}], "linear": MODELS, "svm": SVM, "adagrad": ADAGRAD, "vw": VW_LIKE, "fasttext": FASTTEXT_LIKE, "mlp": MLP, "mlp-wide": MLP_WIDE,
          "fasttext-mlp": FASTTEXT_MLP}
 
 
