@@ -39,6 +39,10 @@ def save_model(path, model, featurizer, config):
         one_vs_rest = model.W.shape[1] > 1 and model.model_type not in ("perceptron", "softmax")
         meta["multiclass"] = "one-vs-rest" if one_vs_rest else "native"
         arrays.update(W=model.W, b=model.b)
+        adaptive = model.adaptive
+        if adaptive is not None:  # AdaGrad's sums (and feature scales): a warm start resumes its step sizes
+            meta["adaptive_optimizer"] = adaptive["optimizer"]
+            arrays.update({f"adaptive_{name}": adaptive[name] for name in ("H", "Hb", "xscale", "NT")})
     with atomic_writer(path, "wb") as handle:
         np.savez(handle, metadata=np.array(json.dumps(meta)), **arrays)
 
@@ -48,7 +52,11 @@ def model_from(meta, arrays):
         count = len([name for name in arrays if name.startswith("param_")])
         params = [arrays.pop(f"param_{i}") for i in range(count)]
         return MLPModel(meta["classes"], params, Architecture(**meta["architecture"]))
-    return LinearModel(meta["model_type"], meta["classes"], arrays.pop("W"), arrays.pop("b"))
+    model = LinearModel(meta["model_type"], meta["classes"], arrays.pop("W"), arrays.pop("b"))
+    if "adaptive_optimizer" in meta:
+        model.adaptive = {"optimizer": meta["adaptive_optimizer"],
+                          **{name: arrays.pop(f"adaptive_{name}") for name in ("H", "Hb", "xscale", "NT")}}
+    return model
 
 
 def load_model(path):

@@ -139,13 +139,15 @@ def n_columns(model_type, n_classes):
 
 
 class LinearModel:
-    """Learned state of a linear classifier: classes, W (d, k) and b (k,)."""
+    """Learned state of a linear classifier: classes, W (d, k) and b (k,); ``adaptive``: the adaptive
+    optimiser's state after training (optimizer, H, Hb, xscale, NT; see sgd.SgdState), kept for warm starts."""
 
     def __init__(self, model_type, classes, W, b):
         self.model_type = model_type
         self.classes = list(classes)
         self.W = W
         self.b = b
+        self.adaptive = None
 
     @classmethod
     def zeros(cls, model_type, classes, n_features):

@@ -124,7 +124,8 @@ class SgdState:
       b <- b - eta sum(G); S += scale; b_sum += b
     """
 
-    def __init__(self, W, b, settings):
+    def __init__(self, W, b, settings, resume=None):
+        """``resume``: the adaptive optimiser's state a previous run left (LinearModel.adaptive), or None."""
         self.s = settings
         self.V, self.b = W, b
         # scale, S, u, t, sum of V², and normalized_adagrad's N (sum of squared scaled norms) and T (weights)
@@ -140,6 +141,10 @@ class SgdState:
         self.H, self.Hb = (np.zeros_like(W), np.zeros_like(b)) if adagrad else (np.zeros((1, k)), np.zeros(k))
         self.normalized = settings.optimizer == "normalized_adagrad"
         self.xscale = np.zeros(d if self.normalized else 1)  # each feature's largest |x| so far
+        if resume is not None and resume["optimizer"] == settings.optimizer and resume["H"].shape == W.shape:
+            self.H, self.Hb = resume["H"].copy(), resume["Hb"].copy()  # a warm start goes on where it stopped
+            self.xscale = resume["xscale"].copy() if self.normalized else self.xscale
+            self.state[5:7] = resume["NT"]
 
     @property
     def scale(self):
@@ -206,6 +211,9 @@ class SgdState:
     def finish(self, model, history, best):
         """Put the kept weights (best epoch, else averaged or last) into the model (W is V itself)."""
         history.steps = self.t
+        if self.s.optimizer in ADAPTIVE:  # kept in the model file, so a warm start resumes the step sizes
+            model.adaptive = {"optimizer": self.s.optimizer, "H": self.H, "Hb": self.Hb, "xscale": self.xscale,
+                              "NT": self.state[5:7].copy()}
         r, W, b = self.active_weights()
         if best is not None:
             model.W[r] = 0.0
@@ -309,7 +317,7 @@ def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None
 
 def run_epochs(model, X, y, s, rng, valid, sample_weight, on_epoch, on_step):
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    state = SgdState(model.W, model.b, s)
+    state = SgdState(model.W, model.b, s, model.adaptive)
     n = X.shape[0]
     total = s.epochs * -(-n // s.batch_size)
 

@@ -85,7 +85,7 @@ def fit_stream(model, featurizer, source, *, n, class_weight, settings, rng, chu
 
 
 def stream_epochs(model, featurizer, source, n, class_weight, s, rng, chunk_size, valid, on_epoch, store):
-    state = SgdState(model.W, model.b, s)
+    state = SgdState(model.W, model.b, s, model.adaptive)
     total = planned_steps(n, chunk_size, s.batch_size, s.epochs)
     index = {label: i for i, label in enumerate(model.classes)}
     progress = {}

@@ -164,6 +164,12 @@ def warm_start(path, config, classes, docs, warn):
     if added:
         rows = np.zeros((added, model.W.shape[1]))
         model.W = np.vstack([model.W[:n_text], rows, model.W[n_text:]])
+        adaptive = model.adaptive
+        if adaptive is not None:  # new terms: no gradients yet, no scale yet
+            adaptive["H"] = np.vstack([adaptive["H"][:n_text], rows, adaptive["H"][n_text:]])
+            if len(adaptive["xscale"]) > 1:
+                x = adaptive["xscale"]
+                adaptive["xscale"] = np.concatenate([x[:n_text], np.zeros(added), x[n_text:]])
         warn(f"warm start: {added} new term(s) added to the vocabulary of {path} with zero weights")
     return model, featurizer
 

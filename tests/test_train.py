@@ -121,3 +121,22 @@ def test_warm_start_refuses_other_settings_and_classes(tmp_path, write):
     config = load_config(REPO / "configs" / "sms-spam.yaml", [f"data.train={other}"], out_dir=tmp_path, environ={})
     with pytest.raises(DataError, match=r"label 'eggs' is not a class of .*model.npz \(ham, spam\)"):
         train(config, warn=lambda m: None, init_model=old)
+
+
+@pytest.mark.parametrize("optimizer", ["adagrad", "normalized_adagrad"])
+def test_warm_start_resumes_the_adaptive_step_sizes(tmp_path, optimizer):
+    """The model file keeps AdaGrad's sums (and the feature scales): two epochs in one run give the same
+    weights, bit for bit, as one epoch and then a warm start for one more (no shuffling, constant rate)."""
+    settings = (f"training.optimizer={optimizer}", "training.batch_size=1", "training.shuffle=false",
+                "training.schedule=constant", "training.learning_rate=0.5", "training.l2=0", "model.type=logistic",
+                "features.weighting=count", "features.norm=none")
+    both = run_config("sms-spam.yaml", tmp_path / "both", *settings, "training.epochs=2")
+    run_config("sms-spam.yaml", tmp_path / "first", *settings, "training.epochs=1")
+    config = load_config(REPO / "configs" / "sms-spam.yaml", (*settings, "training.epochs=1"),
+                         out_dir=tmp_path / "second", environ={})
+    second = train(config, warn=lambda message: None, init_model=tmp_path / "first" / "model.npz")
+    assert second.model.W.tobytes() == both.model.W.tobytes() and second.model.b.tobytes() == both.model.b.tobytes()
+    saved, _, meta = load_model(tmp_path / "second" / "model.npz")
+    assert meta["adaptive_optimizer"] == optimizer and saved.adaptive["H"].shape == saved.W.shape
+    other = run_config("sms-spam.yaml", tmp_path / "sgd", *settings[1:], "training.epochs=1")
+    assert other.model.adaptive is None  # plain SGD keeps nothing more
