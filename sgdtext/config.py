@@ -119,8 +119,11 @@ SCHEMA = {
         "optimizer": Key("sgd", "choice", "plain SGD; adagrad (per-weight steps eta g / sqrt(sum of past g²), "
                          "as Vowpal Wabbit's --adaptive; linear models: batch_size 1, no l1); linear models also "
                          "normalized_adagrad (AdaGrad on each feature's own scale, Vowpal Wabbit's default "
-                         "--adaptive --normalized; batch_size 1, no l1); mlp also momentum and adam",
-                         choices=tuple(OPTIMIZERS) + ("normalized_adagrad",)),
+                         "--adaptive --normalized; batch_size 1, no l1); hinge and squared_hinge also dual_cd "
+                         "(dual coordinate descent to the optimum of the same objective, LIBLINEAR's solver: needs "
+                         "l2 > 0, no l1 or average; the intercept is penalised; learning_rate, schedule and "
+                         "batch_size do not apply); mlp also momentum and adam",
+                         choices=tuple(OPTIMIZERS) + ("normalized_adagrad", "dual_cd")),
         "momentum": Key(0.9, "float", "mlp, momentum: the factor mu", low=0.0, high=0.999),
         "nesterov": Key(False, "bool", "mlp, momentum: Nesterov's look-ahead form"),
         "beta1": Key(0.9, "float", "mlp, adam: decay of the mean of the gradients", low=0.0, high=0.999999),
@@ -134,6 +137,10 @@ SCHEMA = {
                        "steps"),
         "class_weight": Key(None, "class_weight", "null, balanced (n / (k n_class)), or a mapping label -> weight "
                             "(missing labels weigh 1)", nullable=True),
+        "dual_tol": Key(0.1, "float", "dual_cd: a class has converged when its projected gradients span at "
+                        "most this over a pass of every example (LIBLINEAR's eps; its default 0.1); training "
+                        "stops when every class has (stop reason converged) or after epochs passes",
+                        positive=True),
         "tol": Key(None, "float", "loss rule: stop when the training loss has not improved by tol for "
                    "`patience` epochs", low=0.0, nullable=True),
         "loss_lower_bound": Key(None, "float", "loss rule: stop when the training loss is within tol of "
@@ -349,6 +356,8 @@ def check_combinations(c, problems):
         elif t["optimizer"] in ADAPTIVE and t["batch_size"] != 1:
             problems.append(f"training -> batch_size: optimizer {t['optimizer']} steps one example at a time (as "
                             f"Vowpal Wabbit); set batch_size: 1 (got {t['batch_size']})")
+        elif t["optimizer"] == "dual_cd":
+            check_dual(c, problems)
         elif t["optimizer"] in ADAPTIVE and t["l1"]:
             problems.append(f"training -> l1: the lazy L1 penalty assumes one step size for every weight, which "
                             f"{t['optimizer']} does not have; use l2, or optimizer: sgd with l1")
@@ -364,6 +373,22 @@ def check_combinations(c, problems):
     check_streaming(c, problems)
     if c["data"]["text_field"] is None and f["bag_of_words"]:
         problems.append("data -> text_field: is null but features.bag_of_words is true; name the text column")
+
+
+def check_dual(c, problems):
+    m, t = c["model"], c["training"]
+    if m["type"] not in ("hinge", "squared_hinge"):
+        problems.append(f"training -> optimizer: dual_cd solves the hinge and squared_hinge models; got type "
+                        f"{m['type']!r}: use optimizer sgd, or type hinge / squared_hinge")
+    if not t["l2"]:
+        problems.append("training -> l2: dual_cd solves mean loss + l2/2 ||W||² and needs l2 > 0, e.g. 1e-4")
+    if t["l1"]:
+        problems.append(f"training -> l1: dual_cd has no L1 penalty (got {t['l1']}); remove it or use optimizer sgd")
+    if t["average"]:
+        problems.append("training -> average: dual_cd reaches the optimum itself; averaging is for SGD, remove it")
+    if c["data"]["chunk_size"]:
+        problems.append("data -> chunk_size: dual_cd keeps a dual variable per example and needs the data in "
+                        "memory; remove chunk_size or use optimizer sgd")
 
 
 def check_streaming(c, problems):

@@ -85,5 +85,6 @@ class Adam(Sgd):
 
 
 OPTIMIZERS = {"sgd": Sgd, "momentum": Momentum, "adagrad": AdaGrad, "adam": Adam}
-# the compiled loop of the linear models (sgd.py) has these; normalized_adagrad is for them only
-LINEAR_OPTIMIZERS = ("sgd", "adagrad", "normalized_adagrad")
+# the compiled loop of the linear models (sgd.py) has these; normalized_adagrad is for them only; dual_cd is the
+# dual coordinate descent of the hinge models (dual.py)
+LINEAR_OPTIMIZERS = ("sgd", "adagrad", "normalized_adagrad", "dual_cd")

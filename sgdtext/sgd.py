@@ -64,6 +64,7 @@ class SgdSettings:
     fit_intercept: bool = True
     optimizer: str = "sgd"  # "adagrad": per-weight steps eta g / sqrt(sum of g²), batch_size 1; or
     # "normalized_adagrad": the same on each feature's own scale (Vowpal Wabbit's default), see run_batches
+    dual_tol: float = 0.1  # dual_cd: converged when the projected gradients span at most this (dual.py)
     tol: float | None = None  # loss rule: stop when no improvement by tol for `patience` epochs
     loss_lower_bound: float | None = None  # loss rule: stop when loss <= bound + tol
     patience: int = 5
@@ -230,6 +231,10 @@ def fit(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_epoch=
     step (for ``--trace``). Returns a History. Overflow is not warned about: a non-finite loss stops
     training with a TrainingError.
     """
+    if settings.optimizer == "dual_cd":
+        from sgdtext.dual import fit_dual
+
+        return fit_dual(model, sp.csr_matrix(X), np.asarray(y), settings, rng, valid, sample_weight, on_epoch)
     with np.errstate(over="ignore", invalid="ignore"):
         return run_epochs(model, sp.csr_matrix(X), y, settings, rng, valid, sample_weight, on_epoch, on_step)
 
@@ -237,18 +242,19 @@ def fit(model, X, y, *, settings, rng, valid=None, sample_weight=None, on_epoch=
 def epoch_loop(s, *, has_valid, run_epoch, evaluate, snapshot, on_epoch):
     """The loop every learner shares: one epoch, evaluate, the stopping rules.
 
-    ``run_epoch(epoch)`` trains one pass; ``evaluate()`` returns the epoch's record (loss, accuracy,
+    ``run_epoch(epoch)`` trains one pass and returns None or a reason to stop after it (the learner has
+    converged); ``evaluate()`` returns the epoch's record (loss, accuracy,
     valid_accuracy); ``snapshot()`` copies the weights. Returns (History, best snapshot or None): the best
     is set when the validation rule is on and kept the weights of the best epoch.
     """
     history, stopper, best = History(), Stopper(s, has_valid), None
     for epoch in range(1, s.epochs + 1):
         started = time.perf_counter()
-        run_epoch(epoch)
+        finished = run_epoch(epoch)
         record = evaluate()
         record["epoch"] = epoch
         record["seconds"] = round(time.perf_counter() - started, 4)
-        reason = stopper.update(record)
+        reason = stopper.update(record) or finished
         history.epochs.append(record)
         if record.pop("improved", False):
             best, history.best_epoch = snapshot(), epoch

@@ -209,6 +209,9 @@ def check_request(config, trace, init_model):
         raise SgdtextError(f"--trace prints the lecture's per-example steps of a linear model: it needs "
                            f"training.batch_size: 1 (got {config['training']['batch_size']}) and a linear "
                            f"model.type (got {config['model']['type']})")
+    if trace and config["training"]["optimizer"] == "dual_cd":
+        raise SgdtextError("--trace prints SGD steps; optimizer dual_cd takes dual coordinate steps: use optimizer "
+                           "sgd to trace")
     if init_model and config["model"]["type"] == "mlp":
         raise SgdtextError("--init-model: warm start is for the linear models; an mlp trains from its seed")
 

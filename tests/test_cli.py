@@ -258,3 +258,19 @@ def test_wide_network_trains_saves_predicts_and_inspects(tmp_path):
     assert len(printed) == len(lines) and abs(right / len(lines) - metrics["test"]["accuracy"]) < 1e-9
     wrong = run("check-config", SMS_CONFIG, "--set", "model.wide=true")
     assert wrong.exit_code == 1 and "model -> wide: only type mlp has a wide path" in wrong.stderr
+
+
+def test_dual_cd_through_train_and_predict(tmp_path):
+    """The LIBLINEAR solver from a config: converges, says so in metrics.json, and its model predicts."""
+    settings = ["--set", "model.type=squared_hinge", "--set", "training.optimizer=dual_cd", "--set",
+                "training.l2=1e-4", "--set", "training.epochs=200"]
+    result = run("train", SMS_CONFIG, "--out-dir", tmp_path, *settings)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["training"]["stop_reason"] == "converged" and metrics["training"]["stopped_epoch"] < 200
+    assert metrics["test"]["accuracy"] > 0.97
+    texts = (REPO / "data" / "sms-spam" / "test.tsv").read_text().splitlines()[1:21]
+    predicted = run("predict", tmp_path / "model.npz", input="\n".join(t.split("\t", 1)[1] for t in texts) + "\n")
+    assert predicted.exit_code == 0 and len(predicted.stdout.splitlines()) == 20
+    traced = run("train", SMS_CONFIG, "--out-dir", tmp_path / "t", "--trace", *settings, "--set", "training.batch_size=1")
+    assert traced.exit_code == 1 and "optimizer dual_cd takes dual coordinate steps" in traced.output

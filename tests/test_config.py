@@ -110,8 +110,8 @@ def test_bundled_configs_are_valid():
 def test_linear_models_take_sgd_or_adagrad_only():
     base = {"data": {"train": "t"}, "model": {"type": "hinge"}}
     assert problems({**base, "training": {"optimizer": "adam"}}) == [
-        "training -> optimizer: adam is for type mlp; linear models use sgd, adagrad or normalized_adagrad (with "
-        "average: true for averaged SGD)"]
+        "training -> optimizer: adam is for type mlp; linear models use sgd, adagrad, normalized_adagrad or "
+        "dual_cd (with average: true for averaged SGD)"]
     assert problems({**base, "training": {"optimizer": "normalized_adagrad", "batch_size": 4}}) == [
         "training -> batch_size: optimizer normalized_adagrad steps one example at a time (as Vowpal Wabbit); "
         "set batch_size: 1 (got 4)"]
@@ -127,3 +127,26 @@ def test_linear_models_take_sgd_or_adagrad_only():
         "training -> l1: the lazy L1 penalty assumes one step size for every weight, which adagrad does not "
         "have; use l2, or optimizer: sgd with l1"]
     validate({**base, "training": {"optimizer": "adagrad", "batch_size": 1}})
+
+
+def test_dual_cd_is_for_the_penalised_hinge_models_in_memory():
+    base = {"data": {"train": "t"}, "model": {"type": "squared_hinge"}}
+    validate({**base, "training": {"optimizer": "dual_cd", "l2": 1e-4}})
+    assert problems({"data": {"train": "t"}, "model": {"type": "logistic"},
+                     "training": {"optimizer": "dual_cd", "l2": 1e-4}}) == [
+        "training -> optimizer: dual_cd solves the hinge and squared_hinge models; got type 'logistic': use "
+        "optimizer sgd, or type hinge / squared_hinge"]
+    assert problems({**base, "training": {"optimizer": "dual_cd", "l1": 1e-5, "average": True}}) == [
+        "training -> l2: dual_cd solves mean loss + l2/2 ||W||² and needs l2 > 0, e.g. 1e-4",
+        "training -> l1: dual_cd has no L1 penalty (got 1e-05); remove it or use optimizer sgd",
+        "training -> average: dual_cd reaches the optimum itself; averaging is for SGD, remove it"]
+    assert problems({"data": {"train": "t", "chunk_size": 100}, "model": {"type": "hinge"},
+                     "features": {"n_features": 1024, "weighting": "count"},
+                     "training": {"optimizer": "dual_cd", "l2": 1e-4}}) == [
+        "data -> chunk_size: dual_cd keeps a dual variable per example and needs the data in memory; remove "
+        "chunk_size or use optimizer sgd"]
+    assert problems({"data": {"train": "t"}, "model": {"type": "mlp", "hidden_sizes": [8]},
+                     "training": {"optimizer": "dual_cd"}}) == [
+        "training -> optimizer: dual_cd is for the linear models; type mlp uses sgd, momentum, adagrad, adam"]
+    assert problems({**base, "training": {"optimizer": "dual_cd", "l2": 1e-4, "dual_tol": 0}}) == [
+        "training -> dual_tol: must be a number > 0; got 0"]

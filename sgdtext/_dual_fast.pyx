@@ -1,0 +1,129 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Dual coordinate descent for the L2-penalised hinge and squared hinge losses, one class at a time.
+
+The solver of LIBLINEAR (Hsieh, Chang, Lin, Keerthi & Sundararajan, ICML 2008, "A dual coordinate descent
+method for large-scale linear SVM"; solve_l2r_l1l2_svc), which is stochastic dual coordinate ascent
+(Shalev-Shwartz & Zhang 2013) with an exact step per coordinate. For one binary problem with labels
+t_i = +-1 it solves
+
+    min_w  1/2 ||w||² + sum_i C_i loss(t_i w·x_i)       (hinge: max(0, 1 - z); squared hinge: max(0, 1 - z)²)
+
+through its dual: a variable alpha_i per example, w = w0 + sum_i alpha_i t_i x_i. A step picks an example,
+G = t_i w·x_i - 1 + D_i alpha_i (D_i = 0 for the hinge, 1 / (2 C_i) for the squared hinge), moves alpha_i to
+the exact minimiser clip(alpha_i - G / Q_i, 0, U_i) (Q_i = ||x_i||² + D_i; U_i = C_i for the hinge, no bound
+for the squared hinge) and adds the change times t_i x_i to w: O(nnz(x_i)), like an SGD step, with the
+step size the dual gives. Examples visited in a random order each pass; LIBLINEAR's shrinking drops the
+examples whose alpha sits at a bound and should stay there, and the run has converged when the projected
+gradients span at most ``eps`` over a pass of all examples. The intercept, when there is one, is the weight
+of a constant feature 1 (LIBLINEAR's bias, penalised like the others).
+
+Typed memoryviews only; the loop runs without the GIL, so the classes of a one-vs-rest model train on
+separate threads (dual.py), each with its own seeded generator: the same weights whatever the threads.
+"""
+
+from libc.math cimport fabs, INFINITY
+
+
+cdef inline unsigned long long next_random(unsigned long long *s) noexcept nogil:
+    """xorshift64* (Vigna 2016): the shuffles' generator, seeded per class by the caller's Generator."""
+    cdef unsigned long long x = s[0]
+    x ^= x >> 12
+    x ^= x << 25
+    x ^= x >> 27
+    s[0] = x
+    return x * 2685821657736338717ULL
+
+
+cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
+                const double[::1] t, const double[::1] upper, const double[::1] diag, const double[::1] QD,
+                double[::1] alpha, long long[::1] index, long long[::1] ints, double[::1] floats,
+                int bias, double eps, int count) noexcept nogil:
+    """``count`` passes of dual coordinate descent on one class (state in alpha, index, ints, floats).
+
+    ints = [active size, l (examples in play), converged, random state, coordinate steps so far];
+    floats = [PGmax_old, PGmin_old].
+    Returns 1 when converged (the projected gradients span <= eps over a pass of every example)."""
+    cdef long long active = ints[0], l = ints[1], s, i, j, tmp, p
+    cdef long long dcol = w.shape[0] - 1
+    cdef double PGmax_old = floats[0], PGmin_old = floats[1], PGmax_new, PGmin_new
+    cdef double G, PG, ti, a_old, step, Ci
+    cdef unsigned long long state = <unsigned long long> ints[3]
+    cdef int done = 0, it
+    for it in range(count):
+        PGmax_new, PGmin_new = -INFINITY, INFINITY
+        for s in range(active):  # a random order of the active examples
+            j = s + <long long>(next_random(&state) % <unsigned long long>(active - s))
+            tmp = index[s]
+            index[s] = index[j]
+            index[j] = tmp
+        s = 0
+        while s < active:
+            i = index[s]
+            ti = t[i]
+            ints[4] += 1
+            G = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                G += data[p] * w[indices[p]]
+            if bias:
+                G += w[dcol]
+            G = ti * G - 1.0 + alpha[i] * diag[i]
+            Ci = upper[i]
+            PG = 0.0
+            if alpha[i] == 0.0:
+                if G > PGmax_old:  # at the lower bound and pushing out of it: shrink
+                    active -= 1
+                    index[s] = index[active]
+                    index[active] = i
+                    continue
+                elif G < 0.0:
+                    PG = G
+            elif alpha[i] == Ci:
+                if G < PGmin_old:  # at the upper bound (hinge) and pushing out of it: shrink
+                    active -= 1
+                    index[s] = index[active]
+                    index[active] = i
+                    continue
+                elif G > 0.0:
+                    PG = G
+            else:
+                PG = G
+            if PG > PGmax_new:
+                PGmax_new = PG
+            if PG < PGmin_new:
+                PGmin_new = PG
+            if fabs(PG) > 1.0e-12:
+                a_old = alpha[i]
+                alpha[i] = a_old - G / QD[i]
+                if alpha[i] < 0.0:
+                    alpha[i] = 0.0
+                elif alpha[i] > Ci:
+                    alpha[i] = Ci
+                step = (alpha[i] - a_old) * ti
+                for p in range(indptr[i], indptr[i + 1]):
+                    w[indices[p]] += step * data[p]
+                if bias:
+                    w[dcol] += step
+            s += 1
+        if PGmax_new - PGmin_new <= eps:
+            if active == l:
+                done = 1
+                break
+            active = l  # converged on the active examples: check every example once more
+            PGmax_old, PGmin_old = INFINITY, -INFINITY
+            continue
+        PGmax_old = PGmax_new if PGmax_new > 0.0 else INFINITY
+        PGmin_old = PGmin_new if PGmin_new < 0.0 else -INFINITY
+    ints[0], ints[2], ints[3] = active, done, <long long> state
+    floats[0], floats[1] = PGmax_old, PGmin_old
+    return done
+
+
+def run_passes(double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
+               const double[::1] t, const double[::1] upper, const double[::1] diag, const double[::1] QD,
+               double[::1] alpha, long long[::1] index, long long[::1] ints, double[::1] floats,
+               bint bias, double eps, int count):
+    """``passes`` without the GIL (see there): call from one thread per class."""
+    cdef int done
+    with nogil:
+        done = passes(w, data, indices, indptr, t, upper, diag, QD, alpha, index, ints, floats, bias, eps, count)
+    return done

@@ -1,0 +1,105 @@
+"""training.optimizer: dual_cd against LIBLINEAR (scikit-learn's LinearSVC), its stopping, determinism and warm start."""
+
+import numpy as np
+import pytest
+from sklearn.svm import LinearSVC
+
+from conftest import REPO, shared_dataset
+from test_oracles import load
+from sgdtext.models import MODELS, LinearModel
+from sgdtext.sgd import SgdSettings, fit
+
+SMS = REPO / "data" / "sms-spam"
+
+
+def dual_fit(name, X, y, classes, sample_weight=None, valid=None, model=None, **settings):
+    model = model or LinearModel.zeros(name, classes, X.shape[1])
+    history = fit(model, X, y, settings=SgdSettings(optimizer="dual_cd", **settings), rng=np.random.default_rng(0),
+                  sample_weight=sample_weight, valid=valid)
+    return model, history
+
+
+def primal(name, X, y, W, b, l2, weights=None, W0=0.0):
+    """Mean weighted loss + l2/2 ||(W, b) - W0||² (dual_cd penalises its intercept, as LIBLINEAR)."""
+    losses, _ = MODELS[name].loss(X @ W + b, y)
+    return np.average(losses, weights=weights) + 0.5 * l2 * np.sum((np.vstack([W, b]) - W0) ** 2)
+
+
+@pytest.mark.parametrize("name", ["hinge", "squared_hinge"])
+@pytest.mark.parametrize("intercept", [True, False])
+def test_dual_cd_reaches_liblinears_weights_on_sms_spam(name, intercept):
+    """Same objective as LinearSVC(loss, C = 1 / (n l2), intercept_scaling 1): same weights, not only accuracy."""
+    X, y, classes, _ = load(SMS / "train.tsv", weighting="tfidf")
+    l2 = 1e-3
+    model, history = dual_fit(name, X, y, classes, l2=l2, epochs=10000, dual_tol=1e-6, fit_intercept=intercept)
+    assert history.stop_reason == "converged"
+    oracle = LinearSVC(loss=name, C=1 / (X.shape[0] * l2), fit_intercept=intercept, tol=1e-10, max_iter=10**6)
+    oracle.fit(X, y)
+    np.testing.assert_allclose(model.W[:, 0], oracle.coef_[0], atol=1e-4 * np.abs(oracle.coef_).max())
+    assert model.b[0] == pytest.approx(oracle.intercept_[0] if intercept else 0.0, abs=1e-4)
+    ours = primal(name, X, y, model.W, model.b, l2)
+    best = primal(name, X, y, oracle.coef_.T, oracle.intercept_ if intercept else np.zeros(1), l2)
+    assert abs(ours - best) / best <= 1e-6, (ours, best)
+
+
+def test_dual_cd_one_vs_rest_with_class_weights_equals_liblinear_on_trec6():
+    """Six classes, each its own binary problem; an example's class weight scales its C in every one of them, as
+    LinearSVC's sample_weight (its class_weight scales only the positive side of each one-vs-rest problem)."""
+    X, y, classes, _ = load(shared_dataset("trec-6") / "train.tsv", weighting="tfidf", min_df=2)
+    l2 = 2e-4
+    counts = np.bincount(y)
+    weight = len(y) / (len(classes) * counts)  # balanced
+    model, history = dual_fit("squared_hinge", X, y, classes, sample_weight=weight[y], l2=l2, epochs=10000,
+                              dual_tol=1e-6)
+    oracle = LinearSVC(C=1 / (l2 * weight[y].sum()), tol=1e-10, max_iter=10**6).fit(X, y, sample_weight=weight[y])
+    np.testing.assert_allclose(model.W, oracle.coef_.T, atol=1e-4 * np.abs(oracle.coef_).max())
+    np.testing.assert_allclose(model.b, oracle.intercept_, atol=1e-4)
+    assert np.mean(model.predict_index(model.scores(X)) == oracle.predict(X)) == 1.0
+
+
+def test_dual_cd_weights_are_the_same_whatever_the_threads(monkeypatch):
+    X, y, classes, _ = load(shared_dataset("trec-6") / "train.tsv", weighting="tfidf")
+    runs = []
+    for cores in ({0, 1}, {0}, {0, 1}):
+        monkeypatch.setattr("os.sched_getaffinity", lambda pid, cores=cores: cores)
+        model, _ = dual_fit("hinge", X, y, classes, l2=1e-4, epochs=5)
+        runs.append((model.W.copy(), model.b.copy()))
+    for W, b in runs[1:]:
+        assert np.array_equal(W, runs[0][0]) and np.array_equal(b, runs[0][1])
+    other = LinearModel.zeros("hinge", classes, X.shape[1])
+    fit(other, X, y, settings=SgdSettings(optimizer="dual_cd", l2=1e-4, epochs=5), rng=np.random.default_rng(1))
+    assert not np.array_equal(other.W, runs[0][0])  # the seed does choose the order
+
+
+def test_dual_cd_stopping_rules():
+    X, y, classes, _ = load(SMS / "train.tsv", weighting="tfidf")
+    _, history = dual_fit("hinge", X, y, classes, l2=1e-3, epochs=2, dual_tol=1e-9)
+    assert (history.stop_reason, history.stopped_epoch) == ("max_epochs", 2)
+    _, history = dual_fit("hinge", X, y, classes, l2=1e-3, epochs=500)
+    assert history.stop_reason == "converged" and 1 < history.stopped_epoch < 500
+    losses = [record["loss"] for record in history.epochs]
+    assert losses[-1] < losses[0]  # the primal objective, evaluated each epoch
+    assert history.steps >= X.shape[0] * history.stopped_epoch // 10  # coordinate steps (shrinking skips some)
+    half = X.shape[0] // 2
+    _, history = dual_fit("hinge", X[:half], y[:half], classes, valid=(X[half:], y[half:]), l2=1e-3, epochs=500,
+                          dual_tol=1e-9, early_stopping=True, patience=2)
+    assert history.stop_reason == "valid_not_improving" and history.best_epoch is not None
+
+
+def test_dual_cd_warm_start_minimises_the_penalty_around_the_old_weights():
+    """From weights W0 the solver minimises mean loss + l2/2 ||W - W0||²: no small move lowers that."""
+    X, y, classes, _ = load(SMS / "train.tsv", weighting="tfidf")
+    half = X.shape[0] // 2
+    first, _ = dual_fit("squared_hinge", X[:half], y[:half], classes, l2=1e-3, epochs=1000, dual_tol=1e-8)
+    W0 = np.vstack([first.W, first.b])
+    second, history = dual_fit("squared_hinge", X[half:], y[half:], classes, model=first, l2=1e-3, epochs=1000,
+                               dual_tol=1e-8)
+    assert history.stop_reason == "converged"
+    Xs, ys = X[half:], y[half:]
+    best = primal("squared_hinge", Xs, ys, second.W, second.b, 1e-3, W0=W0)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        move = rng.normal(size=W0.shape) * 1e-3
+        assert primal("squared_hinge", Xs, ys, second.W + move[:-1], second.b + move[-1], 1e-3, W0=W0) > best
+    cold, _ = dual_fit("squared_hinge", Xs, ys, classes, l2=1e-3, epochs=1000, dual_tol=1e-8)
+    assert not np.allclose(cold.W, second.W)  # the old weights did matter
