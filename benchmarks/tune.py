@@ -135,14 +135,17 @@ def apply(config, changes):
     return config
 
 
-def splits(base, docs, y, valid_docs, folds):
+def splits(base, docs, y, valid_docs, folds, repeats=1):
     """(training docs, their classes, validation docs) to score each setting on: the one validation split, or
-    the ``folds`` stratified folds of all the training data (each held out once): less selection noise."""
+    the ``folds`` stratified folds of all the training data (each held out once), ``repeats`` times over
+    differently shuffled folds: less selection noise (a deterministic solver gains nothing from more seeds)."""
     if not folds:
         return [(docs, y, valid_docs)]
     from sklearn.model_selection import StratifiedKFold
 
-    chosen = StratifiedKFold(n_splits=folds, shuffle=True, random_state=base["training"]["seed"]).split(docs, y)
+    seed = base["training"]["seed"]
+    chosen = [part for r in range(repeats)
+              for part in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r).split(docs, y)]
     return [([docs[i] for i in keep], y[keep], [docs[i] for i in held]) for keep, held in chosen]
 
 
@@ -177,6 +180,11 @@ def main():
     parser.add_argument("--folds", type=int, default=0,
                         help="rank by the mean accuracy over this many stratified cross-validation folds of the "
                              "training data instead of one validation split (valid.tsv is then not used)")
+    parser.add_argument("--peer", action="store_true",
+                        help="also score scikit-learn's LinearSVC(C=1) (benchmarks/peers.py's strongest linear peer) "
+                             "on the same folds and features: where the configs stand against it before the test set")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="with --folds: repeat the cross-validation over this many different fold splits")
     args = parser.parse_args()
     environ = {"SGDTEXT_DATA": args.data_root} if args.data_root else dict(os.environ)
     base = load_config(args.config, environ=environ)
@@ -188,7 +196,7 @@ def main():
     docs, y, classes, valid_docs = read_training_data(base, quiet)
     test_docs = read_all(base["data"]["test"], read_options(base["data"]), quiet)
     yt = label_indices(test_docs, classes)
-    parts = splits(base, docs, y, valid_docs, args.folds)
+    parts = splits(base, docs, y, valid_docs, args.folds, args.repeats)
     results = []
     if args.features is None:
         chosen = [{}] if args.grid == "config" else FEATURES
@@ -202,6 +210,18 @@ def main():
             X = featurizer.fit_transform(part_docs).to_scipy()
             matrices.append((X, part_y, featurizer.transform(part_valid).to_scipy(), label_indices(part_valid, classes),
                              featurizer.transform(test_docs).to_scipy()))
+        if args.peer:
+            from sklearn.svm import LinearSVC
+
+            started = time.perf_counter()
+            valid_accs, test_accs = [], []
+            for X, part_y, Xv, yv, Xt in matrices:
+                svc = LinearSVC(C=1.0).fit(X, part_y)
+                valid_accs.append(np.mean(svc.predict(Xv) == yv))
+                test_accs.append(np.mean(svc.predict(Xt) == yt))
+            seconds = (time.perf_counter() - started) / len(matrices)
+            print(f"valid {np.mean(valid_accs):.4f}  test {np.mean(test_accs):.4f}  {seconds:5.1f} s  {short(features)} | "
+                  f"peer LinearSVC(C=1)", file=sys.stderr, flush=True)
         for changes in GRIDS[args.grid]:
             c = apply(config, changes)
             started = time.perf_counter()
