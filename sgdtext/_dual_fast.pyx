@@ -127,3 +127,18 @@ def run_passes(double[::1] w, const double[::1] data, const int[::1] indices, co
     with nogil:
         done = passes(w, data, indices, indptr, t, upper, diag, QD, alpha, index, ints, floats, bias, eps, count)
     return done
+
+
+def class_scores(const double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
+                 bint bias, double[::1] out):
+    """out[i] = w·x_i (+ w's last entry, the intercept, when ``bias``) for every row of the CSR matrix, one class,
+    without the GIL: the classes' scores are computed on separate threads, in their own rows of a (k, n) array."""
+    cdef Py_ssize_t n = indptr.shape[0] - 1, i
+    cdef long long p, dcol = w.shape[0] - 1
+    cdef double total
+    with nogil:
+        for i in range(n):
+            total = w[dcol] if bias else 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                total += data[p] * w[indices[p]]
+            out[i] = total

@@ -69,9 +69,15 @@ class DualState:
         b = self.Wt[:, self.d] if self.bias else self.b_fixed
         return self.Wt[:, :self.d].T, b
 
-    def scores(self, X):
-        W, b = self.weights()
-        return X @ np.ascontiguousarray(W) + b
+    def scores(self, X, pool):
+        """X @ W + b, a class per thread on the class-major weights (no transposed copy of W)."""
+        from sgdtext._dual_fast import class_scores
+
+        data, indices, indptr = compiled_arrays(X)
+        out = np.empty((self.Wt.shape[0], X.shape[0]))
+        list(pool.map(lambda c: class_scores(self.Wt[c], data, indices, indptr, bool(self.bias), out[c]),
+                      range(len(out))))
+        return out.T if self.bias else out.T + self.b_fixed
 
     def penalty(self):
         diff = self.Wt if self.W0 is None else self.Wt - self.W0
@@ -96,8 +102,8 @@ def fit_dual(model, X, y, s, rng, valid, sample_weight, on_epoch):
             return "converged" if state.ints[:, 2].all() else None
 
         def evaluate():
-            valid_scores = None if valid is None else state.scores(valid[0])
-            return epoch_record(model, state.scores(X), y, weights, state.penalty(), valid, valid_scores)
+            valid_scores = None if valid is None else state.scores(valid[0], pool)
+            return epoch_record(model, state.scores(X, pool), y, weights, state.penalty(), valid, valid_scores)
 
         history, best = epoch_loop(s, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
                                    snapshot=state.snapshot, on_epoch=on_epoch)

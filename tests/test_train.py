@@ -35,10 +35,11 @@ def test_20newsgroups_softmax_accuracy(tmp_path):
     assert result.metrics["test"]["accuracy"] >= 0.85
 
 
-@pytest.mark.parametrize("name, floor", [("sst-2.yaml", 0.815), ("trec-6.yaml", 0.90)])
+@pytest.mark.parametrize("name, floor", [("sst-2.yaml", 0.815), ("trec-6.yaml", 0.90), ("trec-50.yaml", 0.83)])
 def test_shared_sentence_configs_accuracy(tmp_path, name, floor):
     """sst-2 (normalized adaptive steps on raw counts) and trec-6 (whitespace tokens): their configs as shipped,
-    above the best peer's accuracy less a point (Vowpal Wabbit 0.8232, fastText 0.9000 on this machine)."""
+    above the best peer's accuracy less a point (Vowpal Wabbit 0.8232, fastText 0.9000 on this machine);
+    trec-50 (dual_cd, which does not depend on the order much): at least LinearSVC's 0.8300."""
     root = shared_dataset(name.split(".")[0]).parent
     result = run_config(name, tmp_path, environ={"SGDTEXT_DATA": str(root)})
     assert result.metrics["test"]["accuracy"] >= floor
