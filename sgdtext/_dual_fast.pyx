@@ -37,8 +37,11 @@ cdef inline unsigned long long next_random(unsigned long long *s) noexcept nogil
 cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
                 const double[::1] t, const double[::1] upper, const double[::1] diag, const double[::1] QD,
                 double[::1] alpha, long long[::1] index, long long[::1] ints, double[::1] floats,
-                int bias, double eps, int count) noexcept nogil:
+                int bias, double eps, int count, const double[::1] scale) noexcept nogil:
     """``count`` passes of dual coordinate descent on one class (state in alpha, index, ints, floats).
+
+    ``scale`` (empty: none): this class sees feature j as scale[j] x_j (training.nb_scale); QD then holds
+    ||scale * x_i||² + D_i.
 
     ints = [active size, l (examples in play), converged, random state, coordinate steps so far];
     floats = [PGmax_old, PGmin_old].
@@ -48,7 +51,7 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
     cdef double PGmax_old = floats[0], PGmin_old = floats[1], PGmax_new, PGmin_new
     cdef double G, PG, ti, a_old, step, Ci
     cdef unsigned long long state = <unsigned long long> ints[3]
-    cdef int done = 0, it
+    cdef int done = 0, it, scaled = scale.shape[0] > 0
     for it in range(count):
         PGmax_new, PGmin_new = -INFINITY, INFINITY
         for s in range(active):  # a random order of the active examples
@@ -62,8 +65,12 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
             ti = t[i]
             ints[4] += 1
             G = 0.0
-            for p in range(indptr[i], indptr[i + 1]):
-                G += data[p] * w[indices[p]]
+            if scaled:
+                for p in range(indptr[i], indptr[i + 1]):
+                    G += data[p] * scale[indices[p]] * w[indices[p]]
+            else:
+                for p in range(indptr[i], indptr[i + 1]):
+                    G += data[p] * w[indices[p]]
             if bias:
                 G += w[dcol]
             G = ti * G - 1.0 + alpha[i] * diag[i]
@@ -99,8 +106,12 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
                 elif alpha[i] > Ci:
                     alpha[i] = Ci
                 step = (alpha[i] - a_old) * ti
-                for p in range(indptr[i], indptr[i + 1]):
-                    w[indices[p]] += step * data[p]
+                if scaled:
+                    for p in range(indptr[i], indptr[i + 1]):
+                        w[indices[p]] += step * data[p] * scale[indices[p]]
+                else:
+                    for p in range(indptr[i], indptr[i + 1]):
+                        w[indices[p]] += step * data[p]
                 if bias:
                     w[dcol] += step
             s += 1
@@ -121,24 +132,31 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
 def run_passes(double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
                const double[::1] t, const double[::1] upper, const double[::1] diag, const double[::1] QD,
                double[::1] alpha, long long[::1] index, long long[::1] ints, double[::1] floats,
-               bint bias, double eps, int count):
+               bint bias, double eps, int count, const double[::1] scale):
     """``passes`` without the GIL (see there): call from one thread per class."""
     cdef int done
     with nogil:
-        done = passes(w, data, indices, indptr, t, upper, diag, QD, alpha, index, ints, floats, bias, eps, count)
+        done = passes(w, data, indices, indptr, t, upper, diag, QD, alpha, index, ints, floats, bias, eps, count,
+                      scale)
     return done
 
 
 def class_scores(const double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
-                 bint bias, double[::1] out):
-    """out[i] = w·x_i (+ w's last entry, the intercept, when ``bias``) for every row of the CSR matrix, one class,
-    without the GIL: the classes' scores are computed on separate threads, in their own rows of a (k, n) array."""
+                 bint bias, double[::1] out, const double[::1] scale):
+    """out[i] = (scale * w)·x_i (+ w's last entry, the intercept, when ``bias``; an empty ``scale`` is none) for
+    every row of the CSR matrix, one class, without the GIL: the classes' scores are computed on separate
+    threads, in their own rows of a (k, n) array."""
     cdef Py_ssize_t n = indptr.shape[0] - 1, i
     cdef long long p, dcol = w.shape[0] - 1
     cdef double total
+    cdef int scaled = scale.shape[0] > 0
     with nogil:
         for i in range(n):
             total = w[dcol] if bias else 0.0
-            for p in range(indptr[i], indptr[i + 1]):
-                total += data[p] * w[indices[p]]
+            if scaled:
+                for p in range(indptr[i], indptr[i + 1]):
+                    total += data[p] * scale[indices[p]] * w[indices[p]]
+            else:
+                for p in range(indptr[i], indptr[i + 1]):
+                    total += data[p] * w[indices[p]]
             out[i] = total

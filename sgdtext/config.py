@@ -141,6 +141,12 @@ SCHEMA = {
                         "most this over a pass of every example (LIBLINEAR's eps; its default 0.1); training "
                         "stops when every class has (stop reason converged) or after epochs passes",
                         positive=True),
+        "nb_scale": Key(0.0, "float", "dual_cd: NB-SVM (Wang & Manning 2012): each class's problem sees feature j "
+                        "scaled by |r_cj|^nb_scale, r_cj the naive-Bayes log-count ratio of documents holding j in "
+                        "class c against the rest; the weights are folded back, so predict is unchanged; 0: off",
+                        low=0.0),
+        "nb_alpha": Key(1.0, "float", "dual_cd, nb_scale: smoothing added to each class's document counts",
+                        positive=True),
         "tol": Key(None, "float", "loss rule: stop when the training loss has not improved by tol for "
                    "`patience` epochs", low=0.0, nullable=True),
         "loss_lower_bound": Key(None, "float", "loss rule: stop when the training loss is within tol of "
@@ -370,6 +376,9 @@ def check_combinations(c, problems):
     if t["early_stopping"] and c["data"]["valid"] is None and not c["data"]["validation_split"]:
         problems.append("training -> early_stopping: needs validation data; set data.valid or "
                         "data.validation_split (e.g. 0.1)")
+    if t["nb_scale"] and t["optimizer"] != "dual_cd":
+        problems.append(f"training -> nb_scale: the naive-Bayes scaling is part of the dual_cd solver; set "
+                        f"training.optimizer: dual_cd (got {t['optimizer']}) or remove nb_scale")
     check_streaming(c, problems)
     if c["data"]["text_field"] is None and f["bag_of_words"]:
         problems.append("data -> text_field: is null but features.bag_of_words is true; name the text column")

@@ -24,6 +24,28 @@ from sgdtext.sgd import compiled_arrays, epoch_loop, epoch_record
 MODEL_TYPES = ("hinge", "squared_hinge")
 
 
+NO_SCALE = np.zeros(0)
+
+
+def nb_scales(X, y, k, weights, alpha, power):
+    """|r_cj|^power for each class c (rows) and feature j: r is the naive-Bayes log-count ratio of NB-SVM
+    (Wang & Manning 2012), log((p_c / |p_c|_1) / (q_c / |q_c|_1)) with p_c = alpha + the weighted number of
+    class-c documents holding feature j and q_c the same over the other documents (two classes: c is the
+    positive one)."""
+    present = X.copy()
+    present.data = (present.data != 0).astype(np.float64)
+    columns = np.arange(k) if k > 1 else np.array([1])
+    onehot = (y[:, None] == columns[None, :]) * weights[:, None]
+    counts = np.asarray((present.T @ onehot).T)  # (k, d) weighted document counts per class
+    if k == 1:
+        total = np.asarray(present.T @ weights).ravel()[None, :]
+    else:
+        total = counts.sum(axis=0, keepdims=True)
+    p, q = alpha + counts, alpha + (total - counts)
+    r = np.log(p / p.sum(axis=1, keepdims=True)) - np.log(q / q.sum(axis=1, keepdims=True))
+    return np.ascontiguousarray(np.abs(r) ** power)
+
+
 class DualState:
     """Per class c: weights Wt[c] (d, plus the intercept last), dual variables alpha[c], the order and the
     shrinking state of _dual_fast.passes."""
@@ -38,10 +60,18 @@ class DualState:
         with np.errstate(divide="ignore"):
             self.diag = np.where(C > 0, 0.5 / np.where(C > 0, C, 1.0), 0.0) if squared else np.zeros(n)
         self.upper = np.full(n, np.inf) if squared else C
-        self.QD = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel() + self.bias + self.diag
-        in_play = np.flatnonzero((C > 0) & (self.QD > 0))  # a weightless or empty example cannot move w
+        self.R = nb_scales(X, y, k, weights, s.nb_alpha, s.nb_scale) if s.nb_scale else None
+        squares = X.multiply(X).tocsr()
+        if self.R is None:  # ||x_i||² (+ 1 for the intercept's feature) + D_i, the same for every class
+            self.QD = np.tile(np.asarray(squares.sum(axis=1)).ravel(), (k, 1))
+        else:  # ||R_c * x_i||² for each class c
+            self.QD = np.ascontiguousarray((squares @ (self.R**2).T).T)
+        self.QD += self.bias + self.diag
         self.Wt = np.zeros((k, d + self.bias))
-        self.Wt[:, :d] = model.W.T
+        if self.R is None:
+            self.Wt[:, :d] = model.W.T
+        else:  # warm start: the solver's weights are W / R (0 where a class ignores a feature)
+            np.divide(model.W.T, self.R, out=self.Wt[:, :d], where=self.R > 0)
         if self.bias:
             self.Wt[:, d] = model.b
         self.b_fixed = model.b.copy()  # fit_intercept: false keeps the model's b
@@ -49,9 +79,12 @@ class DualState:
         positive = (y[None, :] == (np.arange(k)[:, None] if k > 1 else 1))
         self.t = np.where(positive, 1.0, -1.0)
         self.alpha = np.zeros((k, n))
-        self.index = np.tile(in_play.astype(np.int64), (k, 1))
+        self.index = np.zeros((k, n), dtype=np.int64)
         self.ints = np.zeros((k, 5), dtype=np.int64)
-        self.ints[:, 0] = self.ints[:, 1] = len(in_play)
+        for c in range(k):  # a weightless example, or one with no feature the class sees, cannot move w
+            in_play = np.flatnonzero((C > 0) & (self.QD[c] > 0))
+            self.index[c, :len(in_play)] = in_play
+            self.ints[c, 0] = self.ints[c, 1] = len(in_play)
         self.ints[:, 3] = rng.integers(1, 2**62, size=k)
         self.floats = np.tile([np.inf, -np.inf], (k, 1))
         self.arrays = compiled_arrays(X)
@@ -60,14 +93,18 @@ class DualState:
         from sgdtext._dual_fast import run_passes
 
         data, indices, indptr = self.arrays
-        return run_passes(self.Wt[c], data, indices, indptr, self.t[c], self.upper, self.diag, self.QD,
+        return run_passes(self.Wt[c], data, indices, indptr, self.t[c], self.upper, self.diag, self.QD[c],
                           self.alpha[c], self.index[c], self.ints[c], self.floats[c], bool(self.bias),
-                          self.s.dual_tol, 1)
+                          self.s.dual_tol, 1, self.scale(c))
+
+    def scale(self, c):
+        return NO_SCALE if self.R is None else self.R[c]
 
     def weights(self):
-        """(W (d, k), b (k,)) views of the current weights."""
+        """(W (d, k), b (k,)): the model's weights (the solver's times R, with nb_scale)."""
         b = self.Wt[:, self.d] if self.bias else self.b_fixed
-        return self.Wt[:, :self.d].T, b
+        W = self.Wt[:, :self.d] if self.R is None else self.Wt[:, :self.d] * self.R
+        return W.T, b
 
     def scores(self, X, pool):
         """X @ W + b, a class per thread on the class-major weights (no transposed copy of W)."""
@@ -75,8 +112,8 @@ class DualState:
 
         data, indices, indptr = compiled_arrays(X)
         out = np.empty((self.Wt.shape[0], X.shape[0]))
-        list(pool.map(lambda c: class_scores(self.Wt[c], data, indices, indptr, bool(self.bias), out[c]),
-                      range(len(out))))
+        list(pool.map(lambda c: class_scores(self.Wt[c], data, indices, indptr, bool(self.bias), out[c],
+                                             self.scale(c)), range(len(out))))
         return out.T if self.bias else out.T + self.b_fixed
 
     def penalty(self):

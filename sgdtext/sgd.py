@@ -65,6 +65,8 @@ class SgdSettings:
     optimizer: str = "sgd"  # "adagrad": per-weight steps eta g / sqrt(sum of g²), batch_size 1; or
     # "normalized_adagrad": the same on each feature's own scale (Vowpal Wabbit's default), see run_batches
     dual_tol: float = 0.1  # dual_cd: converged when the projected gradients span at most this (dual.py)
+    nb_scale: float = 0.0  # dual_cd: NB-SVM's per-class feature scaling |r|^nb_scale (dual.py); 0: none
+    nb_alpha: float = 1.0  # its smoothing
     tol: float | None = None  # loss rule: stop when no improvement by tol for `patience` epochs
     loss_lower_bound: float | None = None  # loss rule: stop when loss <= bound + tol
     patience: int = 5

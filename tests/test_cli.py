@@ -274,3 +274,9 @@ def test_dual_cd_through_train_and_predict(tmp_path):
     assert predicted.exit_code == 0 and len(predicted.stdout.splitlines()) == 20
     traced = run("train", SMS_CONFIG, "--out-dir", tmp_path / "t", "--trace", *settings, "--set", "training.batch_size=1")
     assert traced.exit_code == 1 and "optimizer dual_cd takes dual coordinate steps" in traced.output
+    nb = run("train", SMS_CONFIG, "--out-dir", tmp_path / "nb", *settings, "--set", "training.nb_scale=1")
+    assert nb.exit_code == 0, nb.output
+    again = run("train", SMS_CONFIG, "--out-dir", tmp_path / "nb2", *settings, "--set", "training.nb_scale=1",
+                "--init-model", tmp_path / "nb" / "model.npz")
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "nb2" / "metrics.json").read_text())["test"]["accuracy"] > 0.97

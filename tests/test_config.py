@@ -150,3 +150,7 @@ def test_dual_cd_is_for_the_penalised_hinge_models_in_memory():
         "training -> optimizer: dual_cd is for the linear models; type mlp uses sgd, momentum, adagrad, adam"]
     assert problems({**base, "training": {"optimizer": "dual_cd", "l2": 1e-4, "dual_tol": 0}}) == [
         "training -> dual_tol: must be a number > 0; got 0"]
+    assert problems({**base, "training": {"nb_scale": 1.0}}) == [
+        "training -> nb_scale: the naive-Bayes scaling is part of the dual_cd solver; set training.optimizer: "
+        "dual_cd (got sgd) or remove nb_scale"]
+    validate({**base, "training": {"optimizer": "dual_cd", "l2": 1e-4, "nb_scale": 1.0, "nb_alpha": 0.5}})

@@ -103,3 +103,36 @@ def test_dual_cd_warm_start_minimises_the_penalty_around_the_old_weights():
         assert primal("squared_hinge", Xs, ys, second.W + move[:-1], second.b + move[-1], 1e-3, W0=W0) > best
     cold, _ = dual_fit("squared_hinge", Xs, ys, classes, l2=1e-3, epochs=1000, dual_tol=1e-8)
     assert not np.allclose(cold.W, second.W)  # the old weights did matter
+
+
+def test_nb_scales_are_the_naive_bayes_log_count_ratios():
+    """Against a loop over classes and features written from Wang & Manning's formula (binarised counts)."""
+    from sgdtext.dual import nb_scales
+
+    X, y, classes, _ = load(SMS / "train.tsv", limit=300, weighting="tfidf")
+    D = (X.toarray() != 0).astype(float)
+    weights = np.linspace(0.5, 2.0, len(y))
+    for k, positive in ((1, [1]), (2, [0, 1])):  # two classes as one column (sgdtext's) and as one-vs-rest
+        R = nb_scales(X, y, k, weights, 0.5, 1.5)
+        for row, c in enumerate(positive):
+            p = 0.5 + (weights[y == c, None] * D[y == c]).sum(axis=0)
+            q = 0.5 + (weights[y != c, None] * D[y != c]).sum(axis=0)
+            np.testing.assert_allclose(R[row], np.abs(np.log(p / p.sum()) - np.log(q / q.sum())) ** 1.5,
+                                       rtol=1e-9, atol=1e-12)
+
+
+def test_nb_scale_equals_liblinear_on_the_scaled_features():
+    """With nb_scale the solver is LinearSVC on X diag(R), and the model's weights are R times its weights."""
+    from sgdtext.dual import nb_scales
+
+    X, y, classes, _ = load(SMS / "train.tsv", weighting="tfidf")
+    l2 = 1e-3
+    model, history = dual_fit("squared_hinge", X, y, classes, l2=l2, epochs=10000, dual_tol=1e-6, nb_scale=1.0,
+                              nb_alpha=1.0)
+    R = nb_scales(X, y, 1, np.ones(len(y)), 1.0, 1.0)[0]
+    oracle = LinearSVC(C=1 / (X.shape[0] * l2), tol=1e-10, max_iter=10**6).fit(X.multiply(R).tocsr(), y)
+    expected = oracle.coef_[0] * R
+    np.testing.assert_allclose(model.W[:, 0], expected, atol=1e-4 * np.abs(expected).max())
+    assert model.b[0] == pytest.approx(oracle.intercept_[0], abs=1e-4)
+    plain, _ = dual_fit("squared_hinge", X, y, classes, l2=l2, epochs=10000, dual_tol=1e-6)
+    assert not np.allclose(plain.W, model.W, atol=1e-3)
