@@ -25,12 +25,14 @@ def char_ngrams(text, ngram_range):
 def char_wb_ngrams(text, ngram_range):
     low, high = ngram_range
     grams = []
-    for word in WHITE_SPACES.sub(" ", text).split():
+    for word in text.split():
         word = f" {word} "
+        size = len(word)
         for n in range(low, high + 1):
-            grams.extend(word[i : i + n] for i in range(max(len(word) - n + 1, 1)))
-            if len(word) <= n:  # a short word counts once, at its full length
+            if size <= n:  # a short word counts once, at its full length
+                grams.append(word)
                 break
+            grams += [word[i : i + n] for i in range(size - n + 1)]
     return grams
 
 
@@ -47,10 +49,18 @@ def make_analyzer(settings, stop_words):
     if not settings.get("char_ngram_range"):
         return main
     char_range, lowercase = tuple(settings["char_ngram_range"]), settings["lowercase"]
+    known = {}  # word -> its prefixed character n-grams: words repeat, so each is cut once (Zipf)
 
     def with_chars(text):
-        grams = char_wb_ngrams(text.lower() if lowercase else text, char_range)
-        return main(text) + [CHAR_PREFIX + g for g in grams]
+        terms = main(text)
+        for word in (text.lower() if lowercase else text).split():
+            grams = known.get(word)
+            if grams is None:
+                if len(known) >= 1 << 20:  # bounded: a stream of distinct tokens must not grow it forever
+                    known.clear()
+                grams = known[word] = [CHAR_PREFIX + g for g in char_wb_ngrams(word, char_range)]
+            terms += grams
+        return terms
 
     return with_chars
 
