@@ -37,11 +37,12 @@ cdef inline unsigned long long next_random(unsigned long long *s) noexcept nogil
 cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
                 const double[::1] t, const double[::1] upper, const double[::1] diag, const double[::1] QD,
                 double[::1] alpha, long long[::1] index, long long[::1] ints, double[::1] floats,
-                int bias, double eps, int count, const double[::1] scale) noexcept nogil:
+                int bias, double eps, int count, const double[::1] scale, double[::1] margins) noexcept nogil:
     """``count`` passes of dual coordinate descent on one class (state in alpha, index, ints, floats).
 
     ``scale`` (empty: none): this class sees feature j as scale[j] x_j (training.nb_scale); QD then holds
-    ||scale * x_i||² + D_i.
+    ||scale * x_i||² + D_i. margins[i] gets t_i w·x_i of each example visited, before its step (the
+    progressive figures of the epoch records).
 
     ints = [active size, l (examples in play), converged, random state, coordinate steps so far];
     floats = [PGmax_old, PGmin_old].
@@ -73,6 +74,7 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
                     G += data[p] * w[indices[p]]
             if bias:
                 G += w[dcol]
+            margins[i] = ti * G
             G = ti * G - 1.0 + alpha[i] * diag[i]
             Ci = upper[i]
             PG = 0.0
@@ -132,12 +134,12 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
 def run_passes(double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
                const double[::1] t, const double[::1] upper, const double[::1] diag, const double[::1] QD,
                double[::1] alpha, long long[::1] index, long long[::1] ints, double[::1] floats,
-               bint bias, double eps, int count, const double[::1] scale):
+               bint bias, double eps, int count, const double[::1] scale, double[::1] margins):
     """``passes`` without the GIL (see there): call from one thread per class."""
     cdef int done
     with nogil:
         done = passes(w, data, indices, indptr, t, upper, diag, QD, alpha, index, ints, floats, bias, eps, count,
-                      scale)
+                      scale, margins)
     return done
 
 

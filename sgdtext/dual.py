@@ -32,18 +32,26 @@ def nb_scales(X, y, k, weights, alpha, power):
     (Wang & Manning 2012), log((p_c / |p_c|_1) / (q_c / |q_c|_1)) with p_c = alpha + the weighted number of
     class-c documents holding feature j and q_c the same over the other documents (two classes: c is the
     positive one)."""
-    present = X.copy()
-    present.data = (present.data != 0).astype(np.float64)
-    columns = np.arange(k) if k > 1 else np.array([1])
-    onehot = (y[:, None] == columns[None, :]) * weights[:, None]
-    counts = np.asarray((present.T @ onehot).T)  # (k, d) weighted document counts per class
+    n, d = X.shape
+    rows = np.repeat(np.arange(n), np.diff(X.indptr))
+    held = X.data != 0
+    rows, cols = rows[held], X.indices[held]
+    by_class = np.bincount(y[rows] * d + cols, weights=weights[rows], minlength=max(k, 2) * d)
+    counts = by_class.reshape(-1, d)  # weighted number of documents of each class holding each feature
+    total = counts.sum(axis=0)
     if k == 1:
-        total = np.asarray(present.T @ weights).ravel()[None, :]
-    else:
-        total = counts.sum(axis=0, keepdims=True)
-    p, q = alpha + counts, alpha + (total - counts)
-    r = np.log(p / p.sum(axis=1, keepdims=True)) - np.log(q / q.sum(axis=1, keepdims=True))
-    return np.ascontiguousarray(np.abs(r) ** power)
+        counts = counts[1:2]  # two classes, one column: the positive class against the other
+    q = total - counts
+    q += alpha
+    r = counts  # p, then the ratio, in place: a (k, d) array is not small
+    r += alpha
+    ratio = np.log(q.sum(axis=1, keepdims=True) / r.sum(axis=1, keepdims=True))
+    np.divide(r, q, out=r)
+    del q
+    np.log(r, out=r)
+    r += ratio
+    np.abs(r, out=r)
+    return r if power == 1 else r**power
 
 
 class DualState:
@@ -87,6 +95,7 @@ class DualState:
             self.ints[c, 0] = self.ints[c, 1] = len(in_play)
         self.ints[:, 3] = rng.integers(1, 2**62, size=k)
         self.floats = np.tile([np.inf, -np.inf], (k, 1))
+        self.margins = np.zeros((k, n))  # t w·x of each example when last visited
         self.arrays = compiled_arrays(X)
 
     def run_class(self, c):
@@ -95,7 +104,7 @@ class DualState:
         data, indices, indptr = self.arrays
         return run_passes(self.Wt[c], data, indices, indptr, self.t[c], self.upper, self.diag, self.QD[c],
                           self.alpha[c], self.index[c], self.ints[c], self.floats[c], bool(self.bias),
-                          self.s.dual_tol, 1, self.scale(c))
+                          self.s.dual_tol, 1, self.scale(c), self.margins[c])
 
     def scale(self, c):
         return NO_SCALE if self.R is None else self.R[c]
@@ -115,6 +124,11 @@ class DualState:
         list(pool.map(lambda c: class_scores(self.Wt[c], data, indices, indptr, bool(self.bias), out[c],
                                              self.scale(c)), range(len(out))))
         return out.T if self.bias else out.T + self.b_fixed
+
+    def progressive_scores(self):
+        """The scores each example had when the solver last visited it (n, k): no pass over the data."""
+        scores = (self.margins * self.t).T
+        return scores if self.bias else scores + self.b_fixed
 
     def penalty(self):
         diff = self.Wt if self.W0 is None else self.Wt - self.W0
@@ -140,6 +154,10 @@ def fit_dual(model, X, y, s, rng, valid, sample_weight, on_epoch):
 
         def evaluate():
             valid_scores = None if valid is None else state.scores(valid[0], pool)
+            if s.tol is None and s.loss_lower_bound is None:  # no loss rule: the pass's own margins suffice
+                record = epoch_record(model, state.progressive_scores(), y, weights, state.penalty(), valid,
+                                      valid_scores)
+                return {**record, "progressive": True}
             return epoch_record(model, state.scores(X, pool), y, weights, state.penalty(), valid, valid_scores)
 
         history, best = epoch_loop(s, has_valid=valid is not None, run_epoch=run_epoch, evaluate=evaluate,
