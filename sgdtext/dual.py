@@ -33,23 +33,24 @@ def nb_scales(X, y, k, weights, alpha, power):
     class-c documents holding feature j and q_c the same over the other documents (two classes: c is the
     positive one)."""
     n, d = X.shape
-    rows = np.repeat(np.arange(n), np.diff(X.indptr))
+    per_row = np.diff(X.indptr)
     held = X.data != 0
-    rows, cols = rows[held], X.indices[held]
-    by_class = np.bincount(y[rows] * d + cols, weights=weights[rows], minlength=max(k, 2) * d)
+    keys = np.repeat(y.astype(np.int64) * d, per_row)[held]
+    keys += X.indices[held]
+    by_class = np.bincount(keys, weights=np.repeat(weights, per_row)[held], minlength=max(k, 2) * d)
+    del keys
     counts = by_class.reshape(-1, d)  # weighted number of documents of each class holding each feature
     total = counts.sum(axis=0)
     if k == 1:
         counts = counts[1:2]  # two classes, one column: the positive class against the other
-    q = total - counts
-    q += alpha
-    r = counts  # p, then the ratio, in place: a (k, d) array is not small
-    r += alpha
-    ratio = np.log(q.sum(axis=1, keepdims=True) / r.sum(axis=1, keepdims=True))
-    np.divide(r, q, out=r)
-    del q
-    np.log(r, out=r)
-    r += ratio
+    r = counts  # p, then the ratio, in place and a class at a time: a (k, d) array is not small
+    for c in range(len(r)):
+        q = total - r[c] + alpha
+        r[c] += alpha
+        ratio = np.log(q.sum() / r[c].sum())
+        np.divide(r[c], q, out=r[c])
+        np.log(r[c], out=r[c])
+        r[c] += ratio
     np.abs(r, out=r)
     return r if power == 1 else r**power
 
@@ -69,12 +70,19 @@ class DualState:
             self.diag = np.where(C > 0, 0.5 / np.where(C > 0, C, 1.0), 0.0) if squared else np.zeros(n)
         self.upper = np.full(n, np.inf) if squared else C
         self.R = nb_scales(X, y, k, weights, s.nb_alpha, s.nb_scale) if s.nb_scale else None
-        squares = X.multiply(X).tocsr()
-        if self.R is None:  # ||x_i||² (+ 1 for the intercept's feature) + D_i, the same for every class
-            self.QD = np.tile(np.asarray(squares.sum(axis=1)).ravel(), (k, 1))
-        else:  # ||R_c * x_i||² for each class c
-            self.QD = np.ascontiguousarray((squares @ (self.R**2).T).T)
-        self.QD += self.bias + self.diag
+        from sgdtext._dual_fast import class_scores
+
+        self.arrays = compiled_arrays(X)
+        data, indices, indptr = self.arrays
+        squared = data**2  # ||R_c * x_i||² = sum_j x_ij² R_cj R_cj: the score of x² under weights R_c, scale R_c
+        self.QD = np.empty((k, n))
+        for c in range(k if self.R is not None else 1):
+            scale = NO_SCALE if self.R is None else self.R[c]
+            class_scores(np.ones(d) if self.R is None else self.R[c], squared, indices, indptr, False, self.QD[c], scale)
+        del squared
+        if self.R is None:  # ||x_i||², the same for every class
+            self.QD[1:] = self.QD[0]
+        self.QD += self.bias + self.diag  # + 1 for the intercept's feature, + D_i
         self.Wt = np.zeros((k, d + self.bias))
         if self.R is None:
             self.Wt[:, :d] = model.W.T
@@ -96,7 +104,6 @@ class DualState:
         self.ints[:, 3] = rng.integers(1, 2**62, size=k)
         self.floats = np.tile([np.inf, -np.inf], (k, 1))
         self.margins = np.zeros((k, n))  # t w·x of each example when last visited
-        self.arrays = compiled_arrays(X)
 
     def run_class(self, c):
         from sgdtext._dual_fast import run_passes
@@ -143,6 +150,7 @@ def fit_dual(model, X, y, s, rng, valid, sample_weight, on_epoch):
     """Train ``model`` (hinge or squared_hinge; W, b set in place) on X (n, d) CSR; returns a History."""
     state = DualState(model, X, y, s, rng, sample_weight)
     k = model.W.shape[1]
+    model.W = None  # the solver holds the weights (class-major) until the end: one copy in memory, not two
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     threads = min(k, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -164,7 +172,13 @@ def fit_dual(model, X, y, s, rng, valid, sample_weight, on_epoch):
                                    snapshot=state.snapshot, on_epoch=on_epoch)
     history.steps = int(state.ints[:, 4].sum())
     model.adaptive = None
-    _, W, b = best if best is not None else state.snapshot()
-    model.W[...], model.b[...] = W, b
+    if best is not None:
+        _, W, b = best
+    else:  # fold the scales in and let go of them before the (d, k) copy is made
+        if state.R is not None:
+            state.Wt[:, :state.d] *= state.R
+            state.R = None
+        W, b = state.weights()
+    model.W, model.b[...] = np.ascontiguousarray(W), b
     return history
 
