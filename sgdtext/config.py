@@ -119,7 +119,7 @@ SCHEMA = {
         "optimizer": Key("sgd", "choice", "plain SGD; adagrad (per-weight steps eta g / sqrt(sum of past g²), "
                          "as Vowpal Wabbit's --adaptive; linear models: batch_size 1, no l1); linear models also "
                          "normalized_adagrad (AdaGrad on each feature's own scale, Vowpal Wabbit's default "
-                         "--adaptive --normalized; batch_size 1, no l1); hinge and squared_hinge also dual_cd "
+                         "--adaptive --normalized; batch_size 1, no l1); hinge, squared_hinge and logistic also dual_cd "
                          "(dual coordinate descent to the optimum of the same objective, LIBLINEAR's solver: needs "
                          "l2 > 0, no l1 or average; the intercept is penalised; learning_rate, schedule and "
                          "batch_size do not apply); mlp also momentum and adam",
@@ -138,8 +138,9 @@ SCHEMA = {
         "class_weight": Key(None, "class_weight", "null, balanced (n / (k n_class)), or a mapping label -> weight "
                             "(missing labels weigh 1)", nullable=True),
         "dual_tol": Key(0.1, "float", "dual_cd: a class has converged when its projected gradients span at "
-                        "most this over a pass of every example (LIBLINEAR's eps; its default 0.1); training "
-                        "stops when every class has (stop reason converged) or after epochs passes",
+                        "most this over a pass of every example (logistic: its largest |gradient| is below it; "
+                        "LIBLINEAR's eps, its default 0.1); training stops when every class has (stop reason "
+                        "converged) or after epochs passes",
                         positive=True),
         "nb_scale": Key(0.0, "float", "dual_cd: NB-SVM (Wang & Manning 2012): each class's problem sees feature j "
                         "scaled by |r_cj|^nb_scale, r_cj the naive-Bayes log-count ratio of documents holding j in "
@@ -386,9 +387,9 @@ def check_combinations(c, problems):
 
 def check_dual(c, problems):
     m, t = c["model"], c["training"]
-    if m["type"] not in ("hinge", "squared_hinge"):
-        problems.append(f"training -> optimizer: dual_cd solves the hinge and squared_hinge models; got type "
-                        f"{m['type']!r}: use optimizer sgd, or type hinge / squared_hinge")
+    if m["type"] not in ("hinge", "squared_hinge", "logistic"):
+        problems.append(f"training -> optimizer: dual_cd solves the hinge, squared_hinge and logistic models; got "
+                        f"type {m['type']!r}: use optimizer sgd, or one of those types")
     if not t["l2"]:
         problems.append("training -> l2: dual_cd solves mean loss + l2/2 ||W||² and needs l2 > 0, e.g. 1e-4")
     if t["l1"]:

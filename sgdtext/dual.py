@@ -1,5 +1,5 @@
-"""training.optimizer: dual_cd: the hinge and squared hinge models trained to their optimum by dual coordinate
-descent (LIBLINEAR's solver, the compiled loop in _dual_fast.pyx documents the method).
+"""training.optimizer: dual_cd: the hinge, squared hinge and logistic models trained to their optimum by dual
+coordinate descent (LIBLINEAR's solvers, the compiled loops in _dual_fast.pyx document the methods).
 
 SGD with a decaying rate approaches the optimum of a penalised objective slowly, and its answer depends on
 the rate; this solver reaches the same objective's optimum in a few passes, with no rate to tune. The
@@ -21,7 +21,7 @@ import numpy as np
 
 from sgdtext.sgd import compiled_arrays, epoch_loop, epoch_record
 
-MODEL_TYPES = ("hinge", "squared_hinge")
+MODEL_TYPES = ("hinge", "squared_hinge", "logistic")
 
 
 NO_SCALE = np.zeros(0)
@@ -66,8 +66,8 @@ class DualState:
         weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         C = weights / (s.l2 * weights.sum())
         squared = model.model_type == "squared_hinge"
-        with np.errstate(divide="ignore"):
-            self.diag = np.where(C > 0, 0.5 / np.where(C > 0, C, 1.0), 0.0) if squared else np.zeros(n)
+        self.logistic = model.model_type == "logistic"
+        self.diag = np.where(C > 0, 0.5 / np.where(C > 0, C, 1.0), 0.0) if squared else np.zeros(n)
         self.upper = np.full(n, np.inf) if squared else C
         self.R = nb_scales(X, y, k, weights, s.nb_alpha, s.nb_scale) if s.nb_scale else None
         from sgdtext._dual_fast import class_scores
@@ -102,13 +102,26 @@ class DualState:
             self.index[c, :len(in_play)] = in_play
             self.ints[c, 0] = self.ints[c, 1] = len(in_play)
         self.ints[:, 3] = rng.integers(1, 2**62, size=k)
-        self.floats = np.tile([np.inf, -np.inf], (k, 1))
+        self.floats = np.tile([np.inf, -np.inf, 1e-2], (k, 1))  # (logistic: the Newton steps' tolerance last)
         self.margins = np.zeros((k, n))  # t w·x of each example when last visited
+        if self.logistic:  # alpha starts inside (0, C) as LIBLINEAR's, and w = w0 + sum_i alpha_i t_i x_i
+            for c in range(k):
+                play = self.index[c, :self.ints[c, 1]]
+                self.alpha[c, play] = np.minimum(0.001 * C[play], 1e-8)
+                signed = self.t[c] * self.alpha[c]
+                moved = X.T @ signed
+                self.Wt[c, :d] += moved if self.R is None else moved * self.R[c]
+                if self.bias:
+                    self.Wt[c, d] += signed.sum()
 
     def run_class(self, c):
-        from sgdtext._dual_fast import run_passes
+        from sgdtext._dual_fast import run_logistic_passes, run_passes
 
         data, indices, indptr = self.arrays
+        if self.logistic:
+            return run_logistic_passes(self.Wt[c], data, indices, indptr, self.t[c], self.upper, self.QD[c],
+                                       self.alpha[c], self.index[c], self.ints[c], self.floats[c], bool(self.bias),
+                                       self.s.dual_tol, 1, self.scale(c), self.margins[c])
         return run_passes(self.Wt[c], data, indices, indptr, self.t[c], self.upper, self.diag, self.QD[c],
                           self.alpha[c], self.index[c], self.ints[c], self.floats[c], bool(self.bias),
                           self.s.dual_tol, 1, self.scale(c), self.margins[c])
@@ -147,7 +160,7 @@ class DualState:
 
 
 def fit_dual(model, X, y, s, rng, valid, sample_weight, on_epoch):
-    """Train ``model`` (hinge or squared_hinge; W, b set in place) on X (n, d) CSR; returns a History."""
+    """Train ``model`` (hinge, squared_hinge or logistic; W, b set in place) on X (n, d) CSR; returns a History."""
     state = DualState(model, X, y, s, rng, sample_weight)
     k = model.W.shape[1]
     model.W = None  # the solver holds the weights (class-major) until the end: one copy in memory, not two

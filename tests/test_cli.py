@@ -280,3 +280,9 @@ def test_dual_cd_through_train_and_predict(tmp_path):
                 "--init-model", tmp_path / "nb" / "model.npz")
     assert again.exit_code == 0, again.output
     assert json.loads((tmp_path / "nb2" / "metrics.json").read_text())["test"]["accuracy"] > 0.97
+    logistic = run("train", SMS_CONFIG, "--out-dir", tmp_path / "lr", "--set", "training.optimizer=dual_cd", "--set",
+                   "training.l2=1e-4", "--set", "training.epochs=200")  # the config's type: logistic
+    assert logistic.exit_code == 0, logistic.output
+    result = run("predict", tmp_path / "lr" / "model.npz", "--proba", input="FREE prize call now\n")
+    label, p, other, q = result.stdout.rstrip("\n").split("\t")
+    assert (label, other) == ("spam", "ham") and abs(float(p) + float(q) - 1) < 1e-5

@@ -132,10 +132,11 @@ def test_linear_models_take_sgd_or_adagrad_only():
 def test_dual_cd_is_for_the_penalised_hinge_models_in_memory():
     base = {"data": {"train": "t"}, "model": {"type": "squared_hinge"}}
     validate({**base, "training": {"optimizer": "dual_cd", "l2": 1e-4}})
-    assert problems({"data": {"train": "t"}, "model": {"type": "logistic"},
+    assert problems({"data": {"train": "t"}, "model": {"type": "softmax"},
                      "training": {"optimizer": "dual_cd", "l2": 1e-4}}) == [
-        "training -> optimizer: dual_cd solves the hinge and squared_hinge models; got type 'logistic': use "
-        "optimizer sgd, or type hinge / squared_hinge"]
+        "training -> optimizer: dual_cd solves the hinge, squared_hinge and logistic models; got type 'softmax': "
+        "use optimizer sgd, or one of those types"]
+    validate({"data": {"train": "t"}, "model": {"type": "logistic"}, "training": {"optimizer": "dual_cd", "l2": 1e-4}})
     assert problems({**base, "training": {"optimizer": "dual_cd", "l1": 1e-5, "average": True}}) == [
         "training -> l2: dual_cd solves mean loss + l2/2 ||W||² and needs l2 > 0, e.g. 1e-4",
         "training -> l1: dual_cd has no L1 penalty (got 1e-05); remove it or use optimizer sgd",

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
 
 from conftest import REPO, shared_dataset
@@ -40,6 +42,27 @@ def test_dual_cd_reaches_liblinears_weights_on_sms_spam(name, intercept):
     ours = primal(name, X, y, model.W, model.b, l2)
     best = primal(name, X, y, oracle.coef_.T, oracle.intercept_ if intercept else np.zeros(1), l2)
     assert abs(ours - best) / best <= 1e-6, (ours, best)
+
+
+@pytest.mark.parametrize("intercept", [True, False])
+def test_dual_cd_logistic_reaches_liblinears_logistic_regression(intercept):
+    """L2 logistic regression by LIBLINEAR's dual solver: the weights of LogisticRegression(solver="liblinear") at
+    C = 1 / (n l2), which penalises its intercept as dual_cd does; one-vs-rest on trec-6 (shared data) too."""
+    X, y, classes, _ = load(SMS / "train.tsv", weighting="tfidf")
+    l2 = 1e-3
+    model, history = dual_fit("logistic", X, y, classes, l2=l2, epochs=10000, dual_tol=1e-8, fit_intercept=intercept)
+    assert history.stop_reason == "converged"
+    oracle = LogisticRegression(solver="liblinear", C=1 / (X.shape[0] * l2), fit_intercept=intercept, tol=1e-10,
+                                max_iter=10**5).fit(X, y)
+    np.testing.assert_allclose(model.W[:, 0], oracle.coef_[0], atol=1e-5 * np.abs(oracle.coef_).max())
+    assert model.b[0] == pytest.approx(oracle.intercept_[0] if intercept else 0.0, abs=1e-5)
+    X, y, classes, _ = load(shared_dataset("trec-6") / "train.tsv", weighting="tfidf", min_df=2)
+    model, _ = dual_fit("logistic", X, y, classes, l2=l2, epochs=10000, dual_tol=1e-8, fit_intercept=intercept)
+    oracle = OneVsRestClassifier(LogisticRegression(solver="liblinear", C=1 / (X.shape[0] * l2),
+                                                    fit_intercept=intercept, tol=1e-10, max_iter=10**5)).fit(X, y)
+    coef = np.vstack([e.coef_ for e in oracle.estimators_])
+    np.testing.assert_allclose(model.W, coef.T, atol=1e-5 * np.abs(coef).max())
+    np.testing.assert_allclose(model.proba(model.scores(X)), oracle.predict_proba(X), atol=1e-5)
 
 
 def test_dual_cd_one_vs_rest_with_class_weights_equals_liblinear_on_trec6():
