@@ -4,7 +4,8 @@
 
 For each feature setting the documents are featurised once; each SGD setting is trained on the training
 data less a stratified 10 % validation split (or on train.tsv when the dataset has a valid.tsv), or on
-each of --folds cross-validation folds, and ranked by the mean validation accuracy. The test accuracy is printed for the record only. Runs by hand.
+each of --folds cross-validation folds, and ranked by the mean validation accuracy (± its standard error over the
+folds and seeds). The test accuracy is printed for the record only. Runs by hand.
 """
 
 import argparse
@@ -253,9 +254,10 @@ def main():
                 valid_accs, test_accs = [0.0], [0.0]
             seconds = (time.perf_counter() - started) / (args.seeds * len(matrices))
             valid_acc, test_acc = np.mean(valid_accs), np.mean(test_accs)
+            spread = np.std(valid_accs, ddof=1) / np.sqrt(len(valid_accs)) if len(valid_accs) > 1 else 0.0
             results.append((valid_acc, test_acc, seconds, {**features, **changes}))
-            print(f"valid {valid_acc:.4f}  test {test_acc:.4f}  {seconds:5.1f} s  {short(features)} | {short(changes)}",
-                  file=sys.stderr, flush=True)
+            print(f"valid {valid_acc:.4f} ±{spread:.4f}  test {test_acc:.4f}  {seconds:5.1f} s  {short(features)} | "
+                  f"{short(changes)}", file=sys.stderr, flush=True)
     best = max(results, key=lambda r: r[0])
     print(f"best on validation: valid {best[0]:.4f}, test {best[1]:.4f}: {best[3]}")
 
