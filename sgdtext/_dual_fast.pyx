@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Dual coordinate descent for the L2-penalised hinge and squared hinge losses, one class at a time.
+"""Dual coordinate descent for the L2-penalised hinge, squared hinge, squared and logistic losses, a class at a time.
 
 The solver of LIBLINEAR (Hsieh, Chang, Lin, Keerthi & Sundararajan, ICML 2008, "A dual coordinate descent
 method for large-scale linear SVM"; solve_l2r_l1l2_svc), which is stochastic dual coordinate ascent
@@ -37,8 +37,12 @@ cdef inline unsigned long long next_random(unsigned long long *s) noexcept nogil
 cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
                 const double[::1] t, const double[::1] upper, const double[::1] diag, const double[::1] QD,
                 double[::1] alpha, long long[::1] index, long long[::1] ints, double[::1] floats,
-                int bias, double eps, int count, const double[::1] scale, double[::1] margins) noexcept nogil:
+                int bias, double eps, int count, const double[::1] scale, double[::1] margins,
+                int free) noexcept nogil:
     """``count`` passes of dual coordinate descent on one class (state in alpha, index, ints, floats).
+
+    ``free``: alpha has no bounds (the squared loss 1/2 (1 - t w·x)², the linear unit's: ridge regression on
+    +-1 targets, D_i = 1 / C_i); every gradient then counts and nothing is shrunk.
 
     ``scale`` (empty: none): this class sees feature j as scale[j] x_j (training.nb_scale); QD then holds
     ||scale * x_i||² + D_i. margins[i] gets t_i w·x_i of each example visited, before its step (the
@@ -78,7 +82,9 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
             G = ti * G - 1.0 + alpha[i] * diag[i]
             Ci = upper[i]
             PG = 0.0
-            if alpha[i] == 0.0:
+            if free:
+                PG = G
+            elif alpha[i] == 0.0:
                 if G > PGmax_old:  # at the lower bound and pushing out of it: shrink
                     active -= 1
                     index[s] = index[active]
@@ -103,7 +109,9 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
             if fabs(PG) > 1.0e-12:
                 a_old = alpha[i]
                 alpha[i] = a_old - G / QD[i]
-                if alpha[i] < 0.0:
+                if free:
+                    pass
+                elif alpha[i] < 0.0:
                     alpha[i] = 0.0
                 elif alpha[i] > Ci:
                     alpha[i] = Ci
@@ -236,12 +244,12 @@ def run_logistic_passes(double[::1] w, const double[::1] data, const int[::1] in
 def run_passes(double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
                const double[::1] t, const double[::1] upper, const double[::1] diag, const double[::1] QD,
                double[::1] alpha, long long[::1] index, long long[::1] ints, double[::1] floats,
-               bint bias, double eps, int count, const double[::1] scale, double[::1] margins):
+               bint bias, double eps, int count, const double[::1] scale, double[::1] margins, bint free):
     """``passes`` without the GIL (see there): call from one thread per class."""
     cdef int done
     with nogil:
         done = passes(w, data, indices, indptr, t, upper, diag, QD, alpha, index, ints, floats, bias, eps, count,
-                      scale, margins)
+                      scale, margins, free)
     return done
 
 

@@ -119,7 +119,7 @@ SCHEMA = {
         "optimizer": Key("sgd", "choice", "plain SGD; adagrad (per-weight steps eta g / sqrt(sum of past g²), "
                          "as Vowpal Wabbit's --adaptive; linear models: batch_size 1, no l1); linear models also "
                          "normalized_adagrad (AdaGrad on each feature's own scale, Vowpal Wabbit's default "
-                         "--adaptive --normalized; batch_size 1, no l1); hinge, squared_hinge and logistic also dual_cd "
+                         "--adaptive --normalized; batch_size 1, no l1); hinge, squared_hinge, logistic and linear also dual_cd "
                          "(dual coordinate descent to the optimum of the same objective, LIBLINEAR's solver: needs "
                          "l2 > 0, no l1 or average; the intercept is penalised; learning_rate, schedule and "
                          "batch_size do not apply); mlp also momentum and adam",
@@ -387,9 +387,9 @@ def check_combinations(c, problems):
 
 def check_dual(c, problems):
     m, t = c["model"], c["training"]
-    if m["type"] not in ("hinge", "squared_hinge", "logistic"):
-        problems.append(f"training -> optimizer: dual_cd solves the hinge, squared_hinge and logistic models; got "
-                        f"type {m['type']!r}: use optimizer sgd, or one of those types")
+    if m["type"] not in ("hinge", "squared_hinge", "logistic", "linear"):
+        problems.append(f"training -> optimizer: dual_cd solves the hinge, squared_hinge, logistic and linear models; "
+                        f"got type {m['type']!r}: use optimizer sgd, or one of those types")
     if not t["l2"]:
         problems.append("training -> l2: dual_cd solves mean loss + l2/2 ||W||² and needs l2 > 0, e.g. 1e-4")
     if t["l1"]:

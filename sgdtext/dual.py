@@ -1,5 +1,5 @@
-"""training.optimizer: dual_cd: the hinge, squared hinge and logistic models trained to their optimum by dual
-coordinate descent (LIBLINEAR's solvers, the compiled loops in _dual_fast.pyx document the methods).
+"""training.optimizer: dual_cd: the hinge, squared hinge, logistic and linear (ridge) models trained to their
+optimum by dual coordinate descent (LIBLINEAR's solvers, the compiled loops in _dual_fast.pyx document the methods).
 
 SGD with a decaying rate approaches the optimum of a penalised objective slowly, and its answer depends on
 the rate; this solver reaches the same objective's optimum in a few passes, with no rate to tune. The
@@ -21,7 +21,7 @@ import numpy as np
 
 from sgdtext.sgd import compiled_arrays, epoch_loop, epoch_record
 
-MODEL_TYPES = ("hinge", "squared_hinge", "logistic")
+MODEL_TYPES = ("hinge", "squared_hinge", "logistic", "linear")
 
 
 NO_SCALE = np.zeros(0)
@@ -65,9 +65,11 @@ class DualState:
         self.s, self.d, self.bias = s, d, int(s.fit_intercept)
         weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         C = weights / (s.l2 * weights.sum())
-        squared = model.model_type == "squared_hinge"
+        squared = model.model_type in ("squared_hinge", "linear")
         self.logistic = model.model_type == "logistic"
-        self.diag = np.where(C > 0, 0.5 / np.where(C > 0, C, 1.0), 0.0) if squared else np.zeros(n)
+        self.free = model.model_type == "linear"  # 1/2 (s - t)² = 1/2 (1 - t s)²: no bounds on alpha, D = 1 / C
+        half = 1.0 if self.free else 0.5
+        self.diag = np.where(C > 0, half / np.where(C > 0, C, 1.0), 0.0) if squared else np.zeros(n)
         self.upper = np.full(n, np.inf) if squared else C
         self.R = nb_scales(X, y, k, weights, s.nb_alpha, s.nb_scale) if s.nb_scale else None
         from sgdtext._dual_fast import class_scores
@@ -124,7 +126,7 @@ class DualState:
                                        self.s.dual_tol, 1, self.scale(c), self.margins[c])
         return run_passes(self.Wt[c], data, indices, indptr, self.t[c], self.upper, self.diag, self.QD[c],
                           self.alpha[c], self.index[c], self.ints[c], self.floats[c], bool(self.bias),
-                          self.s.dual_tol, 1, self.scale(c), self.margins[c])
+                          self.s.dual_tol, 1, self.scale(c), self.margins[c], self.free)
 
     def scale(self, c):
         return NO_SCALE if self.R is None else self.R[c]
@@ -160,7 +162,7 @@ class DualState:
 
 
 def fit_dual(model, X, y, s, rng, valid, sample_weight, on_epoch):
-    """Train ``model`` (hinge, squared_hinge or logistic; W, b set in place) on X (n, d) CSR; returns a History."""
+    """Train ``model`` (hinge, squared_hinge, logistic or linear; W, b set in place) on X (n, d) CSR; returns a History."""
     state = DualState(model, X, y, s, rng, sample_weight)
     k = model.W.shape[1]
     model.W = None  # the solver holds the weights (class-major) until the end: one copy in memory, not two

@@ -134,8 +134,8 @@ def test_dual_cd_is_for_the_penalised_hinge_models_in_memory():
     validate({**base, "training": {"optimizer": "dual_cd", "l2": 1e-4}})
     assert problems({"data": {"train": "t"}, "model": {"type": "softmax"},
                      "training": {"optimizer": "dual_cd", "l2": 1e-4}}) == [
-        "training -> optimizer: dual_cd solves the hinge, squared_hinge and logistic models; got type 'softmax': "
-        "use optimizer sgd, or one of those types"]
+        "training -> optimizer: dual_cd solves the hinge, squared_hinge, logistic and linear models; got type "
+        "'softmax': use optimizer sgd, or one of those types"]
     validate({"data": {"train": "t"}, "model": {"type": "logistic"}, "training": {"optimizer": "dual_cd", "l2": 1e-4}})
     assert problems({**base, "training": {"optimizer": "dual_cd", "l1": 1e-5, "average": True}}) == [
         "training -> l2: dual_cd solves mean loss + l2/2 ||W||² and needs l2 > 0, e.g. 1e-4",

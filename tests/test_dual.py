@@ -65,6 +65,23 @@ def test_dual_cd_logistic_reaches_liblinears_logistic_regression(intercept):
     np.testing.assert_allclose(model.proba(model.scores(X)), oracle.predict_proba(X), atol=1e-5)
 
 
+@pytest.mark.parametrize("intercept", [True, False])
+def test_dual_cd_linear_unit_reaches_the_closed_form_ridge_solution(intercept):
+    """The delta rule's loss 1/2 (t - o)² with l2: ridge regression on +-1 targets, the intercept a penalised
+    constant feature; against the normal equations."""
+    X, y, classes, _ = load(SMS / "train.tsv", limit=1000, weighting="tfidf", min_df=3)
+    l2 = 1e-2
+    model, history = dual_fit("linear", X, y, classes, l2=l2, epochs=100000, dual_tol=1e-9, fit_intercept=intercept)
+    assert history.stop_reason == "converged"
+    D, t = X.toarray(), np.where(y == 1, 1.0, -1.0)
+    if intercept:
+        D = np.hstack([D, np.ones((len(D), 1))])
+    n = len(t)
+    w = np.linalg.solve(D.T @ D / n + l2 * np.eye(D.shape[1]), D.T @ t / n)
+    np.testing.assert_allclose(model.W[:, 0], w[:X.shape[1]], rtol=0, atol=1e-6)
+    assert model.b[0] == pytest.approx(w[-1] if intercept else 0.0, abs=1e-6)
+
+
 def test_dual_cd_one_vs_rest_with_class_weights_equals_liblinear_on_trec6():
     """Six classes, each its own binary problem; an example's class weight scales its C in every one of them, as
     LinearSVC's sample_weight (its class_weight scales only the positive side of each one-vs-rest problem)."""
