@@ -34,6 +34,48 @@ cdef inline unsigned long long next_random(unsigned long long *s) noexcept nogil
     return x * 2685821657736338717ULL
 
 
+cdef inline void shuffle(long long[::1] index, long long n, unsigned long long *state) noexcept nogil:
+    """A uniformly random order of index[:n] (Fisher-Yates, from the front)."""
+    cdef long long s, j, tmp
+    for s in range(n):
+        j = s + <long long>(next_random(state) % <unsigned long long>(n - s))
+        tmp = index[s]
+        index[s] = index[j]
+        index[j] = tmp
+
+
+cdef inline double row_dot(const double[::1] w, const double[::1] data, const int[::1] indices,
+                           const long long[::1] indptr, long long i, const double[::1] scale, int scaled,
+                           int bias) noexcept nogil:
+    """(scale * w)·x_i, + w's last entry (the intercept) when ``bias``."""
+    cdef long long p
+    cdef double total = 0.0
+    if scaled:
+        for p in range(indptr[i], indptr[i + 1]):
+            total += data[p] * scale[indices[p]] * w[indices[p]]
+    else:
+        for p in range(indptr[i], indptr[i + 1]):
+            total += data[p] * w[indices[p]]
+    if bias:
+        total += w[w.shape[0] - 1]
+    return total
+
+
+cdef inline void row_add(double[::1] w, double step, const double[::1] data, const int[::1] indices,
+                         const long long[::1] indptr, long long i, const double[::1] scale, int scaled,
+                         int bias) noexcept nogil:
+    """w += step * (scale * x_i), and the intercept += step when ``bias``."""
+    cdef long long p
+    if scaled:
+        for p in range(indptr[i], indptr[i + 1]):
+            w[indices[p]] += step * data[p] * scale[indices[p]]
+    else:
+        for p in range(indptr[i], indptr[i + 1]):
+            w[indices[p]] += step * data[p]
+    if bias:
+        w[w.shape[0] - 1] += step
+
+
 cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, const long long[::1] indptr,
                 const double[::1] t, const double[::1] upper, const double[::1] diag, const double[::1] QD,
                 double[::1] alpha, long long[::1] index, long long[::1] ints, double[::1] floats,
@@ -51,33 +93,20 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
     ints = [active size, l (examples in play), converged, random state, coordinate steps so far];
     floats = [PGmax_old, PGmin_old].
     Returns 1 when converged (the projected gradients span <= eps over a pass of every example)."""
-    cdef long long active = ints[0], l = ints[1], s, i, j, tmp, p
-    cdef long long dcol = w.shape[0] - 1
+    cdef long long active = ints[0], l = ints[1], s, i
     cdef double PGmax_old = floats[0], PGmin_old = floats[1], PGmax_new, PGmin_new
-    cdef double G, PG, ti, a_old, step, Ci
+    cdef double G, PG, ti, a_old, Ci
     cdef unsigned long long state = <unsigned long long> ints[3]
     cdef int done = 0, it, scaled = scale.shape[0] > 0
     for it in range(count):
         PGmax_new, PGmin_new = -INFINITY, INFINITY
-        for s in range(active):  # a random order of the active examples
-            j = s + <long long>(next_random(&state) % <unsigned long long>(active - s))
-            tmp = index[s]
-            index[s] = index[j]
-            index[j] = tmp
+        shuffle(index, active, &state)  # a random order of the active examples
         s = 0
         while s < active:
             i = index[s]
             ti = t[i]
             ints[4] += 1
-            G = 0.0
-            if scaled:
-                for p in range(indptr[i], indptr[i + 1]):
-                    G += data[p] * scale[indices[p]] * w[indices[p]]
-            else:
-                for p in range(indptr[i], indptr[i + 1]):
-                    G += data[p] * w[indices[p]]
-            if bias:
-                G += w[dcol]
+            G = row_dot(w, data, indices, indptr, i, scale, scaled, bias)
             margins[i] = ti * G
             G = ti * G - 1.0 + alpha[i] * diag[i]
             Ci = upper[i]
@@ -115,15 +144,7 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
                     alpha[i] = 0.0
                 elif alpha[i] > Ci:
                     alpha[i] = Ci
-                step = (alpha[i] - a_old) * ti
-                if scaled:
-                    for p in range(indptr[i], indptr[i + 1]):
-                        w[indices[p]] += step * data[p] * scale[indices[p]]
-                else:
-                    for p in range(indptr[i], indptr[i + 1]):
-                        w[indices[p]] += step * data[p]
-                if bias:
-                    w[dcol] += step
+                row_add(w, (alpha[i] - a_old) * ti, data, indices, indptr, i, scale, scaled, bias)
             s += 1
         if PGmax_new - PGmin_new <= eps:
             if active == l:
@@ -151,18 +172,13 @@ cdef int logistic_passes(double[::1] w, const double[::1] data, const int[::1] i
     C_i - alpha_i, whichever is the smaller side) by a few Newton steps to ``floats[2]`` (the inner tolerance,
     tightened while the steps are cheap). Converged when the largest |gradient| of a pass is below ``eps``.
     QD holds ||x_i||² (with the scales, + 1 for the intercept); alpha starts inside (0, C) and w agrees with it."""
-    cdef long long l = ints[1], s, i, j, tmp, p, newton
-    cdef long long dcol = w.shape[0] - 1
+    cdef long long l = ints[1], s, i, newton
     cdef double innereps = floats[2], innereps_min = eps if eps < 1e-8 else 1e-8
-    cdef double ti, C, a, b, z, old, gp, gpp, trial, Gmax, step, score
+    cdef double ti, C, a, b, z, old, gp, gpp, trial, Gmax, score
     cdef unsigned long long state = <unsigned long long> ints[3]
     cdef int done = 0, it, inner, scaled = scale.shape[0] > 0, sign
     for it in range(count):
-        for s in range(l):
-            j = s + <long long>(next_random(&state) % <unsigned long long>(l - s))
-            tmp = index[s]
-            index[s] = index[j]
-            index[j] = tmp
+        shuffle(index, l, &state)
         newton = 0
         Gmax = 0.0
         for s in range(l):
@@ -170,15 +186,7 @@ cdef int logistic_passes(double[::1] w, const double[::1] data, const int[::1] i
             ti = t[i]
             C = upper[i]
             ints[4] += 1
-            score = 0.0
-            if scaled:
-                for p in range(indptr[i], indptr[i + 1]):
-                    score += data[p] * scale[indices[p]] * w[indices[p]]
-            else:
-                for p in range(indptr[i], indptr[i + 1]):
-                    score += data[p] * w[indices[p]]
-            if bias:
-                score += w[dcol]
+            score = row_dot(w, data, indices, indptr, i, scale, scaled, bias)
             margins[i] = ti * score
             a = QD[i]
             b = ti * score
@@ -210,15 +218,7 @@ cdef int logistic_passes(double[::1] w, const double[::1] data, const int[::1] i
                 inner += 1
             if inner > 0:
                 alpha[i] = z if sign == 1 else C - z
-                step = sign * (z - old) * ti
-                if scaled:
-                    for p in range(indptr[i], indptr[i + 1]):
-                        w[indices[p]] += step * data[p] * scale[indices[p]]
-                else:
-                    for p in range(indptr[i], indptr[i + 1]):
-                        w[indices[p]] += step * data[p]
-                if bias:
-                    w[dcol] += step
+                row_add(w, sign * (z - old) * ti, data, indices, indptr, i, scale, scaled, bias)
         if Gmax < eps:
             done = 1
             break
@@ -259,16 +259,7 @@ def class_scores(const double[::1] w, const double[::1] data, const int[::1] ind
     every row of the CSR matrix, one class, without the GIL: the classes' scores are computed on separate
     threads, in their own rows of a (k, n) array."""
     cdef Py_ssize_t n = indptr.shape[0] - 1, i
-    cdef long long p, dcol = w.shape[0] - 1
-    cdef double total
     cdef int scaled = scale.shape[0] > 0
     with nogil:
         for i in range(n):
-            total = w[dcol] if bias else 0.0
-            if scaled:
-                for p in range(indptr[i], indptr[i + 1]):
-                    total += data[p] * scale[indices[p]] * w[indices[p]]
-            else:
-                for p in range(indptr[i], indptr[i + 1]):
-                    total += data[p] * w[indices[p]]
-            out[i] = total
+            out[i] = row_dot(w, data, indices, indptr, i, scale, scaled, bias)
