@@ -118,6 +118,27 @@ def test_warm_start_in_two_halves_matches_training_at_once(tmp_path):
     assert warm.featurizer.feature_names()[: len(old_terms)] == old_terms  # old columns keep their place
 
 
+def test_dual_cd_warm_start_in_two_halves_matches_training_at_once(tmp_path):
+    """dual_cd's warm start (the second half's optimum with the penalty centred on the first half's weights)."""
+    first, second = split_halves(tmp_path)
+    settings = ("model.type=squared_hinge", "training.optimizer=dual_cd", "training.l2=1e-4", "training.epochs=1000")
+    whole = run_config("sms-spam.yaml", tmp_path / "whole", *settings)
+    run_config("sms-spam.yaml", tmp_path / "h1", *settings, f"data.train={first}")
+    config = load_config(REPO / "configs" / "sms-spam.yaml", [*settings, f"data.train={second}"],
+                         out_dir=tmp_path / "h2", environ={})
+    warm = train(config, warn=lambda message: None, init_model=tmp_path / "h1" / "model.npz")
+    assert abs(warm.metrics["test"]["accuracy"] - whole.metrics["test"]["accuracy"]) <= 0.005
+    # terms the second half does not have keep the first half's weights (the penalty's centre), not 0
+    cold = run_config("sms-spam.yaml", tmp_path / "cold", *settings, f"data.train={second}")
+    old_model, old_featurizer = load_model(tmp_path / "h1" / "model.npz")[:2]
+    old_terms = old_featurizer.feature_names()
+    gone = sorted(set(old_terms) - set(cold.featurizer.feature_names()))
+    where = {term: j for j, term in enumerate(old_terms)}
+    rows = [where[term] for term in gone]
+    assert gone and np.abs(old_model.W[rows]).max() > 0
+    np.testing.assert_allclose(warm.model.W[rows], old_model.W[rows], rtol=0, atol=1e-12)
+
+
 def test_warm_start_refuses_other_settings_and_classes(tmp_path, write):
     run_config("sms-spam.yaml", tmp_path / "h1", "training.epochs=1")
     old = tmp_path / "h1" / "model.npz"
