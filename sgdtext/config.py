@@ -119,8 +119,8 @@ SCHEMA = {
         "optimizer": Key("sgd", "choice", "plain SGD; adagrad (per-weight steps eta g / sqrt(sum of past g²), "
                          "as Vowpal Wabbit's --adaptive; linear models: batch_size 1, no l1); linear models also "
                          "normalized_adagrad (AdaGrad on each feature's own scale, Vowpal Wabbit's default "
-                         "--adaptive --normalized; batch_size 1, no l1); hinge, squared_hinge, logistic and linear also dual_cd "
-                         "(dual coordinate descent to the optimum of the same objective, LIBLINEAR's solver: needs "
+                         "--adaptive --normalized; batch_size 1, no l1); hinge, squared_hinge, logistic and "
+                         "linear also dual_cd (dual coordinate descent to the optimum of the same objective, LIBLINEAR's solver: needs "
                          "l2 > 0, no l1 or average; the intercept is penalised; learning_rate, schedule and "
                          "batch_size do not apply); mlp also momentum and adam",
                          choices=tuple(OPTIMIZERS) + ("normalized_adagrad", "dual_cd")),

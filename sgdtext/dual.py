@@ -76,12 +76,12 @@ class DualState:
 
         self.arrays = compiled_arrays(X)
         data, indices, indptr = self.arrays
-        squared = data**2  # ||R_c * x_i||² = sum_j x_ij² R_cj R_cj: the score of x² under weights R_c, scale R_c
+        x_squared = data**2  # ||R_c * x_i||² = sum_j x_ij² R_cj R_cj: the score of x² under weights R_c, scale R_c
         self.QD = np.empty((k, n))
         for c in range(k if self.R is not None else 1):
-            scale = NO_SCALE if self.R is None else self.R[c]
-            class_scores(np.ones(d) if self.R is None else self.R[c], squared, indices, indptr, False, self.QD[c], scale)
-        del squared
+            weights_c = np.ones(d) if self.R is None else self.R[c]
+            class_scores(weights_c, x_squared, indices, indptr, False, self.QD[c], self.scale(c))
+        del x_squared
         if self.R is None:  # ||x_i||², the same for every class
             self.QD[1:] = self.QD[0]
         self.QD += self.bias + self.diag  # + 1 for the intercept's feature, + D_i
@@ -162,7 +162,7 @@ class DualState:
 
 
 def fit_dual(model, X, y, s, rng, valid, sample_weight, on_epoch):
-    """Train ``model`` (hinge, squared_hinge, logistic or linear; W, b set in place) on X (n, d) CSR; returns a History."""
+    """Train ``model`` (hinge, squared_hinge, logistic or linear; W, b set) on X (n, d) CSR; returns a History."""
     state = DualState(model, X, y, s, rng, sample_weight)
     k = model.W.shape[1]
     model.W = None  # the solver holds the weights (class-major) until the end: one copy in memory, not two

@@ -272,7 +272,8 @@ def test_dual_cd_through_train_and_predict(tmp_path):
     texts = (REPO / "data" / "sms-spam" / "test.tsv").read_text().splitlines()[1:21]
     predicted = run("predict", tmp_path / "model.npz", input="\n".join(t.split("\t", 1)[1] for t in texts) + "\n")
     assert predicted.exit_code == 0 and len(predicted.stdout.splitlines()) == 20
-    traced = run("train", SMS_CONFIG, "--out-dir", tmp_path / "t", "--trace", *settings, "--set", "training.batch_size=1")
+    traced = run("train", SMS_CONFIG, "--out-dir", tmp_path / "t", "--trace", *settings, "--set",
+                 "training.batch_size=1")
     assert traced.exit_code == 1 and "optimizer dual_cd takes dual coordinate steps" in traced.output
     nb = run("train", SMS_CONFIG, "--out-dir", tmp_path / "nb", *settings, "--set", "training.nb_scale=1")
     assert nb.exit_code == 0, nb.output
