@@ -48,6 +48,12 @@ def cli():
 
 
 MODELS_HELP = "\b\nModels (model.type):\n" + "\n".join(f"  {name:<11} {model.summary}" for name, model in MODELS.items())
+MODELS_HELP += ("\n\n\b\nOptimizers (training.optimizer):\n"
+                "  sgd, adagrad        every model\n"
+                "  normalized_adagrad  the linear models (Vowpal Wabbit's default update)\n"
+                "  dual_cd             hinge, squared_hinge, logistic, linear: dual coordinate descent to the\n"
+                "                      optimum (LIBLINEAR's solvers; training.nb_scale: 1 for NB-SVM)\n"
+                "  momentum, adam      mlp")
 
 
 @cli.command(epilog=MODELS_HELP)
