@@ -16,6 +16,11 @@ nodes of a trie over token ids: the unigram ``a`` is the child of the root by ``
 ``a b`` the child of ``a`` by ``b``, and so on. The trie's edges sit in an open-addressing hash
 table keyed by (parent << 32 | token), so no n-gram string is built while counting; names are made
 only for the terms a caller asks for (the ones kept after min_df etc.).
+
+``char_ngram_range`` adds scikit-learn's char_wb n-grams of every white-space-separated word (padded
+with a space each side; a word shorter than n counts once, whole), as the terms ``c:`` + gram: each is a
+"word" of its own (the prefix included, so it never meets a token) and a trie node of depth 0 under the
+root. Only with the word and punctuation token rules (a ``\S+`` token could begin with ``c:``).
 """
 
 from cpython.unicode cimport PyUnicode_4BYTE_KIND, PyUnicode_DATA, PyUnicode_FromKindAndData, \
@@ -65,6 +70,16 @@ cdef void *grow_buffer(void *buffer, Py_ssize_t *capacity, Py_ssize_t needed, si
         raise MemoryError()
     capacity[0] = size
     return bigger
+
+
+cdef inline Py_ssize_t word_slot(uint64_t key, Py_ssize_t mask) noexcept nogil:
+    """The word table's first slot for a key (FNV-1a hash | 1), mixed first: FNV-1a moves a word's last code
+    point into few of the middle bits, so words that differ only at the end (a sorted vocabulary, char
+    n-grams) would crowd together under linear probing."""
+    key ^= key >> 29
+    key *= <uint64_t> 0xBF58476D1CE4E5B9
+    key ^= key >> 32
+    return <Py_ssize_t> (key & <uint64_t> mask)
 
 
 cdef class EdgeTable:
@@ -136,7 +151,7 @@ cdef class TermIndex:
     have a column, numbered by it.
     """
     cdef readonly bint lowercase, fixed, punctuation, whitespace
-    cdef readonly int min_len, low, high
+    cdef readonly int min_len, low, high, char_low, char_high
     cdef readonly Py_ssize_t n_nodes, n_columns
     cdef tuple stop_words
     # words: their code points one after another (word w is chars[word_start[w]:word_start[w + 1]]),
@@ -165,10 +180,20 @@ cdef class TermIndex:
     # hashing mode: CRC-32 of each word's UTF-8, by token id
     cdef uint32_t *word_hash
     cdef Py_ssize_t hash_capacity, hashed
+    # char n-grams: the padded word being cut ("c: word "), and one gram with its prefix
+    cdef Py_UCS4 *padded
+    cdef Py_UCS4 *gram
+    cdef Py_ssize_t padded_capacity
 
     def __cinit__(self, bint lowercase=True, int min_len=2, ngram_range=(1, 1), stop_words=(), bint punctuation=False,
-                  bint whitespace=False):
+                  bint whitespace=False, char_ngram_range=None):
         self.lowercase = lowercase
+        self.char_low, self.char_high = char_ngram_range if char_ngram_range else (0, 0)
+        if self.char_high:
+            self.gram = <Py_UCS4 *> malloc((self.char_high + 2) * sizeof(Py_UCS4))
+            if self.gram == NULL:
+                raise MemoryError()
+            self.gram[0], self.gram[1] = 99, 58  # "c:"
         self.punctuation = punctuation
         self.whitespace = whitespace
         self.min_len = min_len
@@ -195,6 +220,8 @@ cdef class TermIndex:
         free(self.stop_flag)
         free(self.wkeys)
         free(self.wvalues)
+        free(self.padded)
+        free(self.gram)
 
     cdef int reset_words(self) except -1:
         """An empty word table, holding the stop words (flagged) only."""
@@ -232,7 +259,7 @@ cdef class TermIndex:
     cdef int64_t find_word(self, int kind, void *data, Py_ssize_t i, Py_ssize_t j, uint64_t h, bint add) except -2:
         """The id of the word at [i, j) of a string's data, whose FNV-1a hash is ``h``."""
         cdef uint64_t key = h | 1
-        cdef Py_ssize_t slot = <Py_ssize_t> ((h >> 17) & <uint64_t> self.wmask), t, start, n = j - i
+        cdef Py_ssize_t slot = word_slot(key, self.wmask), t, start, n = j - i
         cdef int64_t w
         cdef bint same
         while self.wkeys[slot] != 0:
@@ -280,7 +307,7 @@ cdef class TermIndex:
         memset(self.wkeys, 0, (self.wmask + 1) * sizeof(uint64_t))
         for i in range(old_capacity):
             if old_keys[i] != 0:
-                slot = <Py_ssize_t> ((old_keys[i] >> 17) & <uint64_t> self.wmask)
+                slot = word_slot(old_keys[i], self.wmask)
                 while self.wkeys[slot] != 0:
                     slot = (slot + 1) & self.wmask
                 self.wkeys[slot] = old_keys[i]
@@ -370,61 +397,121 @@ cdef class TermIndex:
         memset(self.mark + old, 0xFF, (capacity - old) * sizeof(int64_t))
         return 0
 
+    cdef int64_t gram_node(self, Py_ssize_t start, Py_ssize_t n, bint grow) except -2:
+        """The trie node of the char n-gram padded[start:start + n] (as the word "c:" + gram), or -1."""
+        cdef Py_ssize_t t
+        cdef uint64_t h = FNV_OFFSET
+        for t in range(n):
+            self.gram[t + 2] = self.padded[start + t]
+        for t in range(n + 2):
+            h = (h ^ <uint64_t> self.gram[t]) * FNV_PRIME
+        cdef int64_t w = self.find_word(PyUnicode_4BYTE_KIND, <void *> self.gram, 0, n + 2, h, grow)
+        if w < 0:
+            return -1
+        cdef int64_t node = self.edges.get(w)  # (root 0 << 32) | w
+        if node < 0 and grow:
+            node = self.add_node(0, w, 0)
+        return node
+
+    cdef Py_ssize_t char_nodes(self, unicode text, bint grow, int64_t **out, Py_ssize_t *capacity) except -1:
+        """The trie nodes of the char_wb n-grams of ``text`` (lowercased already if wanted) into out[0]; returns
+        how many (-1 entries: grams the fixed index does not know)."""
+        cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0, j, t, size, n, start, count = 0
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void *data = PyUnicode_DATA(text)
+        cdef int64_t node
+        while i < length:
+            if is_space(PyUnicode_READ(kind, data, i)):
+                i += 1
+                continue
+            j = i + 1
+            while j < length and not is_space(PyUnicode_READ(kind, data, j)):
+                j += 1
+            size = j - i + 2  # " word "
+            self.padded = <Py_UCS4 *> grow_buffer(self.padded, &self.padded_capacity, size, sizeof(Py_UCS4))
+            self.padded[0] = 32
+            for t in range(j - i):
+                self.padded[t + 1] = PyUnicode_READ(kind, data, i + t)
+            self.padded[size - 1] = 32
+            for n in range(self.char_low, self.char_high + 1):
+                if size <= n:  # a short word counts once, at its full length
+                    out[0] = <int64_t *> grow_buffer(out[0], capacity, count + 1, sizeof(int64_t))
+                    out[0][count] = self.gram_node(0, size, grow)
+                    count += 1
+                    break
+                out[0] = <int64_t *> grow_buffer(out[0], capacity, count + size - n + 1, sizeof(int64_t))
+                for start in range(size - n + 1):
+                    out[0][count] = self.gram_node(start, n, grow)
+                    count += 1
+            i = j
+        return count
+
     def count(self, texts, bint grow=False):
         """Term counts of ``texts`` as CSR arrays (data, indices, indptr); ``grow`` adds new terms
         (only before the index is fixed)."""
         if grow and self.fixed:
             raise ValueError("this term index is fixed")
-        cdef Py_ssize_t n_docs = len(texts), nnz = 0, capacity = 0, d, a, k, n_tok
+        cdef Py_ssize_t n_docs = len(texts), nnz = 0, capacity = 0, d, a, k, n_tok, n_grams, grams_capacity = 0
         cdef int n
         cdef int64_t node, child, tok, col
         cdef int32_t *indices = NULL
         cdef double *values = NULL
+        cdef int64_t *grams = NULL  # the document's char n-gram nodes
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         cdef int64_t[::1] indptr_view = indptr
         try:
             for d in range(n_docs):
                 text = texts[d]
-                n_tok = self.tokenize(text.lower() if self.lowercase else text, grow)
+                if self.lowercase:
+                    text = text.lower()
+                n_tok = self.tokenize(text, grow)
                 self.stamp += 1
-                for a in range(n_tok):
+                n_grams = self.char_nodes(text, grow, &grams, &grams_capacity) if self.char_high else 0
+                for a in range(n_tok + n_grams):
                     node = 0
                     for n in range(1, self.high + 1):
-                        if a + n > n_tok:
-                            break
-                        tok = self.tokens[a + n - 1]
-                        if tok < 0:
-                            break
-                        child = self.edges.get((node << 32) | tok)
-                        if child < 0:
-                            if not grow:
+                        if a >= n_tok:  # a char n-gram: one node, counted as it is
+                            child = grams[a - n_tok]
+                            if child < 0:
                                 break
-                            child = self.add_node(node, tok, n)
-                        node = child
-                        if n < self.low:
-                            continue
+                        else:
+                            if a + n > n_tok:
+                                break
+                            tok = self.tokens[a + n - 1]
+                            if tok < 0:
+                                break
+                            child = self.edges.get((node << 32) | tok)
+                            if child < 0:
+                                if not grow:
+                                    break
+                                child = self.add_node(node, tok, n)
+                            node = child
+                            if n < self.low:
+                                continue
                         col = self.column[child]
-                        if col < 0:
-                            continue
-                        if col >= self.mark_capacity:
-                            self.ensure_marks(col + 1)
-                        if self.mark[col] == self.stamp:
-                            values[self.slot[col]] += 1.0
-                            continue
-                        if nnz + 1 > capacity:
-                            k = capacity
-                            indices = <int32_t *> grow_buffer(indices, &k, nnz + 1, sizeof(int32_t))
-                            values = <double *> grow_buffer(values, &capacity, nnz + 1, sizeof(double))
-                        self.mark[col] = self.stamp
-                        self.slot[col] = nnz
-                        indices[nnz] = <int32_t> col
-                        values[nnz] = 1.0
-                        nnz += 1
+                        if col >= 0:
+                            if col >= self.mark_capacity:
+                                self.ensure_marks(col + 1)
+                            if self.mark[col] == self.stamp:
+                                values[self.slot[col]] += 1.0
+                            else:
+                                if nnz + 1 > capacity:
+                                    k = capacity
+                                    indices = <int32_t *> grow_buffer(indices, &k, nnz + 1, sizeof(int32_t))
+                                    values = <double *> grow_buffer(values, &capacity, nnz + 1, sizeof(double))
+                                self.mark[col] = self.stamp
+                                self.slot[col] = nnz
+                                indices[nnz] = <int32_t> col
+                                values[nnz] = 1.0
+                                nnz += 1
+                        if a >= n_tok:
+                            break
                 indptr_view[d + 1] = nnz
             data, columns = to_arrays(values, indices, nnz)
         finally:
             free(indices)
             free(values)
+            free(grams)
         return data, columns, indptr
 
     def hash_counts(self, texts, int64_t n_features, bint alternate_sign):
@@ -585,11 +672,12 @@ cdef class TermIndex:
 
     @classmethod
     def from_joined(cls, unicode text, offsets, *, bint lowercase=True, int min_len=2, ngram_range=(1, 1),
-                    stop_words=(), bint punctuation=False, bint whitespace=False):
+                    stop_words=(), bint punctuation=False, bint whitespace=False, char_ngram_range=None):
         """A fixed index where term j = text[offsets[j]:offsets[j + 1]] counts in column j; a term's words
         are separated by single spaces. Every prefix of an n-gram becomes a node (without a column unless
-        it is a term itself), so lookups walk the trie."""
-        cdef TermIndex index = cls(lowercase, min_len, ngram_range, stop_words, punctuation, whitespace)
+        it is a term itself), so lookups walk the trie. With char n-grams, a term "c:..." is one of them."""
+        cdef TermIndex index = cls(lowercase, min_len, ngram_range, stop_words, punctuation, whitespace,
+                                   char_ngram_range)
         cdef const int64_t[::1] bounds = np.ascontiguousarray(offsets, dtype=np.int64)
         cdef Py_ssize_t n_terms = bounds.shape[0] - 1, j, a, b, e
         cdef int n, kind = PyUnicode_KIND(text)
@@ -599,6 +687,14 @@ cdef class TermIndex:
             node = 0
             n = 0
             a, e = bounds[j], bounds[j + 1]
+            if index.char_high and e - a > 2 and PyUnicode_READ(kind, data, a) == 99 \
+                    and PyUnicode_READ(kind, data, a + 1) == 58:  # "c:" + a char n-gram
+                tok = index.word_id(text, a, e, True)
+                node = index.edges.get(tok)
+                if node < 0:
+                    node = index.add_node(0, tok, 0)
+                index.column[node] = j
+                continue
             while a <= e:
                 b = a
                 while b < e and PyUnicode_READ(kind, data, b) != 32:

@@ -104,15 +104,18 @@ COMPILED_PATTERNS = {  # token pattern -> (min_len, tokens) of the compiled toke
 
 def compiled_term_settings(settings, stop_words):
     """Keyword arguments of a compiled TermIndex (sgdtext/_text_fast.pyx) that analyses like ``settings``,
-    or None where only the regex path can: other analyzers, character n-grams, other token patterns."""
-    if settings["analyzer"] != "word" or settings.get("char_ngram_range"):
+    or None where only the regex path can: other analyzers, other token patterns, and character n-grams in
+    hashing mode or with white-space tokens (a token could begin with the char n-grams' prefix)."""
+    if settings["analyzer"] != "word":
         return None
     rule = COMPILED_PATTERNS.get(settings["token_pattern"])
-    if rule is None:
+    chars = settings.get("char_ngram_range")
+    if rule is None or chars and (settings.get("n_features") is not None or rule[1] == "whitespace"):
         return None
     return {"lowercase": settings["lowercase"], "min_len": rule[0], "punctuation": rule[1] == "punctuation",
             "whitespace": rule[1] == "whitespace",
-            "ngram_range": tuple(settings["ngram_range"]), "stop_words": tuple(stop_words)}
+            "ngram_range": tuple(settings["ngram_range"]), "stop_words": tuple(stop_words),
+            "char_ngram_range": tuple(chars) if chars else None}
 
 
 def make_flat_tokenizer(settings, stop_words):

@@ -116,7 +116,7 @@ class Featurizer:
         counts = SparseRows(data, indices, indptr, (len(texts), index.n_nodes))
         depths = index.depths()
         low, high = self.settings["ngram_range"]
-        remap = self._prune(counts, index.names, len(texts), (depths >= low) & (depths <= high))
+        remap = self._prune(counts, index.names, len(texts), ((depths >= low) & (depths <= high)) | (depths == 0))
         index.set_columns(remap)
         self._index = index
         return filter_columns(counts, remap, len(self.vocabulary))

@@ -225,6 +225,9 @@ UNICODE_TEXTS = TEXTS + [
     {"n_features": 256, "stop_words": ["and", "the"], "lowercase": False},
     {"n_features": 16, "alternate_sign": True, "ngram_range": [1, 2]},  # collisions that cancel out
     {"n_features": 16, "alternate_sign": False, "ngram_range": [2, 3]},
+    {"char_ngram_range": [2, 5]}, {"char_ngram_range": [1, 3], "ngram_range": [2, 3], "lowercase": False},
+    {"token_pattern": r"(?u)\w+|[^\w\s]", "ngram_range": [1, 2], "char_ngram_range": [2, 5], "min_df": 2},
+    {"char_ngram_range": [3, 4], "stop_words": "english", "max_features": 40},
 ])
 def test_compiled_term_index_matches_the_regex_path(changes):
     """The compiled tokeniser/trie (sgdtext/_text_fast.pyx) gives the regex path's terms and counts."""
@@ -243,4 +246,6 @@ def test_compiled_term_index_matches_the_regex_path(changes):
 def test_other_token_patterns_and_analyzers_use_the_regex_path():
     assert Featurizer(settings(token_pattern=r"(?u)\b\w\w\w+\b")).compiled is None
     assert Featurizer(settings(analyzer="char", ngram_range=[1, 2])).compiled is None
-    assert Featurizer(settings(char_ngram_range=[2, 3])).compiled is None
+    assert Featurizer(settings(char_ngram_range=[2, 3], n_features=256)).compiled is None  # hashing: regex path
+    assert Featurizer(settings(char_ngram_range=[2, 3], token_pattern=r"\S+")).compiled is None
+    assert Featurizer(settings(char_ngram_range=[2, 3])).compiled is not None
