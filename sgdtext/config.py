@@ -138,12 +138,12 @@ SCHEMA = {
         "class_weight": Key(None, "class_weight", "null, balanced (n / (k n_class)), or a mapping label -> weight "
                             "(missing labels weigh 1)", nullable=True),
         "dual_tol": Key(0.1, "float", "dual_cd: a class has converged when its projected gradients span at "
-                        "most this over a pass of every example (logistic: its largest |gradient| is below it; "
+                        "most this over a pass of every example (logistic: its largest absolute gradient is below it; "
                         "LIBLINEAR's eps, its default 0.1); training stops when every class has (stop reason "
                         "converged) or after epochs passes",
                         positive=True),
         "nb_scale": Key(0.0, "float", "dual_cd: NB-SVM (Wang & Manning 2012): each class's problem sees feature j "
-                        "scaled by |r_cj|^nb_scale, r_cj the naive-Bayes log-count ratio of documents holding j in "
+                        "scaled by abs(r_cj)^nb_scale, r_cj the naive-Bayes log-count ratio of documents holding j in "
                         "class c against the rest; the weights are folded back, so predict is unchanged; 0: off",
                         low=0.0),
         "nb_alpha": Key(1.0, "float", "dual_cd, nb_scale: smoothing added to each class's document counts",
@@ -502,10 +502,11 @@ def reference_markdown():
     for section, keys in SCHEMA.items():
         lines += ["", f"**{section}**", "", "| key | default | meaning |", "|---|---|---|"]
         for name, key in keys.items():
-            default = key.default if isinstance(key.default, str) else yaml.safe_dump(key.default).strip()
+            default = key.default if isinstance(key.default, str) else \
+                yaml.safe_dump(key.default, default_flow_style=True).strip()
             default = default.removesuffix("\n...").strip()
             doc = key.doc + (f" ({', '.join(key.choices)})" if key.kind == "choice" else "")
-            lines.append(f"| `{section}.{name}` | `{default}` | {doc} |")
+            lines.append(f"| `{section}.{name}` | `{default}` | {doc.replace('|', '&#124;')} |")  # a | ends a cell
     return "\n".join(lines) + "\n"
 
 
