@@ -12,8 +12,8 @@ import sys
 import click
 
 from sgdtext import __version__
+from sgdtext.config.choices import MODELS, OPTIMIZERS
 from sgdtext.errors import SgdtextError
-from sgdtext.models import MODELS
 
 
 def user_errors(command):
@@ -47,13 +47,22 @@ def cli():
     """
 
 
-MODELS_HELP = "\b\nModels (model.type):\n" + "\n".join(f"  {name:<11} {model.summary}" for name, model in MODELS.items())
-MODELS_HELP += ("\n\n\b\nOptimizers (training.optimizer):\n"
-                "  sgd, adagrad        every model\n"
-                "  normalized_adagrad  the linear models (Vowpal Wabbit's default update)\n"
-                "  dual_cd             hinge, squared_hinge, logistic, linear: dual coordinate descent to the\n"
-                "                      optimum (LIBLINEAR's solvers; training.nb_scale: 1 for NB-SVM)\n"
-                "  momentum, adam      mlp")
+def choices_help():
+    """The train --help epilog: the model types and optimizers, from their registries."""
+    models = "\n".join(f"  {name:<11} {MODELS[name].summary}" for name in MODELS)
+    by_help = {}
+    for name in OPTIMIZERS:
+        by_help.setdefault(OPTIMIZERS[name].facts["help"], []).append(name)
+    optimizers = []
+    for text, names in by_help.items():
+        first, *rest = text.split("\n")
+        optimizers.append(f"  {', '.join(names):<19} {first}")
+        optimizers += [f"  {'':<19} {line}" for line in rest]
+    return ("\b\nModels (model.type):\n" + models + "\n\n\b\nOptimizers (training.optimizer):\n"
+            + "\n".join(optimizers))
+
+
+MODELS_HELP = choices_help()
 
 
 @cli.command(epilog=MODELS_HELP)
@@ -77,7 +86,7 @@ def train(config, out_dir, overrides, init_model, trace, as_json):
     import json
 
     from sgdtext.config import load_config
-    from sgdtext.train import train as run_training
+    from sgdtext.training.run import train as run_training
 
     resolved = load_config(config, overrides, out_dir=out_dir)
     from tqdm import tqdm
@@ -128,8 +137,8 @@ def predict(model, files, top_k, proba, fmt, n_jobs):
       sgdtext predict runs/sms-spam/model.npz < messages.txt > labels.txt
       sgdtext predict runs/sms-spam/model.npz --proba --format jsonl new.txt.gz
     """
-    from sgdtext.documents import ReadStats, open_binary
-    from sgdtext.modelfile import load_model
+    from sgdtext.io.documents import ReadStats, open_binary
+    from sgdtext.models import load_model
     from sgdtext.predict import check_plain_text_input, predict_lines
 
     linear, featurizer, _ = load_model(model)
@@ -166,10 +175,11 @@ def evaluate(model, data, fmt, as_json):
     """
     import json
 
-    from sgdtext.documents import READERS
-    from sgdtext.metrics import format_metrics
-    from sgdtext.modelfile import load_model
-    from sgdtext.train import evaluate_split, read_all, read_options
+    from sgdtext.config.choices import READERS
+    from sgdtext.models import load_model
+    from sgdtext.training.data import read_all, read_options
+    from sgdtext.training.evaluation import evaluate_split
+    from sgdtext.training.metrics import format_metrics
 
     linear, featurizer, meta = load_model(model)
     data_config = dict(meta["config"]["data"])
@@ -199,7 +209,7 @@ def inspect(model, top, as_json):
     import json
 
     from sgdtext.inspection import format_top, weights_json
-    from sgdtext.modelfile import load_model
+    from sgdtext.models import load_model
 
     linear, featurizer, meta = load_model(model)
     if as_json:
@@ -246,7 +256,7 @@ def grad(expression, assignments, as_json):
     """
     import json
 
-    from sgdtext.expression import format_table, gradients, parse_assignments
+    from sgdtext.nn.expression import format_table, gradients, parse_assignments
 
     result = gradients(expression, parse_assignments(assignments))
     click.echo(json.dumps(result) if as_json else format_table(result))

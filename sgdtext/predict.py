@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 
-from sgdtext import parallel
-from sgdtext.documents import ReadStats, decode_line, strip_eol
+from sgdtext.core import parallel
+from sgdtext.io.documents import ReadStats, decode_line, strip_eol
 from sgdtext.errors import SgdtextError
 
 FORMATS = ("tsv", "jsonl")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sgdtext import autodiff as ad
+from sgdtext.nn import autodiff as ad
 
 RNG = np.random.default_rng(0)
 

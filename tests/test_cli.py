@@ -221,8 +221,8 @@ def test_predict_in_parallel_gives_the_same_lines(sms_model, tmp_path):
 
 def test_predict_with_hand_made_features_matches_the_library(tmp_path):
     """predict reads bare lines; a model with hand-made features still gets Documents for them."""
-    from sgdtext.documents import Document
-    from sgdtext.modelfile import load_model
+    from sgdtext.io.documents import Document
+    from sgdtext.models import load_model
 
     extra = '[{name: MONEY, type: regex, pattern: "[$£]\\\\d+"}, {name: LENGTH, type: length, transform: log1p}]'
     result = run("train", SMS_CONFIG, "--out-dir", tmp_path, "--set", "training.epochs=2", "--set",

@@ -2,7 +2,7 @@ import gzip
 
 import pytest
 
-from sgdtext.documents import ReadOptions, ReadStats, read_documents
+from sgdtext.io.documents import ReadOptions, ReadStats, read_documents
 from sgdtext.errors import DataError
 
 

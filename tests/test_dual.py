@@ -8,8 +8,10 @@ from sklearn.svm import LinearSVC
 
 from conftest import REPO, shared_dataset
 from test_oracles import load
-from sgdtext.models import MODELS, LinearModel
-from sgdtext.sgd import SgdSettings, fit
+from sgdtext.core.losses import LOSSES as MODELS
+from sgdtext.linear.model import LinearModel
+from sgdtext.core.settings import TrainSettings as SgdSettings
+from sgdtext.training.fit import fit
 
 SMS = REPO / "data" / "sms-spam"
 
@@ -147,7 +149,7 @@ def test_dual_cd_warm_start_minimises_the_penalty_around_the_old_weights():
 
 def test_nb_scales_are_the_naive_bayes_log_count_ratios():
     """Against a loop over classes and features written from Wang & Manning's formula (binarised counts)."""
-    from sgdtext.dual import nb_scales
+    from sgdtext.linear.dual import nb_scales
 
     X, y, classes, _ = load(SMS / "train.tsv", limit=300, weighting="tfidf")
     D = (X.toarray() != 0).astype(float)
@@ -163,7 +165,7 @@ def test_nb_scales_are_the_naive_bayes_log_count_ratios():
 
 def test_nb_scale_equals_liblinear_on_the_scaled_features():
     """With nb_scale the solver is LinearSVC on X diag(R), and the model's weights are R times its weights."""
-    from sgdtext.dual import nb_scales
+    from sgdtext.linear.dual import nb_scales
 
     X, y, classes, _ = load(SMS / "train.tsv", weighting="tfidf")
     l2 = 1e-3

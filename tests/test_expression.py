@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from sgdtext.cli import cli
 from sgdtext.errors import SgdtextError
-from sgdtext.expression import gradients
+from sgdtext.nn.expression import gradients
 
 
 def grad(*args):

@@ -5,10 +5,10 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from sgdtext.config import DEFAULTS
-from sgdtext.documents import Document
+from sgdtext.io.documents import Document
 from sgdtext.errors import DataError
-from sgdtext.features import Featurizer
-from sgdtext.handmade import header_value
+from sgdtext.text.features import Featurizer
+from sgdtext.text.handmade import header_value
 
 TEXTS = [
     "Free entry: WIN a free prize, call now!",
@@ -189,7 +189,7 @@ def test_patterns_that_match_newlines_use_the_per_document_path():
 
 
 def test_hashed_ngrams_combine_word_hashes_as_fasttext():
-    from sgdtext.analysis import hash_word_ngrams
+    from sgdtext.text.analysis import hash_word_ngrams
 
     words = np.array(["free", "prize", "now", "hi"], dtype=object)
     hashes, rows = hash_word_ngrams(words, np.array([0, 0, 0, 1]), (1, 2))

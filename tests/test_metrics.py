@@ -1,7 +1,7 @@
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
-from sgdtext.metrics import classification_metrics, format_metrics
+from sgdtext.training.metrics import classification_metrics, format_metrics
 
 
 def test_metrics_match_scikit_learn():

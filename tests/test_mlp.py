@@ -4,12 +4,16 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sgdtext import autodiff as ad
-from sgdtext.backprop import MlpSettings, fit_mlp, step_graph
-from sgdtext.mlp import ACTIVATIONS, Architecture, MLPModel
-from sgdtext.models import MODELS, LinearModel
-from sgdtext.optim import OPTIMIZERS
-from sgdtext.sgd import SgdSettings, fit
+from sgdtext.nn import autodiff as ad
+from sgdtext.core.settings import TrainSettings as MlpSettings
+from sgdtext.nn.backprop import step_graph
+from sgdtext.training.fit import fit as fit_mlp
+from sgdtext.nn.network import ACTIVATIONS, Architecture, MLPModel
+from sgdtext.core.losses import LOSSES as MODELS
+from sgdtext.linear.model import LinearModel
+from sgdtext.nn.optimizers import OPTIMIZERS
+from sgdtext.core.settings import TrainSettings as SgdSettings
+from sgdtext.training.fit import fit
 
 
 def network(activation, hidden=(5, 4), d=6, k=3, seed=0, wide=False):

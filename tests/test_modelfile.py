@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 from sgdtext.config import DEFAULTS
-from sgdtext.documents import Document
+from sgdtext.io.documents import Document
 from sgdtext.errors import ModelFileError
-from sgdtext.features import Featurizer
-from sgdtext.modelfile import FORMAT_VERSION, load_model, save_model
-from sgdtext.models import LinearModel
+from sgdtext.text.features import Featurizer
+from sgdtext.io.modelfile import FORMAT_VERSION
+from sgdtext.models import load_model, save_model
+from sgdtext.linear.model import LinearModel
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from sgdtext.models import MODELS, LinearModel, logistic_proba, n_columns, softmax
+from sgdtext.core.losses import LOSSES as MODELS
+from sgdtext.core.losses import logistic_proba, softmax
+from sgdtext.linear.model import LinearModel, n_columns
 
 DIFFERENTIABLE = ["logistic", "softmax", "hinge", "squared_hinge", "modified_huber", "linear"]
 

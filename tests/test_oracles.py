@@ -7,11 +7,13 @@ from sklearn.svm import LinearSVC
 
 from conftest import REPO, shared_dataset
 from sgdtext.config import DEFAULTS
-from sgdtext.documents import ReadOptions, read_documents
-from sgdtext.features import Featurizer
-from sgdtext.models import MODELS, LinearModel
-from sgdtext.sgd import SgdSettings, fit
-from sgdtext.train import label_indices, sort_labels
+from sgdtext.io.documents import ReadOptions, read_documents
+from sgdtext.text.features import Featurizer
+from sgdtext.core.losses import LOSSES as MODELS
+from sgdtext.linear.model import LinearModel
+from sgdtext.core.settings import TrainSettings as SgdSettings
+from sgdtext.training.fit import fit
+from sgdtext.training.data import label_indices, sort_labels
 
 
 def load(path, limit=None, **features):

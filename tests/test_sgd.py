@@ -3,8 +3,12 @@ import pytest
 import scipy.sparse as sp
 
 from sgdtext.errors import TrainingError
-from sgdtext.models import MODELS, LinearModel
-from sgdtext.sgd import SCHEDULES, SgdSettings, SgdState, fit, train_pass
+from sgdtext.core.losses import LOSSES as MODELS
+from sgdtext.linear.model import LinearModel
+from sgdtext.core.schedules import SCHEDULES
+from sgdtext.core.settings import TrainSettings as SgdSettings
+from sgdtext.linear.sgd import SgdState, train_pass
+from sgdtext.training.fit import fit
 
 
 def lecture_data():

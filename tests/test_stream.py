@@ -9,8 +9,8 @@ from conftest import REPO
 from sgdtext.cli import cli
 from sgdtext.config import load_config
 from sgdtext.errors import ConfigError
-from sgdtext.stream import planned_steps
-from sgdtext.train import train
+from sgdtext.linear.stream import planned_steps
+from sgdtext.training.run import train
 
 HASHING = ["features.n_features=262144", "features.weighting=count", "features.sublinear_tf=false",
            "training.epochs=3", "training.learning_rate=0.5"]

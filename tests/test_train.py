@@ -6,8 +6,9 @@ import pytest
 from conftest import REPO, shared_dataset
 from sgdtext.config import load_config
 from sgdtext.errors import DataError, SgdtextError
-from sgdtext.modelfile import load_model
-from sgdtext.train import sort_labels, stratified_split, train
+from sgdtext.models import load_model
+from sgdtext.training.data import sort_labels, stratified_split
+from sgdtext.training.run import train
 
 
 def run_config(name, tmp_path, *overrides, environ=None):

@@ -1,0 +1,271 @@
+"""Checks of a config: each value against its schema Key, the hand-made feature definitions, the rules that tie
+keys together (which optimizer goes with which model, streaming, ...), and the keys that are set but not used by
+the chosen model and optimizer. Problems are strings with the key path, collected so all are reported at once."""
+
+import copy
+import difflib
+import re
+
+from sgdtext.config.choices import ACTIVATIONS, EXTRA_COMMON, EXTRA_FEATURES, MODELS, OPTIMIZERS, SCHEDULES, \
+    TRANSFORMS, model_family, optimizers_for
+from sgdtext.config.schema import DEFAULTS
+
+def suggest(name, options, *, allowed=True):
+    """"; did you mean 'x'?" for the closest option, else the list of options (or nothing)."""
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; allowed: {', '.join(options)}" if allowed else ""
+
+
+def check_value(path, key, value, problems):
+    """Check one value against its Key; append problems; return the (possibly converted) value."""
+    def fail(expected):
+        problems.append(f"{path}: must be {expected}; got {value!r}")
+        return value
+
+    if value is None:
+        return value if key.nullable else fail(f"set ({describe(key)})")
+    kind = key.kind
+    if kind == "bool":
+        return value if isinstance(value, bool) else fail("true or false")
+    if kind == "float" and isinstance(value, str):
+        try:  # PyYAML reads 1e-5 (no dot) as a string: YAML 1.1's float needs "1.0e-5"
+            value = float(value)
+        except ValueError:
+            return fail(describe(key))
+    if kind in ("int", "float"):
+        ok_type = (int,) if kind == "int" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, ok_type):
+            return fail(describe(key))
+        if (key.low is not None and value < key.low) or (key.high is not None and value > key.high) or (
+                key.positive and value <= 0):
+            return fail(describe(key))
+        return float(value) if kind == "float" else value
+    if kind == "choice":
+        if value not in key.choices:
+            problems.append(f"{path}: must be one of {', '.join(map(str, key.choices))}; got {value!r}"
+                            + suggest(str(value), key.choices, allowed=False))
+        return value
+    if kind in ("str", "path", "regex"):
+        if not isinstance(value, str) or not value:
+            return fail("a non-empty string")
+        if kind == "regex":
+            try:
+                re.compile(value)
+            except re.error as exc:
+                return fail(f"a valid regular expression ({exc})")
+        return value
+    if kind == "pair":
+        if (not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, int) and not isinstance(v, bool)
+                                                                      for v in value) or not 1 <= value[0] <= value[1]):
+            return fail("[min_n, max_n] with 1 <= min_n <= max_n")
+        return value
+    if kind == "df":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return fail("an int >= 1 or a float in (0, 1]")
+        if isinstance(value, int) and value < 1 or isinstance(value, float) and not 0 < value <= 1:
+            return fail("an int >= 1 or a float in (0, 1]")
+        return value
+    if kind == "int_list":
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                                  for v in value):
+            return fail("a list of positive ints, e.g. [256]")
+        return value
+    if kind == "list_str":
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+            return fail("a list of labels")
+        return [str(v) for v in value]
+    if kind == "stop_words":
+        if value == "english" or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            return value
+        return fail("null, english, or a list of words")
+    if kind == "class_weight":
+        if value == "balanced" or (isinstance(value, dict) and all(
+                isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0 for w in value.values())):
+            return {str(k): float(w) for k, w in value.items()} if isinstance(value, dict) else value
+        return fail("null, balanced, or a mapping label -> weight > 0")
+    if kind == "extra":
+        return check_extra(path, value, problems)
+    raise AssertionError(kind)
+
+
+def describe(key):
+    if key.kind in ("int", "float"):
+        noun = "an int" if key.kind == "int" else "a number"
+        if key.positive:
+            return f"{noun} > 0"
+        if key.low is not None and key.high is not None:
+            return f"{noun} in [{key.low}, {key.high}]"
+        if key.low is not None:
+            return f"{noun} >= {key.low}"
+        return noun
+    return {"bool": "true or false", "choice": "one of " + ", ".join(map(str, key.choices))}.get(key.kind, key.kind)
+
+
+def check_extra(path, value, problems):
+    if not isinstance(value, list):
+        problems.append(f"{path}: must be a list of hand-made features; got {value!r}")
+        return []
+    out, names = [], set()
+    for i, item in enumerate(value):
+        where = f"{path} -> [{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be a mapping with name and type; got {item!r}")
+            continue
+        kind = item.get("type")
+        if kind not in EXTRA_FEATURES:
+            problems.append(f"{where} -> type: must be one of {', '.join(EXTRA_FEATURES)}; got {kind!r}"
+                            + suggest(str(kind), EXTRA_FEATURES, allowed=False))
+            continue
+        params = {**EXTRA_COMMON, **EXTRA_FEATURES[kind].facts["params"]}
+        spec = {}
+        for name in item:
+            if name not in params:
+                problems.append(f"{where} -> {name}: unknown key for type {kind}{suggest(name, params)}")
+        for name, (default, pkind, _doc) in params.items():
+            if name not in item:
+                if default == "required":
+                    problems.append(f"{where} -> {name}: is required for type {kind} ({_doc})")
+                spec[name] = None if default == "required" else copy.deepcopy(default)
+                continue
+            v = item[name]
+            if pkind == "bool" and not isinstance(v, bool):
+                problems.append(f"{where} -> {name}: must be true or false; got {v!r}")
+            elif pkind == "list_str" and not (isinstance(v, list) and all(isinstance(s, str) for s in v)):
+                problems.append(f"{where} -> {name}: must be a list of strings; got {v!r}")
+            elif pkind in ("str", "path", "regex") and not (v is None or isinstance(v, str) and v):
+                problems.append(f"{where} -> {name}: must be a non-empty string; got {v!r}")
+            elif name == "transform" and v not in TRANSFORMS:
+                problems.append(f"{where} -> transform: must be one of {', '.join(TRANSFORMS)}; got {v!r}")
+            spec[name] = v
+        if kind == "match_list" and bool(spec.get("header")) == bool(spec.get("field")):
+            problems.append(f"{where}: give exactly one of header (an e-mail header) or field (a column)")
+        if spec.get("name") in names:
+            problems.append(f"{where} -> name: {spec['name']!r} is used twice; give each feature its own name")
+        names.add(spec.get("name"))
+        out.append(spec)
+    return out
+
+
+def check_combinations(c, problems):
+    if c["data"]["train"] is None:
+        problems.append("data -> train: is required; set it to the training file or folder")
+    f, t = c["features"], c["training"]
+    adaptive = OPTIMIZERS[t["optimizer"]].facts.get("adaptive", False)
+    if f["n_features"] is not None:
+        for name in ("min_df", "max_df", "max_features"):
+            if f[name] != DEFAULTS["features"][name]:
+                problems.append(f"features -> {name}: has no effect in hashing mode (n_features is set); remove it")
+    if not f["bag_of_words"] and not f["extra"]:
+        problems.append("features -> bag_of_words: is false and features.extra is empty, so there are no "
+                        "features; set bag_of_words: true or add extra features")
+    if isinstance(t["learning_rate"], float) and isinstance(t["l2"], float) and t["learning_rate"] * t["l2"] >= 1:
+        problems.append(f"training -> l2: learning_rate * l2 must be < 1 (the weights would flip sign each step); "
+                        f"got {t['learning_rate']} * {t['l2']}")
+    m = c["model"]
+    if m["type"] == "mlp" and not m["hidden_sizes"]:
+        problems.append("model -> hidden_sizes: type mlp needs at least one hidden layer, e.g. [256]")
+    if m["type"] != "mlp":
+        if m["hidden_sizes"]:
+            problems.append(f"model -> hidden_sizes: only type mlp has hidden layers; got type {m['type']!r}")
+        if m["wide"]:
+            problems.append(f"model -> wide: only type mlp has a wide path (a linear model is all path); got type "
+                            f"{m['type']!r}")
+        linear = optimizers_for("linear")
+        if t["optimizer"] not in linear:
+            problems.append(f"training -> optimizer: {t['optimizer']} is for type mlp; linear models use "
+                            f"{', '.join(linear[:-1])} or {linear[-1]} (with average: true for averaged SGD)")
+        elif adaptive and t["batch_size"] != 1:
+            problems.append(f"training -> batch_size: optimizer {t['optimizer']} steps one example at a time (as "
+                            f"Vowpal Wabbit); set batch_size: 1 (got {t['batch_size']})")
+        elif t["optimizer"] == "dual_cd":
+            check_dual(c, problems)
+        elif adaptive and t["l1"]:
+            problems.append(f"training -> l1: the lazy L1 penalty assumes one step size for every weight, which "
+                            f"{t['optimizer']} does not have; use l2, or optimizer: sgd with l1")
+    elif t["optimizer"] not in optimizers_for("network"):
+        problems.append(f"training -> optimizer: {t['optimizer']} is for the linear models; type mlp uses "
+                        f"{', '.join(optimizers_for('network'))}")
+    if t["schedule"] == "optimal" and not t["l2"]:
+        problems.append("training -> schedule: optimal is 1 / (l2 (t0 + t)) and needs l2 > 0; set training.l2 "
+                        "(e.g. 1e-5) or choose another schedule")
+    if t["early_stopping"] and c["data"]["valid"] is None and not c["data"]["validation_split"]:
+        problems.append("training -> early_stopping: needs validation data; set data.valid or "
+                        "data.validation_split (e.g. 0.1)")
+    if t["nb_scale"] and t["optimizer"] != "dual_cd":
+        problems.append(f"training -> nb_scale: the naive-Bayes scaling is part of the dual_cd solver; set "
+                        f"training.optimizer: dual_cd (got {t['optimizer']}) or remove nb_scale")
+    check_streaming(c, problems)
+    if c["data"]["text_field"] is None and f["bag_of_words"]:
+        problems.append("data -> text_field: is null but features.bag_of_words is true; name the text column")
+
+
+def check_dual(c, problems):
+    m, t = c["model"], c["training"]
+    forms = tuple(OPTIMIZERS["dual_cd"].facts["forms"])
+    if m["type"] not in forms:
+        problems.append(f"training -> optimizer: dual_cd solves the {', '.join(forms[:-1])} and {forms[-1]} models; "
+                        f"got type {m['type']!r}: use optimizer sgd, or one of those types")
+    if not t["l2"]:
+        problems.append("training -> l2: dual_cd solves mean loss + l2/2 ||W||² and needs l2 > 0, e.g. 1e-4")
+    if t["l1"]:
+        problems.append(f"training -> l1: dual_cd has no L1 penalty (got {t['l1']}); remove it or use optimizer sgd")
+    if t["average"]:
+        problems.append("training -> average: dual_cd reaches the optimum itself; averaging is for SGD, remove it")
+    if c["data"]["chunk_size"]:
+        problems.append("data -> chunk_size: dual_cd keeps a dual variable per example and needs the data in "
+                        "memory; remove chunk_size or use optimizer sgd")
+
+
+def check_streaming(c, problems):
+    d, f, t = c["data"], c["features"], c["training"]
+    if d["train"] == "-" and not d["chunk_size"]:
+        problems.append("data -> train: \"-\" (standard input) needs data.chunk_size, e.g. 10000")
+    if not d["chunk_size"]:
+        return
+    if f["n_features"] is None:
+        problems.append("data -> chunk_size: streaming needs hashing mode (a vocabulary needs the whole corpus "
+                        "first); set features.n_features, e.g. 1048576")
+    if f["weighting"] == "tfidf":
+        problems.append("data -> chunk_size: tf-idf needs the document frequencies of the whole corpus; use "
+                        "features.weighting count or binary when streaming")
+    if d["validation_split"]:
+        problems.append("data -> validation_split: not available when streaming; give data.valid instead")
+    if c["model"]["type"] == "mlp":
+        problems.append("data -> chunk_size: streaming is for the linear models; an mlp trains in memory")
+    if d["train"] == "-" and (not d["classes"] or t["epochs"] != 1 or t["schedule"] == "linear"):
+        problems.append("data -> train: standard input can be read once and not counted ahead: set "
+                        "training.epochs: 1, list the labels in data.classes, and use a schedule other than linear")
+
+
+# keys every run reads whatever the model and optimizer; the others are read by the choices that list them
+ALWAYS_READ = {"training": ("epochs", "seed", "optimizer", "l2", "class_weight", "tol", "loss_lower_bound", "patience",
+                            "early_stopping"),
+               "model": ("type", "fit_intercept")}
+LINEAR_ONLY = ("training.l1", "training.average")  # the SGD loop of the linear models has them
+
+
+def keys_read(c):
+    """The ``section.key`` names of the training and model sections that the chosen choices read."""
+    model, optimizer = MODELS[c["model"]["type"]], OPTIMIZERS[c["training"]["optimizer"]]
+    read = {f"{section}.{key}" for section, keys in ALWAYS_READ.items() for key in keys}
+    read.update(model.reads, optimizer.reads)
+    if "training.schedule" in optimizer.reads:
+        read.update(SCHEDULES[c["training"]["schedule"]].reads)
+    if model_family(c["model"]["type"]) == "network":
+        read.update(ACTIVATIONS[c["model"]["activation"]].reads)
+    elif "training.learning_rate" in optimizer.reads:
+        read.update(LINEAR_ONLY)
+    return read
+
+
+def unused_keys(raw, c):
+    """Notes for the training and model keys the config sets that the chosen model and optimizer do not read."""
+    read, notes = keys_read(c), []
+    for section in ("model", "training"):
+        for key in (raw.get(section) or {}):
+            if f"{section}.{key}" not in read and key in DEFAULTS[section]:
+                notes.append(f"{section}.{key} is set, but model type {c['model']['type']} with optimizer "
+                             f"{c['training']['optimizer']} does not use it; remove it")
+    return notes

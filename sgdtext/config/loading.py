@@ -1,0 +1,118 @@
+"""Loading a config: YAML read safely, ``--set`` overrides applied, every value checked (all problems at once,
+by key path, e.g. ``training -> learning_rate: must be a number > 0; got -0.1``), defaults filled in and paths
+made absolute (relative to the config file, or to ``data.root`` for data files when it is set)."""
+
+import copy
+import os
+from pathlib import Path
+
+import yaml
+
+from sgdtext.config.checks import check_combinations, check_value, suggest, unused_keys
+from sgdtext.config.schema import DEFAULTS, SCHEMA
+from sgdtext.errors import ConfigError, SgdtextError
+
+def validate(raw, source="config", *, notes=None):
+    """Validate a raw mapping against SCHEMA; return the resolved config (defaults filled in). ``notes``, a list,
+    receives what is valid but worth saying (keys set that the chosen model and optimizer do not read)."""
+    problems = []
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError([f"the config must be a mapping of sections ({', '.join(SCHEMA)}); got {raw!r}"], source)
+    resolved = copy.deepcopy(DEFAULTS)
+    for section, values in raw.items():
+        if section not in SCHEMA:
+            problems.append(f"{section}: unknown section{suggest(str(section), SCHEMA)}")
+            continue
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            problems.append(f"{section}: must be a mapping of keys; got {values!r}")
+            continue
+        for name, value in values.items():
+            if name not in SCHEMA[section]:
+                problems.append(f"{section} -> {name}: unknown key{suggest(str(name), SCHEMA[section])}")
+                continue
+            resolved[section][name] = check_value(f"{section} -> {name}", SCHEMA[section][name], value, problems)
+    check_combinations(resolved, problems)
+    if problems:
+        raise ConfigError(problems, source)
+    if notes is not None:
+        notes.extend(unused_keys(raw, resolved))
+    return resolved
+
+
+def set_override(raw, assignment):
+    """Apply one ``--set section.key=value`` (value parsed as YAML) to the raw mapping."""
+    path, sep, text = assignment.partition("=")
+    parts = path.strip().split(".")
+    if not sep or len(parts) != 2 or not all(parts):
+        raise ConfigError([f"--set {assignment!r}: expected section.key=value, e.g. training.epochs=10"], "--set")
+    try:
+        value = text.strip() if text.strip() == "-" else yaml.safe_load(text) if text.strip() else None  # - is stdin
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"--set {assignment!r}: the value is not valid YAML: {exc}"], "--set") from None
+    section = raw.setdefault(parts[0], {})
+    if not isinstance(section, dict):
+        raise ConfigError([f"--set {assignment!r}: {parts[0]} is not a mapping in the config"], "--set")
+    section[parts[1]] = value
+
+
+def read_yaml(path):
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SgdtextError(f"{path}: no such config file; give the path of a YAML config (see configs/)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SgdtextError(f"{path}: cannot read the config: {exc}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SgdtextError(f"{where}: the config is not valid YAML: {problem}; fix the syntax") from None
+
+
+def load_config(path, overrides=(), *, out_dir=None, environ=None, notes=None):
+    """Read, override, validate and resolve a config file. Returns the resolved mapping (``notes``: see
+    validate)."""
+    environ = os.environ if environ is None else environ
+    path = Path(path)
+    raw = read_yaml(path)
+    if raw is None:
+        raw = {}
+    if isinstance(raw, dict):
+        for assignment in overrides:
+            set_override(raw, assignment)
+    config = validate(raw, str(path), notes=notes)
+    return resolve_paths(config, path, out_dir=out_dir, environ=environ)
+
+
+def resolve_paths(config, config_path, *, out_dir=None, environ=None):
+    """Make every path absolute: data paths from data.root (or SGDTEXT_DATA) else the config's folder."""
+    base = Path(config_path).resolve().parent
+    data = config["data"]
+    env_root = (environ or {}).get("SGDTEXT_DATA")
+    if data["root"] and env_root:  # replaces a config's data.root; relative to the current folder
+        data_base = Path(env_root).resolve()
+    else:
+        data_base = (base / data["root"]).resolve() if data["root"] else base
+    data["root"] = str(data_base) if data["root"] else None
+    for name in ("train", "valid", "test"):
+        if data[name] is not None and data[name] != "-":
+            data[name] = str((data_base / data[name]).resolve())
+    for spec in config["features"]["extra"]:
+        for name in ("wordlist", "values_file"):
+            if spec.get(name):
+                spec[name] = str((base / spec[name]).resolve())
+    out = config["output"]
+    if out_dir is not None:
+        out["dir"] = str(Path(out_dir).resolve())
+    elif out["dir"] is None:
+        out["dir"] = str(Path("runs", Path(config_path).stem).resolve())
+    else:
+        out["dir"] = str((base / out["dir"]).resolve())
+    return config

@@ -1,0 +1,146 @@
+"""The experiment config's schema: every key of every section with its default, type, range and meaning, in one
+table. A YAML file states only what differs; the choices come from the registries (config.choices)."""
+
+from dataclasses import dataclass
+
+from sgdtext.config.choices import ACTIVATIONS, ANALYZERS, MODELS, NORMS, OPTIMIZERS, READERS, SCHEDULES, WEIGHTINGS
+
+@dataclass(frozen=True)
+class Key:
+    default: object
+    kind: str  # int, float, bool, str, path, regex, choice, pair, int_list, df, stop_words, class_weight, extra
+    doc: str
+    choices: tuple = ()
+    low: float | None = None  # inclusive lower bound
+    high: float | None = None  # inclusive upper bound
+    nullable: bool = False
+    positive: bool = False  # strictly > 0
+
+
+SCHEMA = {
+    "data": {
+        "train": Key(None, "path", "training documents (file or folder)"),
+        "valid": Key(None, "path", "validation documents, for early stopping and metrics", nullable=True),
+        "test": Key(None, "path", "test documents, evaluated after training", nullable=True),
+        "root": Key(None, "path", "folder that relative data paths start from (default: the config's folder); "
+                    "where a config sets it, the environment variable SGDTEXT_DATA replaces it", nullable=True),
+        "format": Key("auto", "choice", "reader", choices=("auto",) + tuple(READERS)),
+        "label_field": Key("label", "str", "label column (TSV with header, CSV) or field (JSON Lines)"),
+        "text_field": Key("text", "str", "text column or field; null for numeric columns only", nullable=True),
+        "header": Key("auto", "choice", "TSV: is the first line a header naming the columns",
+                      choices=("auto", "yes", "no")),
+        "label_prefix": Key("__label__", "str", "fastText format: label prefix"),
+        "bad_lines": Key("error", "choice", "malformed record: stop with file:line, or count and skip it",
+                         choices=("error", "skip")),
+        "chunk_size": Key(None, "int", "stream the training data: documents read, featurised and learned from at "
+                          "a time (hashing mode; memory holds one chunk); null: all in memory", low=1, nullable=True),
+        "chunk_cache": Key(True, "bool", "streaming: keep the featurised chunks of the first epoch in a temporary "
+                           "folder and read them back in later epochs (as Vowpal Wabbit's cache)"),
+        "classes": Key(None, "list_str", "the labels, when they cannot be read ahead (streaming from stdin, "
+                       "data.train: \"-\")", nullable=True),
+        "validation_split": Key(0.0, "float", "fraction of the training data held out (stratified, seeded) "
+                                "for validation when data.valid is not set", low=0.0, high=0.5),
+    },
+    "features": {
+        "bag_of_words": Key(True, "bool", "count the words of the text (false: hand-made features only)"),
+        "analyzer": Key("word", "choice", "terms are words, character n-grams, or character n-grams inside "
+                        "word boundaries", choices=ANALYZERS),
+        "lowercase": Key(True, "bool", "lower-case the text before tokenising"),
+        "token_pattern": Key(r"(?u)\b\w\w+\b", "regex", "regular expression a word matches (as scikit-learn)"),
+        "stop_words": Key(None, "stop_words", "null, english (scikit-learn's list), or a list of words",
+                          nullable=True),
+        "ngram_range": Key([1, 1], "pair", "smallest and largest n of the n-grams, e.g. [1, 2]"),
+        "char_ngram_range": Key(None, "pair", "also count character n-grams inside word boundaries (named "
+                                "'c:' + n-gram), e.g. [2, 5]; null: none", nullable=True),
+        "min_df": Key(1, "df", "drop terms in fewer documents (int: count; float in (0, 1]: fraction)"),
+        "max_df": Key(1.0, "df", "drop terms in more documents (int: count; float in (0, 1]: fraction)"),
+        "max_features": Key(None, "int", "keep only the most frequent terms", low=1, nullable=True),
+        "n_features": Key(None, "int", "hashing mode: number of hashed columns, no vocabulary (null: "
+                          "vocabulary mode)", low=2, high=2**28, nullable=True),
+        "alternate_sign": Key(True, "bool", "hashing mode: a hash bit chooses the sign, so collisions cancel"),
+        "weighting": Key("count", "choice", "counts, 0/1, or tf-idf (smooth idf, as scikit-learn)",
+                         choices=WEIGHTINGS),
+        "sublinear_tf": Key(False, "bool", "use 1 + log(count) instead of the count"),
+        "norm": Key("auto", "choice", "row normalisation of the text columns; auto: l2 for tfidf, else none",
+                    choices=NORMS),
+        "n_jobs": Key(1, "int", "processes that featurise chunks of the documents in parallel (null: every "
+                      "core); the matrix is the same whatever the number. The compiled vocabulary fit runs in one "
+                      "process; hashing and transform split",
+                      low=1, nullable=True),
+        "extra": Key([], "extra", "hand-made features appended as named columns (see README)"),
+    },
+    "model": {
+        "type": Key("softmax", "choice", "the loss and model", choices=tuple(MODELS)),
+        "fit_intercept": Key(True, "bool", "learn a bias b as well as the weights W (linear models)"),
+        "hidden_sizes": Key([], "int_list", "mlp: widths of the hidden layers; one entry is the lecture's two-layer "
+                            "network, more its N-layer network, e.g. [256]"),
+        "activation": Key("relu", "choice", "mlp: hidden-layer activation", choices=tuple(ACTIVATIONS)),
+        "leaky_slope": Key(0.1, "float", "mlp, leaky_relu: the slope a in max(a x, x)", low=0.0, high=1.0),
+        "elu_alpha": Key(1.0, "float", "mlp, elu: alpha in alpha (e^x - 1) for x < 0", positive=True),
+        "maxout_pieces": Key(2, "int", "mlp, maxout: linear pieces per unit", low=2),
+        "dropout": Key(0.0, "float", "mlp: probability of dropping a hidden unit in training", low=0.0, high=0.9),
+        "wide": Key(False, "bool", "mlp: add a linear path from the features straight to the output (wide & deep), "
+                    "so the network contains the linear model"),
+    },
+    "training": {
+        "epochs": Key(5, "int", "passes over the training data (the fixed-iterations stopping rule)", low=1),
+        "learning_rate": Key(0.1, "float", "step size η", positive=True),
+        "schedule": Key("constant", "choice", "learning-rate schedule η_t at step t (from 1) of T planned: constant "
+                        "η0; invscaling η0 / t^power_t; optimal 1 / (l2 (t0 + t)) with t0 = 1/(η0 l2) - 1 (Bottou's, "
+                        "needs l2 > 0); linear η0 (1 - (t-1)/T) (fastText's)", choices=tuple(SCHEDULES)),
+        "power_t": Key(0.5, "float", "exponent of the invscaling schedule", low=0.0),
+        "batch_size": Key(32, "int", "examples per step: 1 is incremental mode, larger is minibatch mode",
+                          low=1),
+        "shuffle": Key(True, "bool", "shuffle the examples before each epoch (seeded)"),
+        "seed": Key(0, "int", "seed of every random choice: same config, data and seed give the same weights",
+                    low=0),
+        "optimizer": Key("sgd", "choice", "plain SGD; adagrad (per-weight steps eta g / sqrt(sum of past g²), "
+                         "as Vowpal Wabbit's --adaptive; linear models: batch_size 1, no l1); linear models also "
+                         "normalized_adagrad (AdaGrad on each feature's own scale, Vowpal Wabbit's default "
+                         "--adaptive --normalized; batch_size 1, no l1); hinge, squared_hinge, logistic and "
+                         "linear also dual_cd (dual coordinate descent to the optimum of the same objective, LIBLINEAR's solver: needs "
+                         "l2 > 0, no l1 or average; the intercept is penalised; learning_rate, schedule and "
+                         "batch_size do not apply); mlp also momentum and adam",
+                         choices=tuple(OPTIMIZERS)),
+        "momentum": Key(0.9, "float", "mlp, momentum: the factor mu", low=0.0, high=0.999),
+        "nesterov": Key(False, "bool", "mlp, momentum: Nesterov's look-ahead form"),
+        "beta1": Key(0.9, "float", "mlp, adam: decay of the mean of the gradients", low=0.0, high=0.999999),
+        "beta2": Key(0.999, "float", "mlp, adam: decay of the mean of the squared gradients", low=0.0,
+                     high=0.999999),
+        "epsilon": Key(1e-8, "float", "mlp, adam: added to the denominator", positive=True),
+        "l2": Key(0.0, "float", "L2 penalty λ: the objective is mean loss + λ/2 ||W||²", low=0.0),
+        "l1": Key(0.0, "float", "L1 penalty: adds l1 ‖W‖₁ to the objective (with l2 > 0 too: elastic net); "
+                  "applied lazily by the cumulative-penalty method", low=0.0),
+        "average": Key(False, "bool", "averaged SGD / averaged perceptron: keep the mean of the weights over all "
+                       "steps"),
+        "class_weight": Key(None, "class_weight", "null, balanced (n / (k n_class)), or a mapping label -> weight "
+                            "(missing labels weigh 1)", nullable=True),
+        "dual_tol": Key(0.1, "float", "dual_cd: a class has converged when its projected gradients span at "
+                        "most this over a pass of every example (logistic: its largest absolute gradient is below it; "
+                        "LIBLINEAR's eps, its default 0.1); training stops when every class has (stop reason "
+                        "converged) or after epochs passes",
+                        positive=True),
+        "nb_scale": Key(0.0, "float", "dual_cd: NB-SVM (Wang & Manning 2012): each class's problem sees feature j "
+                        "scaled by abs(r_cj)^nb_scale, r_cj the naive-Bayes log-count ratio of documents holding j in "
+                        "class c against the rest; the weights are folded back, so predict is unchanged; 0: off",
+                        low=0.0),
+        "nb_alpha": Key(1.0, "float", "dual_cd, nb_scale: smoothing added to each class's document counts",
+                        positive=True),
+        "tol": Key(None, "float", "loss rule: stop when the training loss has not improved by tol for "
+                   "`patience` epochs", low=0.0, nullable=True),
+        "loss_lower_bound": Key(None, "float", "loss rule: stop when the training loss is within tol of "
+                                "this bound (e.g. 0)", nullable=True),
+        "patience": Key(5, "int", "epochs without improvement before a rule stops training", low=1),
+        "early_stopping": Key(False, "bool", "validation rule: stop when validation accuracy has not "
+                              "improved for `patience` epochs and keep the best weights"),
+    },
+    "output": {
+        "dir": Key(None, "path", "output folder (default: runs/<config name> under the current folder)",
+                   nullable=True),
+        "model": Key("model.npz", "str", "model file name inside output.dir"),
+        "metrics": Key("metrics.json", "str", "metrics file name inside output.dir"),
+        "train_metrics": Key(True, "bool", "evaluate the training data after training (streaming: one more pass)"),
+    },
+}
+
+DEFAULTS = {section: {name: key.default for name, key in keys.items()} for section, keys in SCHEMA.items()}

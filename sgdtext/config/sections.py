@@ -1,0 +1,47 @@
+"""The typed config: one frozen dataclass per section, its fields and defaults generated from the schema, so the
+code that trains reads ``config.training.learning_rate`` and never a raw mapping."""
+
+import copy
+from dataclasses import dataclass, field, fields, make_dataclass
+
+from sgdtext.config.schema import SCHEMA
+
+
+def section_class(section, class_name):
+    """A frozen dataclass with one field per key of ``section``, defaulting as the schema says."""
+    def default(key):
+        value = key.default
+        return field(default_factory=lambda: copy.deepcopy(value)) if isinstance(value, (list, dict)) else \
+            field(default=value)
+
+    return make_dataclass(class_name, [(name, object, default(key)) for name, key in SCHEMA[section].items()],
+                          frozen=True, namespace={"__doc__": f"The {section} section of the config (typed)."})
+
+
+DataConfig = section_class("data", "DataConfig")
+FeaturesConfig = section_class("features", "FeaturesConfig")
+ModelConfig = section_class("model", "ModelConfig")
+TrainingConfig = section_class("training", "TrainingConfig")
+OutputConfig = section_class("output", "OutputConfig")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A resolved config, typed; ``mapping`` is the resolved mapping it came from (saved beside the weights)."""
+
+    data: DataConfig
+    features: FeaturesConfig
+    model: ModelConfig
+    training: TrainingConfig
+    output: OutputConfig
+    mapping: dict
+
+    @classmethod
+    def from_mapping(cls, resolved):
+        """The typed form of a mapping that config.validate (or load_config) returned."""
+        sections = {f.name: f.type for f in fields(cls) if f.name != "mapping"}
+        return cls(**{name: SECTION_CLASSES[name](**resolved[name]) for name in sections}, mapping=resolved)
+
+
+SECTION_CLASSES = {"data": DataConfig, "features": FeaturesConfig, "model": ModelConfig, "training": TrainingConfig,
+                   "output": OutputConfig}

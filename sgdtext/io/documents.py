@@ -1,0 +1,269 @@
+"""Readers: labelled documents from TSV, CSV, JSON Lines, fastText lines or a folder per class.
+
+Every reader streams (one line or one file at a time), reads ``.gz`` transparently and yields
+``Document`` tuples. A malformed record raises ``DataError`` naming ``file:line`` and what was
+expected, or is counted and skipped when ``bad_lines`` is ``"skip"``.
+"""
+
+import csv
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+from sgdtext.config.choices import READERS
+from sgdtext.errors import DataError
+
+
+class Document(NamedTuple):
+    label: str | None
+    text: str
+    fields: dict | None  # every named column/field of the record (CSV, JSON Lines), else None
+    where: str  # "file:line" (or the file's path for the folder reader)
+
+
+class ReadOptions(NamedTuple):
+    format: str = "auto"
+    label_field: str = "label"
+    text_field: str | None = "text"
+    header: str = "auto"  # TSV only: "auto", "yes" or "no"
+    label_prefix: str = "__label__"
+    bad_lines: str = "error"  # "error" or "skip"
+
+
+class ReadStats:
+    """What a reader met on the way: skipped malformed records and invalid UTF-8 lines."""
+
+    def __init__(self):
+        self.skipped = []  # (where, reason), the first few kept for the report
+        self.n_skipped = 0
+        self.n_invalid_utf8 = 0
+        self.first_invalid_utf8 = None
+
+    def skip(self, where, reason):
+        self.n_skipped += 1
+        if len(self.skipped) < 5:
+            self.skipped.append((where, reason))
+
+
+def decode_line(raw, stats, where):
+    """Decode one line of bytes as UTF-8; invalid bytes become U+FFFD and are counted."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        stats.n_invalid_utf8 += 1
+        if stats.first_invalid_utf8 is None:
+            stats.first_invalid_utf8 = where
+        return raw.decode("utf-8", "replace")
+
+
+def strip_eol(raw):
+    if raw.endswith(b"\n"):
+        raw = raw[:-1]
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    return raw
+
+
+class StdinBuffer:
+    """Standard input (binary) that closing leaves open; everything else goes to sys.stdin.buffer."""
+
+    def __init__(self):
+        self._raw = sys.stdin.buffer
+
+    def __getattr__(self, name):
+        return getattr(self._raw, name)
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def close(self):
+        pass
+
+
+def open_binary(path):
+    if str(path) == "-":
+        return StdinBuffer()
+    path = Path(path)
+    try:
+        if path.suffix == ".gz":
+            handle = gzip.open(path, "rb")
+            handle.peek(1)  # fail here, not mid-stream, on a file that is not gzip
+            return handle
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file; check data paths (relative to the config file)") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder; use data.format: folder for one sub-folder per class") from None
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+
+
+def numbered_lines(path, stats):
+    """Yield (line number, decoded line without its end-of-line) from a possibly gzipped file."""
+    with open_binary(path) as handle:
+        try:
+            for lineno, raw in enumerate(handle, 1):
+                yield lineno, decode_line(strip_eol(raw), stats, f"{path}:{lineno}")
+        except (OSError, EOFError) as exc:  # truncated or corrupt .gz
+            raise DataError(f"{path}: cannot read past line {lineno}: {exc}") from None
+
+
+def bad(options, stats, where, reason):
+    if options.bad_lines == "skip":
+        stats.skip(where, reason)
+        return
+    raise DataError(f"{where}: {reason}; fix the line, or set data.bad_lines: skip to count and skip such lines")
+
+
+def read_tsv(path, options, stats):
+    lines = numbered_lines(path, stats)
+    columns = None
+    for lineno, line in lines:
+        where = f"{path}:{lineno}"
+        if lineno == 1 and options.header != "no":
+            names = line.split("\t")
+            is_header = options.label_field in names and (options.text_field is None or options.text_field in names)
+            if is_header:
+                columns = names
+                continue
+            if options.header == "yes":
+                raise DataError(
+                    f"{where}: expected a header naming the columns {options.label_field!r} and "
+                    f"{options.text_field!r}, got {line[:80]!r}; fix the header or set data.header: no"
+                )
+        if columns is None:
+            parts = line.split("\t", 1)
+            if len(parts) != 2:
+                bad(options, stats, where, f"expected label<TAB>text, found no tab in {line[:80]!r}")
+                continue
+            label, text = parts
+            fields = None
+        else:
+            parts = line.split("\t")
+            if len(parts) != len(columns):
+                bad(options, stats, where, f"expected {len(columns)} tab-separated columns ({', '.join(columns)}), "
+                                           f"found {len(parts)} in {line[:80]!r}")
+                continue
+            fields = dict(zip(columns, parts))
+            label = fields[options.label_field]
+            text = fields[options.text_field] if options.text_field else ""
+        if not label:
+            bad(options, stats, where, "expected a label before the first tab, found an empty one")
+            continue
+        yield Document(label, text, fields, where)
+
+
+def read_csv(path, options, stats):
+    with open_binary(path) as raw:
+        handle = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+        reader = csv.DictReader(handle)
+        try:
+            names = reader.fieldnames or []
+            wanted = [options.label_field] + ([options.text_field] if options.text_field else [])
+            missing = [name for name in wanted if name not in names]
+            if missing:
+                raise DataError(
+                    f"{path}:1: the header {names} has no column {missing[0]!r}; "
+                    f"set data.label_field / data.text_field to the column names"
+                )
+            for row in reader:
+                where = f"{path}:{reader.line_num}"
+                if None in row or None in row.values():
+                    bad(options, stats, where, f"expected {len(names)} comma-separated columns as in the header")
+                    continue
+                label = row[options.label_field]
+                if not label:
+                    bad(options, stats, where, f"expected a value in column {options.label_field!r}, found none")
+                    continue
+                yield Document(label, row[options.text_field] if options.text_field else "", row, where)
+        except csv.Error as exc:
+            raise DataError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+
+
+def read_jsonl(path, options, stats):
+    for lineno, line in numbered_lines(path, stats):
+        where = f"{path}:{lineno}"
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad(options, stats, where, f"expected one JSON object per line: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(record, dict):
+            bad(options, stats, where, f"expected a JSON object, found {type(record).__name__}")
+            continue
+        label = record.get(options.label_field)
+        text = record.get(options.text_field, None) if options.text_field else ""
+        if label is None or label == "" or isinstance(label, (dict, list)):
+            bad(options, stats, where, f"expected a label in field {options.label_field!r}, found {label!r}")
+            continue
+        if not isinstance(text, str):
+            bad(options, stats, where, f"expected a string in field {options.text_field!r}, found {text!r}")
+            continue
+        yield Document(str(label), text, record, where)
+
+
+def read_fasttext(path, options, stats):
+    prefix = options.label_prefix
+    for lineno, line in numbered_lines(path, stats):
+        where = f"{path}:{lineno}"
+        tokens = line.split(" ")
+        labels = [tok for tok in tokens if tok.startswith(prefix)]
+        if len(labels) != 1 or not tokens[0].startswith(prefix) or tokens[0] == prefix:
+            found = "none" if not labels else f"{len(labels)}"
+            bad(options, stats, where, f"expected one {prefix}LABEL first on the line (single-label), found {found}")
+            continue
+        yield Document(tokens[0][len(prefix):], " ".join(tokens[1:]), None, where)
+
+
+def read_folder(path, options, stats):
+    root = Path(path)
+    if not root.is_dir():
+        raise DataError(f"{root}: not a folder; data.format: folder wants one sub-folder per class")
+    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not classes:
+        raise DataError(f"{root}: has no sub-folders; make one sub-folder per class, one document per file")
+    for folder in classes:
+        for file in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            with open_binary(file) as handle:
+                data = handle.read()
+            yield Document(folder.name, decode_line(data, stats, str(file)), None, str(file))
+
+
+SUFFIXES = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".ft": "fasttext"}
+
+
+def detect_format(path, options):
+    """The reader for ``path``: a folder, else by extension (ignoring ``.gz``), else by the first line."""
+    path = Path(path)
+    if path.is_dir():
+        return "folder"
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    suffix = Path(name).suffix.lower()
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    with open_binary(path) as handle:
+        first = handle.readline()
+    return "fasttext" if first.startswith(options.label_prefix.encode()) else "tsv"
+
+
+def read_documents(path, options, stats=None):
+    """Stream the documents of ``path`` with the reader ``options.format`` names (or detects)."""
+    stats = stats if stats is not None else ReadStats()
+    if options.format == "auto" and str(path) == "-":
+        fmt = "tsv"  # standard input cannot be peeked at
+    else:
+        fmt = options.format if options.format != "auto" else detect_format(path, options)
+    if fmt != "folder" and Path(path).is_dir():
+        raise DataError(f"{path}: is a folder but data.format is {fmt!r}; set data.format: folder")
+    return READERS.load(fmt)(path, options, stats)

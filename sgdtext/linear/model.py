@@ -1,0 +1,96 @@
+"""The linear model: classes, W (d, k) and b (k,), scored as X @ W + b.
+
+k is 1 for a two-class model with one weight vector (perceptron, logistic, hinge, linear: the positive class is
+``classes[1]``) and the number of classes otherwise (softmax, or one-vs-rest columns). It answers the model
+interface of sgdtext.models (scores, predictions, probabilities, arrays for the model file, a description). No I/O.
+"""
+
+import numpy as np
+
+from sgdtext.core.losses import LOSSES
+
+ADAPTIVE_ARRAYS = ("H", "Hb", "xscale", "NT")
+
+
+def n_columns(model_type, n_classes):
+    return n_classes if (LOSSES[model_type].one_vector_per_class or n_classes > 2) else 1
+
+
+class LinearModel:
+    """Learned state of a linear classifier: classes, W (d, k) and b (k,); ``adaptive``: the adaptive
+    optimiser's state after training (optimizer, H, Hb, xscale, NT; see linear.sgd.SgdState), kept for warm starts."""
+
+    family = "linear"
+
+    def __init__(self, model_type, classes, W, b):
+        self.model_type = model_type
+        self.classes = list(classes)
+        self.W = W
+        self.b = b
+        self.adaptive = None
+
+    @classmethod
+    def zeros(cls, model_type, classes, n_features):
+        k = n_columns(model_type, len(classes))
+        return cls(model_type, classes, np.zeros((n_features, k)), np.zeros(k))
+
+    @property
+    def loss(self):
+        return LOSSES[self.model_type]
+
+    def scores(self, X):
+        """Scores (n, k) for X: a scipy sparse matrix, or core.sparse.SparseRows (no scipy needed)."""
+        return X @ self.W + self.b
+
+    def predict_index(self, scores):
+        if scores.shape[1] == 1:
+            return (scores[:, 0] >= 0).astype(np.int64)  # the lecture's tie rule: w·f = 0 predicts +1
+        return scores.argmax(axis=1)
+
+    @property
+    def n_parameters(self):
+        return self.W.size + self.b.size
+
+    @property
+    def has_proba(self):
+        return self.loss.has_proba
+
+    def proba(self, scores):
+        return self.loss.proba(scores)
+
+    @property
+    def multiclass(self):
+        """How more than two classes are handled: one-vs-rest columns, or natively (softmax, perceptron rule)."""
+        one_vs_rest = self.W.shape[1] > 1 and self.model_type not in ("perceptron", "softmax")
+        return "one-vs-rest" if one_vs_rest else "native"
+
+    def weight_columns(self):
+        """(class label, weight column, intercept) for each weight vector; a two-class model with one weight
+        vector reports it under its positive class, ``classes[1]``."""
+        if self.W.shape[1] == 1:
+            return [(self.classes[1], self.W[:, 0], float(self.b[0]))]
+        return [(label, self.W[:, j], float(self.b[j])) for j, label in enumerate(self.classes)]
+
+    def to_arrays(self):
+        """(arrays, metadata) for the model file."""
+        arrays, meta = {"W": self.W, "b": self.b}, {"multiclass": self.multiclass}
+        if self.adaptive is not None:  # AdaGrad's sums (and feature scales): a warm start resumes its step sizes
+            meta["adaptive_optimizer"] = self.adaptive["optimizer"]
+            arrays.update({f"adaptive_{name}": self.adaptive[name] for name in ADAPTIVE_ARRAYS})
+        return arrays, meta
+
+    @classmethod
+    def from_arrays(cls, meta, arrays):
+        model = cls(meta["model_type"], meta["classes"], arrays.pop("W"), arrays.pop("b"))
+        if "adaptive_optimizer" in meta:
+            model.adaptive = {"optimizer": meta["adaptive_optimizer"],
+                              **{name: arrays.pop(f"adaptive_{name}") for name in ADAPTIVE_ARRAYS}}
+        return model
+
+    def describe(self, n_features):
+        """One line saying what the model is."""
+        return f"model: {self.model_type} ({self.multiclass}), {len(self.classes)} classes, {n_features} features"
+
+    def describe_json(self):
+        """Nothing beyond the weights (inspection lists them by feature)."""
+        return {}

@@ -1,0 +1,359 @@
+"""Features: bag-of-words counts (vocabulary or hashing), tf-idf, and hand-made columns.
+
+sgdtext has its own featuriser rather than scikit-learn's vectorizers because importing those costs more than a
+whole one-line ``predict`` may (benchmarks/ and the README have the figures). scikit-learn is its test oracle: the
+same settings give the same matrix as CountVectorizer / TfidfVectorizer. Deliberate differences (documented in the
+README): hashing uses CRC-32 rather than MurmurHash3, and ``max_features`` breaks frequency ties alphabetically.
+This module imports only numpy, so ``predict`` never loads scipy.
+"""
+
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
+from itertools import repeat
+
+import numpy as np
+
+from sgdtext.config.choices import EXTRA_FEATURES, TRANSFORMS
+from sgdtext.config.sections import FeaturesConfig
+from sgdtext.core import parallel
+from sgdtext.core.sparse import SparseRows, filter_columns, hstack_dense, pack_strings, select_entries, stack_rows, \
+    sum_cells, unpack_strings
+from sgdtext.errors import SgdtextError
+from sgdtext.io.documents import Document
+from sgdtext.text.analysis import compiled_term_settings, hash_word_ngrams, main_analyzer, make_analyzer, \
+    make_flat_analyzer, make_flat_tokenizer, resolve_stop_words
+from sgdtext.text.handmade import load_extra
+
+
+class Featurizer:
+    """Documents -> SparseRows. Settings come from the config; vocabulary and idf only from ``fit``."""
+
+    def __init__(self, settings, *, vocabulary=None, idf=None, stop_words=None, extra=None, packed=None):
+        """``settings``: the features section, a config.sections.FeaturesConfig (or its mapping)."""
+        settings = FeaturesConfig(**settings) if isinstance(settings, Mapping) else settings
+        self.settings = settings
+        self.stop_words = resolve_stop_words(settings.stop_words) if stop_words is None else list(stop_words)
+        self.extra = [load_extra(spec) for spec in (settings.extra if extra is None else extra)]
+        for spec in self.extra:
+            spec["_words"] = frozenset(spec.get("words", ()))
+            spec["_values"] = tuple(spec.get("loaded_values", ()))
+            spec["_compute"] = EXTRA_FEATURES.load(spec["type"])
+            spec["_transform"] = TRANSFORMS.load(spec["transform"])
+        self._vocabulary = None if vocabulary is None else {term: j for j, term in enumerate(vocabulary)}
+        self._packed = packed  # (blob, offsets) of a loaded vocabulary, unpacked only when asked for
+        self.idf = idf
+        self.analyze = make_analyzer(settings, self.stop_words)
+        self.analyze_batch = make_flat_analyzer(settings, self.stop_words)
+        self.tokenize_batch = make_flat_tokenizer(settings, self.stop_words)
+        self.word_tokens = main_analyzer(replace(settings, analyzer="word", ngram_range=(1, 1)), [])
+        self.compiled = compiled_term_settings(settings, self.stop_words)
+        self._index = None  # compiled TermIndex for transform, built on first use
+        self._hasher = None  # compiled TermIndex for hashing (keeps each word's hash)
+
+    @property
+    def vocabulary(self):
+        """term -> column (insertion order is column order), or None in hashing mode / before fit."""
+        if self._vocabulary is None and self._packed is not None:
+            blob, offsets = self._packed
+            self._vocabulary = {t: j for j, t in enumerate(unpack_strings("vocabulary", {
+                "vocabulary_blob": blob, "vocabulary_offsets": offsets}))}
+        return self._vocabulary
+
+    @vocabulary.setter
+    def vocabulary(self, value):
+        self._vocabulary, self._packed = value, None
+
+    @property
+    def hashing(self):
+        return self.settings.n_features is not None
+
+    @property
+    def n_text_features(self):
+        if not self.settings.bag_of_words:
+            return 0
+        if self.hashing:
+            return self.settings.n_features
+        return len(self._packed[1]) - 1 if self._vocabulary is None and self._packed else len(self.vocabulary)
+
+    @property
+    def n_features(self):
+        return self.n_text_features + len(self.extra)
+
+    def feature_names(self):
+        if not self.settings.bag_of_words:
+            text = []
+        elif self.hashing:
+            text = [f"hash:{j}" for j in range(self.settings.n_features)]
+        else:
+            text = list(self.vocabulary)  # insertion order is column order
+        return text + [spec["name"] for spec in self.extra]
+
+    def fit_transform(self, docs, n_jobs=1):
+        """Learn the vocabulary (unless hashing) and idf from ``docs``; return their matrix.
+
+        ``n_jobs`` processes count chunks of the documents in parallel (None: every core).
+        """
+        counts = None
+        texts = [doc.text for doc in docs]
+        if not self.settings.bag_of_words:
+            self.vocabulary = {}
+        elif self.hashing:
+            counts = self._count_chunks(texts, None, n_jobs)
+        elif self.compiled is not None:
+            counts = self._fit_compiled(texts)
+        else:
+            counts, terms = self._count_chunks(texts, "grow", n_jobs)
+            remap = self._prune(counts, lambda ids: [terms[i] for i in ids], len(docs))
+            counts = filter_columns(counts, remap, len(self.vocabulary))
+        if counts is not None and self.settings.weighting == "tfidf":
+            df = np.bincount(counts.indices, minlength=counts.shape[1])
+            self.idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
+        return self._finish(counts, docs)
+
+    def _fit_compiled(self, texts):
+        """fit_transform's counts through the compiled term index, in one process (4-6x faster than the
+        regex path on two); the index, fixed to the kept terms' columns, then serves transform."""
+        index = self._new_index()
+        data, indices, indptr = index.count(texts, grow=True)
+        counts = SparseRows(data, indices, indptr, (len(texts), index.n_nodes))
+        depths = index.depths()
+        low, high = self.settings.ngram_range
+        remap = self._prune(counts, index.names, len(texts), ((depths >= low) & (depths <= high)) | (depths == 0))
+        index.set_columns(remap)
+        self._index = index
+        return filter_columns(counts, remap, len(self.vocabulary))
+
+    def extend(self, docs):
+        """Warm start in vocabulary mode: append the terms of ``docs`` (kept by min_df etc. on ``docs``)
+        that the vocabulary lacks; old terms keep their columns and idf. Returns the number added."""
+        if self.hashing or not self.settings.bag_of_words:
+            return 0
+        fresh = Featurizer(self.settings, stop_words=self.stop_words, extra=[])
+        fresh.fit_transform(docs)
+        new_terms = [term for term in fresh.feature_names() if term not in self.vocabulary]
+        for term in new_terms:
+            self.vocabulary[term] = len(self.vocabulary)
+        if new_terms:
+            self._index = None
+        if self.idf is not None and new_terms:
+            self.idf = np.concatenate([self.idf, fresh.idf[[fresh.vocabulary[t] for t in new_terms]]])
+        return len(new_terms)
+
+    def transform(self, docs, n_jobs=1):
+        return self._transform([doc.text for doc in docs], docs, n_jobs)
+
+    def transform_texts(self, texts, where=None, n_jobs=1):
+        """transform for bare texts (predict's input lines, read at ``where``): no Document per line unless
+        a hand-made feature needs one."""
+        if self.extra:
+            return self.transform([Document(None, text, None, where) for text in texts], n_jobs)
+        return self._transform(texts, texts, n_jobs)
+
+    def _transform(self, texts, docs, n_jobs):
+        if self._vocabulary is None and self._packed is None and not self.hashing:
+            raise SgdtextError("the featuriser has no vocabulary: fit it first")
+        counts = None
+        if self.settings.bag_of_words:
+            self.prepare_transform()
+            counts = self._count_chunks(texts, None if self.hashing else "fixed", n_jobs)
+        return self._finish(counts, docs)
+
+    def prepare_transform(self):
+        """Build what transform needs once (the compiled term index), before workers fork."""
+        if self.compiled is None or self.hashing or self._index is not None:
+            return
+        from sgdtext.text._text_fast import TermIndex
+
+        if self._vocabulary is None and self._packed is not None:
+            self._index = TermIndex.from_packed(*self._packed, **self.compiled)
+        elif self._vocabulary is not None:
+            self._index = TermIndex.from_vocabulary(list(self._vocabulary), **self.compiled)
+
+    def _new_index(self):
+        from sgdtext.text._text_fast import TermIndex
+
+        return TermIndex(**self.compiled)
+
+    def _count_chunks(self, texts, vocabulary, n_jobs):
+        """_count over chunks of ``texts`` in parallel processes, stacked in order (fit: vocabularies merged)."""
+        workers = parallel.n_workers(n_jobs)
+        tasks = [(vocabulary, a, b) for a, b in parallel.chunks(list(map(len, texts)), workers)]
+        parts = parallel.map_ordered(count_chunk, (self, texts), tasks, workers)
+        if vocabulary != "grow":
+            return stack_rows(parts, len(texts), self.n_text_features)
+        merged = defaultdict()
+        merged.default_factory = merged.__len__
+        renumbered = []
+        for counts, terms in parts:
+            remap = np.fromiter(map(merged.__getitem__, terms), dtype=np.int64, count=len(terms))
+            renumbered.append(counts._replace(indices=remap[counts.indices].astype(np.int32)))
+        return stack_rows(renumbered, len(texts), len(merged)), list(merged)
+
+    def _count(self, texts, vocabulary):
+        """Raw term counts of ``texts``. ``vocabulary``: None hashes, "grow" learns one (returns it too as a
+        list of terms in column order), "fixed" counts the terms of the vocabulary only.
+
+        The per-term work runs in C (Counter, map over dict methods); the rest is numpy on flat arrays.
+        """
+        growing = vocabulary == "grow"
+        if vocabulary is None and self.compiled is not None:
+            if self._hasher is None:
+                self._hasher = self._new_index()
+            data, indices, indptr = self._hasher.hash_counts(texts, self.settings.n_features,
+                                                             self.settings.alternate_sign)
+            return SparseRows(data, indices, indptr, (len(texts), self.settings.n_features))
+        if vocabulary is None and self.settings.analyzer == "word" and not self.settings.char_ngram_range:
+            return self._hash_words(texts)
+        if vocabulary == "fixed":
+            if self._index is not None:
+                data, indices, indptr = self._index.count(texts)
+                return SparseRows(data, indices, indptr, (len(texts), self.n_text_features))
+            vocabulary = self.vocabulary
+        if not growing and self.analyze_batch is not None:
+            return self._count_batch(texts, vocabulary)
+        if growing:
+            vocabulary = defaultdict()
+            vocabulary.default_factory = vocabulary.__len__  # a new term gets the next column
+        keys, values, indptr = [], [], [0]
+        for text in texts:
+            counter = Counter(self.analyze(text))
+            if vocabulary is None:
+                keys.extend(map(zlib.crc32, map(str.encode, counter)))
+            elif growing:
+                keys.extend(map(vocabulary.__getitem__, counter))
+            else:
+                keys.extend(map(vocabulary.get, counter, repeat(-1, len(counter))))
+            values.extend(counter.values())
+            indptr.append(len(keys))
+        n_rows = len(indptr) - 1
+        data = np.array(values, dtype=np.float64)
+        indptr = np.array(indptr, dtype=np.int64)
+        if vocabulary is None:
+            rows = np.repeat(np.arange(n_rows), np.diff(indptr))
+            return self._fold_hashes(np.array(keys, dtype=np.uint32), data, rows, n_rows)
+        indices = np.array(keys, dtype=np.int64)
+        if growing:
+            return SparseRows(data, indices.astype(np.int32), indptr, (n_rows, len(vocabulary))), list(vocabulary)
+        counts = SparseRows(data, indices, indptr, (n_rows, len(vocabulary)))
+        return select_entries(counts, indices >= 0, indices)  # -1: a term out of the vocabulary
+
+    def _hash_words(self, texts):
+        """Hashing mode, word analyzer: word and n-gram hashes (analysis.hash_word_ngrams) folded into columns."""
+        if self.tokenize_batch is not None:
+            words, rows = self.tokenize_batch(texts)
+        else:  # a token pattern that can match a newline: one document at a time
+            per_doc = [self.word_tokens(text) for text in texts]
+            stop = frozenset(self.stop_words)
+            per_doc = [[t for t in tokens if t not in stop] for tokens in per_doc] if stop else per_doc
+            words = np.array([t for tokens in per_doc for t in tokens], dtype=object)
+            rows = np.repeat(np.arange(len(texts)), [len(tokens) for tokens in per_doc])
+        hashes, rows = hash_word_ngrams(words, rows, self.settings.ngram_range)
+        return self._fold_hashes(hashes, np.ones(len(hashes)), rows, len(texts))
+
+    def _count_batch(self, texts, vocabulary):
+        """_count for a fixed vocabulary, the whole batch tokenised at once (analysis.make_flat_analyzer)."""
+        terms, rows = self.analyze_batch(texts)
+        columns = np.fromiter(map(vocabulary.get, terms, repeat(-1, len(terms))), dtype=np.int64, count=len(terms))
+        known = columns >= 0
+        return sum_cells(rows[known], columns[known], np.ones(int(known.sum())), len(texts), len(vocabulary))
+
+    def _fold_hashes(self, hashes, data, rows, n_rows):
+        """CRC-32 hashes -> columns (hash mod n_features), signs from the top bit, collisions summed."""
+        n_hash = self.settings.n_features
+        columns = (hashes % n_hash).astype(np.int64)
+        if self.settings.alternate_sign:
+            data = np.where(hashes & 0x80000000, -data, data)
+        return sum_cells(rows, columns, data, n_rows, n_hash)
+
+    def _prune(self, counts, names, n_docs, valid=None):
+        """Apply min_df / max_df / max_features and sort the vocabulary (set here); return the column
+        renumbering (-1: dropped). ``names(ids)`` gives the terms of columns ``ids`` (only the kept ones
+        are asked for); ``valid`` marks the columns that are terms at all (compiled index: not a prefix)."""
+        n_terms = counts.shape[1]
+        df = np.bincount(counts.indices, minlength=n_terms)
+        s = self.settings
+        low = s.min_df if isinstance(s.min_df, int) else s.min_df * n_docs
+        high = s.max_df if isinstance(s.max_df, int) else s.max_df * n_docs
+        ok = (df >= low) & (df <= high)
+        keep = np.flatnonzero(ok if valid is None else ok & valid)
+        kept_terms = names(keep.tolist())
+        order = sorted(range(len(keep)), key=kept_terms.__getitem__)  # alphabetical
+        keep, kept_terms = keep[order], [kept_terms[i] for i in order]
+        if s.max_features is not None and len(keep) > s.max_features:
+            tf = np.bincount(counts.indices, weights=counts.data, minlength=n_terms)
+            top = np.sort(np.argsort(-tf[keep], kind="stable")[: s.max_features])
+            keep, kept_terms = keep[top], [kept_terms[i] for i in top.tolist()]
+        if len(keep) == 0:
+            raise SgdtextError(
+                f"features: no term is left after min_df={s['min_df']}, max_df={s['max_df']}; "
+                f"lower min_df or raise max_df"
+            )
+        self.vocabulary = dict(zip(kept_terms, range(len(keep))))
+        remap = np.full(n_terms, -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        return remap
+
+    def _finish(self, counts, docs):
+        """Weight and normalise the term counts, then append the hand-made columns."""
+        if counts is not None:
+            counts = self._weight(counts)
+        if not self.extra:
+            return counts
+        values = self._extra_values(docs)
+        return hstack_dense(counts, values, len(docs))
+
+    def _weight(self, counts):
+        s = self.settings
+        data = counts.data
+        if s.weighting == "binary":
+            data = np.sign(data)
+        elif s.sublinear_tf:
+            data = np.sign(data) * (1.0 + np.log(np.abs(data)))
+        if s.weighting == "tfidf":
+            data = data * self.idf[counts.indices]
+        norm = s.norm if s.norm != "auto" else ("l2" if s.weighting == "tfidf" else "none")
+        if norm != "none":
+            rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+            sizes = np.bincount(rows, weights=data**2 if norm == "l2" else np.abs(data), minlength=counts.shape[0])
+            sizes = np.sqrt(sizes) if norm == "l2" else sizes
+            sizes[sizes == 0] = 1.0
+            data = data / sizes[rows]
+        return counts._replace(data=data)
+
+    def _extra_values(self, docs):
+        values = np.zeros((len(docs), len(self.extra)))
+        need_tokens = any(spec["type"] in ("not_in_wordlist", "length") for spec in self.extra)
+        for i, doc in enumerate(docs):
+            tokens = self.word_tokens(doc.text) if need_tokens else None
+            for j, spec in enumerate(self.extra):
+                values[i, j] = spec["_compute"](spec, doc, tokens)
+        for j, spec in enumerate(self.extra):
+            values[:, j] = spec["_transform"](values[:, j])
+        return values
+
+    def state(self):
+        """Learned state as plain data: (arrays, JSON-able dict)."""
+        arrays = {}
+        if self._vocabulary is None and self._packed is not None:
+            arrays["vocabulary_blob"], arrays["vocabulary_offsets"] = self._packed
+        elif self.vocabulary is not None and not self.hashing:
+            arrays.update(pack_strings("vocabulary", self.feature_names()[: self.n_text_features]))
+        if self.idf is not None:
+            arrays["idf"] = self.idf
+        extra = [{k: v for k, v in spec.items() if not k.startswith("_")} for spec in self.extra]
+        return arrays, {"stop_words": self.stop_words, "extra": extra}
+
+    @classmethod
+    def from_state(cls, settings, arrays, meta):
+        packed = (arrays["vocabulary_blob"], arrays["vocabulary_offsets"]) if "vocabulary_blob" in arrays else None
+        vocabulary = [] if packed is None and settings["n_features"] is None else None
+        return cls(settings, vocabulary=vocabulary, packed=packed, idf=arrays.get("idf"),
+                   stop_words=meta["stop_words"], extra=meta["extra"])
+
+
+def count_chunk(payload, vocabulary, start, stop):
+    """One worker's share: the counts of texts[start:stop] (see Featurizer._count)."""
+    featurizer, texts = payload
+    return featurizer._count(texts[start:stop], vocabulary)

@@ -1,0 +1,90 @@
+"""The training data: documents read with the config's reader, their classes and class indices, the validation
+split, and the class weights."""
+
+import numpy as np
+
+from sgdtext.errors import DataError, SgdtextError
+from sgdtext.io.documents import ReadOptions, ReadStats, read_documents
+
+
+def read_options(data):
+    """The reader's options from the data section (a config.sections.DataConfig, or its mapping)."""
+    get = data.get if isinstance(data, dict) else lambda name: getattr(data, name)
+    return ReadOptions(**{name: get(name) for name in ReadOptions._fields})
+
+
+def read_all(path, options, warn):
+    """Every document of ``path``; problems the reader counted are reported through ``warn``."""
+    stats = ReadStats()
+    docs = list(read_documents(path, options, stats))
+    if stats.n_skipped:
+        first = "; ".join(f"{where}: {why}" for where, why in stats.skipped[:2])
+        warn(f"skipped {stats.n_skipped} malformed record(s) in {path} (first: {first})")
+    if stats.n_invalid_utf8:
+        warn(f"{stats.n_invalid_utf8} record(s) of {path} are not valid UTF-8 (first at "
+             f"{stats.first_invalid_utf8}); invalid bytes were replaced by U+FFFD")
+    if not docs:
+        raise DataError(f"{path}: has no documents; check data.format and the file")
+    return docs
+
+
+def sort_labels(labels):
+    """Classes in a stable order: numerically when every label is a number (so -1 < +1), else as text."""
+    labels = set(labels)
+    try:
+        return sorted(labels, key=lambda label: (float(label), label))
+    except ValueError:
+        return sorted(labels)
+
+
+def stratified_split(y, fraction, rng):
+    """Indices (keep, held_out): ``fraction`` of each class held out, chosen by ``rng``."""
+    held = []
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        n = int(round(fraction * len(members)))
+        held.extend(rng.permutation(members)[:n])
+    held = np.sort(np.array(held, dtype=np.int64))
+    return np.setdiff1d(np.arange(len(y)), held), held
+
+
+def label_indices(docs, classes):
+    index = {label: i for i, label in enumerate(classes)}
+    return np.array([index.get(doc.label, -1) for doc in docs], dtype=np.int64)
+
+
+def class_weight_table(setting, classes, counts):
+    """Weight of each class (k,) from training.class_weight and the class counts, or None."""
+    if setting is None:
+        return None
+    if setting == "balanced":
+        return counts.sum() / (len(classes) * np.maximum(counts, 1))
+    unknown = sorted(set(setting) - set(classes))
+    if unknown:
+        raise SgdtextError(f"training -> class_weight: label {unknown[0]!r} is not in the training data "
+                           f"(classes: {', '.join(classes)}); fix the label")
+    return np.array([setting.get(label, 1.0) for label in classes])
+
+
+def class_weights(setting, classes, y):
+    """Per-example weights from training.class_weight, or None."""
+    table = class_weight_table(setting, classes, np.bincount(y, minlength=len(classes)))
+    return None if table is None else table[y]
+
+
+def read_training_data(config, warn):
+    """Training documents, their classes and class indices, and the validation documents (or None)."""
+    data, options = config.data, read_options(config.data)
+    docs = read_all(data.train, options, warn)
+    classes = sort_labels(d.label for d in docs)
+    if len(classes) < 2:
+        raise DataError(f"{data.train}: every document has the label {classes[0]!r}; "
+                        f"a classifier needs at least two classes")
+    y = label_indices(docs, classes)
+    valid_docs = read_all(data.valid, options, warn) if data.valid else None
+    if valid_docs is None and data.validation_split:
+        split_rng = np.random.default_rng([config.training.seed, 1])
+        keep, held = stratified_split(y, data.validation_split, split_rng)
+        valid_docs = [docs[i] for i in held]
+        docs, y = [docs[i] for i in keep], y[keep]
+    return docs, y, classes, valid_docs

@@ -1,0 +1,32 @@
+"""Evaluating a trained model on labelled documents: the metrics of sgdtext.training.metrics, with labels the model
+never saw counted as errors."""
+
+import numpy as np
+
+from sgdtext.training.data import label_indices, sort_labels
+from sgdtext.training.metrics import classification_metrics
+
+
+def classes_with_unseen(model, labels):
+    """The model's classes, then the labels it never saw (in sort_labels' order): the metrics' label list."""
+    return list(model.classes) + sort_labels(set(labels) - set(model.classes))
+
+
+def evaluate_split(model, X, docs):
+    """Metrics of ``model`` on labelled documents (their matrix X)."""
+    classes = classes_with_unseen(model, (d.label for d in docs))
+    y = label_indices(docs, classes)
+    pred = model.predict_index(model.scores(X))
+    return classification_metrics(y, pred, classes)
+
+
+def evaluate_chunks(model, featurizer, chunks):
+    """Metrics of ``model`` over labelled chunks of documents, one chunk in memory at a time."""
+    truth, predicted = [], []
+    for chunk in chunks:
+        predicted.append(model.predict_index(model.scores(featurizer.transform(chunk))))
+        truth.extend(doc.label for doc in chunk)
+    classes = classes_with_unseen(model, truth)
+    index = {label: i for i, label in enumerate(classes)}
+    y = np.fromiter(map(index.__getitem__, truth), dtype=np.int64, count=len(truth))
+    return classification_metrics(y, np.concatenate(predicted) if predicted else np.zeros(0, np.int64), classes)

@@ -1,0 +1,145 @@
+"""A training run: config -> documents -> features -> model -> solver in the epoch loop -> model file + metrics."""
+
+import json
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from sgdtext import __version__
+from sgdtext.config.choices import model_family
+from sgdtext.config.sections import Config
+from sgdtext.core.settings import TrainSettings
+from sgdtext.errors import DataError, SgdtextError
+from sgdtext.io.files import write_text_atomic
+from sgdtext.linear.model import LinearModel
+from sgdtext.models import save_model
+from sgdtext.nn.network import Architecture, MLPModel
+from sgdtext.text.features import Featurizer
+from sgdtext.training.data import class_weights, label_indices, read_all, read_options, read_training_data
+from sgdtext.training.evaluation import evaluate_split
+from sgdtext.training.fit import fit
+from sgdtext.training.streaming import train_streaming
+from sgdtext.training.trace import tracer
+from sgdtext.training.warm import warm_start
+
+
+@dataclass
+class TrainResult:
+    model: object
+    featurizer: Featurizer
+    metrics: dict
+    model_path: Path
+    metrics_path: Path
+
+
+@dataclass
+class Fitted:
+    """What a training run produced, before it is written out."""
+
+    model: object
+    featurizer: Featurizer
+    history: object
+    metrics: dict  # split name -> metrics
+    n_documents: int
+    fit_seconds: float
+
+
+def train(resolved, *, warn=print, on_epoch=None, trace=None, init_model=None):
+    """Train as the resolved config (the mapping config.load_config returns) says; write model and metrics
+    atomically; return a TrainResult. ``trace(line)`` receives each step's trace (--trace)."""
+    started = time.perf_counter()
+    config = Config.from_mapping(resolved)
+    check_request(config, trace, init_model)
+    if config.data.chunk_size:
+        fitted = Fitted(*train_streaming(config, warn, on_epoch, init_model))
+    else:
+        fitted = train_in_memory(config, warn, on_epoch, trace, init_model)
+    return write_outputs(config, fitted, time.perf_counter() - started)
+
+
+def check_request(config, trace, init_model):
+    data = config.data
+    for name in ("train", "valid", "test"):  # fail before training, not after it
+        path = getattr(data, name)
+        if path and path != "-" and not Path(path).exists():
+            raise DataError(f"{path}: no such file (data.{name}); check data paths (relative to "
+                            f"{'data.root' if data.root else 'the config file'})")
+    linear = model_family(config.model.type) == "linear"
+    if trace and (config.training.batch_size != 1 or not linear):
+        raise SgdtextError(f"--trace prints the lecture's per-example steps of a linear model: it needs "
+                           f"training.batch_size: 1 (got {config.training.batch_size}) and a linear "
+                           f"model.type (got {config.model.type})")
+    if trace and config.training.optimizer == "dual_cd":
+        raise SgdtextError("--trace prints SGD steps; optimizer dual_cd takes dual coordinate steps: use optimizer "
+                           "sgd to trace")
+    if init_model and not linear:
+        raise SgdtextError("--init-model: warm start is for the linear models; an mlp trains from its seed")
+
+
+def new_model(config, classes, featurizer, X, rng):
+    if model_family(config.model.type) == "network":
+        arch = Architecture(**{f.name: getattr(config.model, f.name) for f in fields(Architecture)})
+        first_fan_in = X.nnz / max(X.shape[0], 1)
+        return MLPModel.initial(classes, featurizer.n_features, arch, rng, first_fan_in=first_fan_in)
+    return LinearModel.zeros(config.model.type, classes, featurizer.n_features)
+
+
+def train_in_memory(config, warn, on_epoch, trace, init_model):
+    data, n_jobs = config.data, config.features.n_jobs
+    docs, y, classes, valid_docs = read_training_data(config, warn)
+    if init_model is None:
+        featurizer = Featurizer(config.features)
+        X = featurizer.fit_transform(docs, n_jobs=n_jobs).to_scipy()
+        model = new_model(config, classes, featurizer, X, np.random.default_rng([config.training.seed, 2]))
+    else:
+        model, featurizer = warm_start(init_model, config, classes, docs, warn)
+        classes = model.classes
+        y = label_indices(docs, classes)
+        X = featurizer.transform(docs, n_jobs=n_jobs).to_scipy()
+    splits, valid = {"train": (X, docs)}, None
+    if valid_docs is not None:
+        Xv = featurizer.transform(valid_docs, n_jobs=n_jobs).to_scipy()
+        splits["valid"] = (Xv, valid_docs)
+        yv = label_indices(valid_docs, classes)
+        valid = (Xv[yv >= 0], yv[yv >= 0])
+    on_step = tracer(X, y, classes, featurizer.feature_names(), trace) if trace else None
+    fit_started = time.perf_counter()
+    history = fit(model, X, y, settings=TrainSettings.from_config(config),
+                  rng=np.random.default_rng(config.training.seed), valid=valid, on_epoch=on_epoch, on_step=on_step,
+                  sample_weight=class_weights(config.training.class_weight, classes, y))
+    fit_seconds = time.perf_counter() - fit_started
+    if data.test:
+        test_docs = read_all(data.test, read_options(data), warn)
+        splits["test"] = (featurizer.transform(test_docs, n_jobs=n_jobs).to_scipy(), test_docs)
+    metrics = {name: evaluate_split(model, Xs, ds) for name, (Xs, ds) in splits.items()}
+    return Fitted(model, featurizer, history, metrics, len(docs), fit_seconds)
+
+
+def write_outputs(config, fitted, seconds):
+    """metrics.json and the model file, both atomically; returns the TrainResult."""
+    model, featurizer, history = fitted.model, fitted.featurizer, fitted.history
+    metrics = dict(fitted.metrics)
+    metrics["training"] = {
+        "model_type": model.model_type,
+        "classes": model.classes,
+        "n_documents": fitted.n_documents,
+        "n_features": featurizer.n_features,
+        "n_parameters": int(model.n_parameters),
+        "epochs": history.epochs,
+        "stop_reason": history.stop_reason,
+        "stopped_epoch": history.stopped_epoch,
+        "best_epoch": history.best_epoch,
+        "steps": history.steps,
+        "fit_seconds": round(fitted.fit_seconds, 4),
+        "total_seconds": round(seconds, 4),
+        "documents_per_second": round(fitted.n_documents * history.stopped_epoch / max(fitted.fit_seconds, 1e-9), 1),
+    }
+    metrics["config"] = config.mapping
+    metrics["sgdtext_version"] = __version__
+    out = Path(config.output.dir)
+    model_path, metrics_path = out / config.output.model, out / config.output.metrics
+    save_model(model_path, model, featurizer, config.mapping)
+    write_text_atomic(metrics_path, json.dumps(metrics, indent=2) + "\n")
+    return TrainResult(model, featurizer, metrics, model_path, metrics_path)

@@ -1,0 +1,103 @@
+"""Training from a stream (``data.chunk_size``): documents are read, featurised and learned from a chunk at a time
+(the solver is sgdtext.linear.stream), so memory holds one chunk and the weights, never the corpus.
+
+Hashing mode only (a vocabulary would need the whole corpus first). Standard input (``data.train: "-"``) can be
+read once: one epoch, with ``data.classes`` given.
+"""
+
+import tempfile
+import time
+from itertools import islice
+
+import numpy as np
+
+from sgdtext.core.settings import TrainSettings
+from sgdtext.errors import DataError
+from sgdtext.io.documents import ReadStats, read_documents
+from sgdtext.linear.model import LinearModel
+from sgdtext.linear.stream import ChunkCache, StreamSolver
+from sgdtext.text.features import Featurizer
+from sgdtext.training.data import class_weight_table, label_indices, read_all, read_options, sort_labels
+from sgdtext.training.evaluation import evaluate_chunks
+from sgdtext.training.loop import run_epochs
+from sgdtext.training.warm import warm_start
+
+
+def document_chunks(path, options, size, warn=None):
+    """Lists of at most ``size`` documents of ``path``, in file order."""
+    stats = ReadStats()
+    docs = read_documents(path, options, stats)
+    while True:
+        chunk = list(islice(docs, size))
+        if not chunk:
+            break
+        yield chunk
+    if warn is not None and (stats.n_skipped or stats.n_invalid_utf8):
+        warn(f"{path}: skipped {stats.n_skipped} malformed record(s), {stats.n_invalid_utf8} line(s) not valid "
+             f"UTF-8 (first at {stats.first_invalid_utf8 or (stats.skipped[0][0] if stats.skipped else '-')})")
+
+
+def scan_labels(path, options, size):
+    """Counts of each label in ``path`` (one reading pass), for the classes, class weights and step count."""
+    counts = {}
+    for chunk in document_chunks(path, options, size):
+        for doc in chunk:
+            counts[doc.label] = counts.get(doc.label, 0) + 1
+    if not counts:
+        raise DataError(f"{path}: has no documents; check data.format and the file")
+    return counts
+
+
+def labelled_chunks(featurizer, documents, classes):
+    """(X, y) of each chunk of documents: its features and class indices."""
+    index = {label: i for i, label in enumerate(classes)}
+    for chunk in documents:
+        yield featurizer.transform(chunk), np.array([index[doc.label] for doc in chunk], dtype=np.int64)
+
+
+def train_streaming(config, warn, on_epoch, init_model):
+    """Returns (model, featurizer, history, metrics, n_documents, fit_seconds)."""
+    data, size = config.data, config.data.chunk_size
+    options = read_options(data)
+    if data.train == "-":
+        counts = {label: 0 for label in data.classes}
+        source_once = [document_chunks("-", options, size, warn)]
+        documents = lambda: source_once.pop()  # stdin can be read once
+    else:
+        counts = scan_labels(data.train, options, size)
+        documents = lambda: document_chunks(data.train, options, size, warn)
+    classes = sort_labels(data.classes or counts)
+    unknown = sorted(set(counts) - set(classes))
+    if unknown:
+        raise DataError(f"{data.train}: label {unknown[0]!r} is not in data.classes; add it")
+    n = sum(counts.values()) or None
+    if init_model is None:
+        featurizer = Featurizer(config.features)
+        featurizer.fit_transform([])  # hashing: nothing to learn
+        model = LinearModel.zeros(config.model.type, classes, featurizer.n_features)
+    else:
+        model, featurizer = warm_start(init_model, config, classes, [], warn)
+    y_counts = np.array([counts.get(label, 0) for label in model.classes])
+    class_weight = class_weight_table(config.training.class_weight, model.classes, y_counts)
+    valid, metrics = None, {}
+    if data.valid:
+        valid_docs = read_all(data.valid, options, warn)
+        Xv, yv = featurizer.transform(valid_docs).to_scipy(), label_indices(valid_docs, model.classes)
+        valid = (Xv[yv >= 0], yv[yv >= 0])
+    settings = TrainSettings.from_config(config)
+    fit_started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sgdtext-chunks-") as folder:
+        cache = ChunkCache(folder) if data.chunk_cache and settings.epochs > 1 else None
+        solver = StreamSolver(model, lambda: labelled_chunks(featurizer, documents(), model.classes), settings,
+                              np.random.default_rng(config.training.seed), n=n or size, chunk_size=size,
+                              class_weight=class_weight, cache=cache)
+        history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
+    history.n_documents = solver.n_seen
+    fit_seconds = time.perf_counter() - fit_started
+    if data.train != "-" and config.output.train_metrics:
+        metrics["train"] = evaluate_chunks(model, featurizer, document_chunks(data.train, options, size))
+    for split in ("valid", "test"):
+        path = getattr(data, split)
+        if path:
+            metrics[split] = evaluate_chunks(model, featurizer, document_chunks(path, options, size, warn))
+    return model, featurizer, history, metrics, history.n_documents, fit_seconds
