@@ -138,7 +138,8 @@ def table(rows):
 def bench_arguments(doc):
     """The options every benchmark script shares: --data-root and --repeats."""
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
-    parser.add_argument("--data-root", type=lambda value: Path(value).resolve(), default=REPO.parent / "shared" / "data",
+    parser.add_argument("--data-root", type=lambda value: Path(value).resolve(),
+                        default=REPO.parent / "shared" / "data",
                         help="the shared datasets folder (relative paths are taken from the current folder)")
     parser.add_argument("--repeats", type=int, default=3)
     return parser

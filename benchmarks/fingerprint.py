@@ -2,10 +2,10 @@
 
     python benchmarks/fingerprint.py [--data-root ../shared/data] [--sgdtext PATH] [--configs sms-spam,trec-6]
 
-Trains each config (and variants of the SMS config that reach other code paths) with `sgdtext train` (PATH: another installation's executable, e.g. the one of a checkout
-before a change) and prints, per config, the test accuracy and the SHA-256 of the model file's arrays (the
-metadata string left out: it holds the version and the output paths) and of metrics.json's figures (times and
-paths left out). Two runs print the same table exactly
+Trains each config (and variants of the SMS config that reach other code paths) with `sgdtext train` (PATH:
+another installation's executable, e.g. the one of a checkout before a change) and prints, per run, the test
+accuracy, the SHA-256 of the model file's arrays (the metadata string left out: it holds the version and the
+output paths) and of metrics.json's figures (times and paths left out). Two runs print the same table exactly
 when every array is the same to the bit.
 """
 
@@ -70,7 +70,8 @@ def metrics_fingerprint(metrics):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-root", type=lambda value: Path(value).resolve(), default=REPO.parent / "shared" / "data")
+    parser.add_argument("--data-root", type=lambda value: Path(value).resolve(),
+                        default=REPO.parent / "shared" / "data")
     parser.add_argument("--sgdtext", default="sgdtext", help="the sgdtext executable to run")
     parser.add_argument("--configs", default=None, help="comma-separated config names (default: every one)")
     args = parser.parse_args()

@@ -88,7 +88,7 @@ def vw_peer(train, test, workdir):
     rows = list(zip(*train))
     random.Random(0).shuffle(rows)
     train_path, test_path = Path(workdir) / "train.vw", Path(workdir) / "test.vw"
-    train_path.write_text("".join(f"{index[l]} | {vw_text(t)}\n" for l, t in rows), encoding="utf-8")
+    train_path.write_text("".join(f"{index[label]} | {vw_text(t)}\n" for label, t in rows), encoding="utf-8")
     test_path.write_text("".join(f"1 | {vw_text(t)}\n" for t in test[1]), encoding="utf-8")
     model_path, preds = Path(workdir) / "vw.model", Path(workdir) / "preds.txt"
     options = f"--oaa {len(classes)} --ngram 2 --passes 10 --loss_function logistic -b 22 -k --quiet"

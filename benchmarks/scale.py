@@ -78,9 +78,10 @@ def main():
     for name, r in rows.items():
         print(f"| sgdtext {name} |" if "fastText" not in name else f"| {name} |",
               f"{r['seconds']:.2f} | {r['rss_mb']:.0f} | {r['accuracy']:.4f} |")
+    fasttext_ratio = rows['1M']['seconds'] / rows['fastText default, 1M']['seconds']
     print(f"\n1M / 100k: time x{rows['1M']['seconds'] / rows['100k']['seconds']:.2f}, "
           f"peak memory x{rows['1M']['rss_mb'] / rows['100k']['rss_mb']:.2f}; "
-          f"sgdtext / fastText default on 1M: time x{rows['1M']['seconds'] / rows['fastText default, 1M']['seconds']:.2f}")
+          f"sgdtext / fastText default on 1M: time x{fasttext_ratio:.2f}")
     incremental(args.work, args.repeats)
 
 

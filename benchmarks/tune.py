@@ -16,14 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from sgdtext.backprop import fit_mlp
 from sgdtext.config import load_config
 from sgdtext.errors import TrainingError
 from sgdtext.features import Featurizer
 from sgdtext.mlp import MLPModel
 from sgdtext.models import LinearModel
-from sgdtext.train import (architecture, label_indices, read_all, read_options, read_training_data, sgd_settings)
-from sgdtext.backprop import fit_mlp
 from sgdtext.sgd import fit
+from sgdtext.train import architecture, label_indices, read_all, read_options, read_training_data, sgd_settings
 
 FEATURES = [
     {"ngram_range": [1, 2], "min_df": 2},
@@ -133,14 +133,15 @@ DUAL = [  # optimizer dual_cd (the optimum of each objective, LIBLINEAR's solver
         ("squared_hinge", True, 1e-4, 0.0), ("squared_hinge", True, 1.6e-4, 0.0), ("squared_hinge", True, 2.3e-4, 0.0),
         ("squared_hinge", True, 3e-4, 0.0), ("squared_hinge", True, 1e-3, 0.0), ("squared_hinge", False, 5e-5, 0.0),
         ("squared_hinge", False, 1.6e-4, 0.0), ("hinge", True, 3e-5, 0.0), ("hinge", True, 1.15e-4, 0.0),
-        ("squared_hinge", False, 5e-5, 1.0), ("squared_hinge", False, 1.1e-4, 1.0), ("squared_hinge", False, 2.2e-4, 1.0),
-        ("squared_hinge", False, 4.4e-4, 1.0), ("squared_hinge", False, 2.2e-4, 1.5), ("squared_hinge", True, 2.2e-4, 1.0),
+        ("squared_hinge", False, 5e-5, 1.0), ("squared_hinge", False, 1.1e-4, 1.0),
+        ("squared_hinge", False, 2.2e-4, 1.0), ("squared_hinge", False, 4.4e-4, 1.0),
+        ("squared_hinge", False, 2.2e-4, 1.5), ("squared_hinge", True, 2.2e-4, 1.0),
         ("squared_hinge", True, 1e-4, 1.0), ("squared_hinge", True, 3e-4, 1.0), ("squared_hinge", True, 1e-3, 1.0),
         ("hinge", True, 1e-4, 1.0), ("logistic", True, 1e-4, 0.0), ("logistic", True, 1e-4, 1.0)]
 ]
 
-GRIDS = {"config": [{}], "dual": DUAL, "linear": MODELS, "svm": SVM, "adagrad": ADAGRAD, "vw": VW_LIKE, "fasttext": FASTTEXT_LIKE, "mlp": MLP, "mlp-wide": MLP_WIDE,
-         "fasttext-mlp": FASTTEXT_MLP}
+GRIDS = {"config": [{}], "dual": DUAL, "linear": MODELS, "svm": SVM, "adagrad": ADAGRAD, "vw": VW_LIKE,
+         "fasttext": FASTTEXT_LIKE, "mlp": MLP, "mlp-wide": MLP_WIDE, "fasttext-mlp": FASTTEXT_MLP}
 
 
 def apply(config, changes):
@@ -190,7 +191,8 @@ def main():
     parser.add_argument("--grid", choices=tuple(GRIDS), default="linear",
                         help="which grid of model settings to try (default: linear, plain SGD; dual: dual_cd with "
                              "and without NB-SVM scaling; config: the config as it is)")
-    parser.add_argument("--features", type=int, nargs="*", help="indices into FEATURES (default: all; --features alone: the config's own)")
+    parser.add_argument("--features", type=int, nargs="*",
+                        help="indices into FEATURES (default: all; --features alone: the config's own)")
     parser.add_argument("--seeds", type=int, default=1,
                         help="train each setting with this many seeds (shuffling orders) and rank by the mean "
                              "validation accuracy: less selection noise on small validation sets")
@@ -237,8 +239,8 @@ def main():
                 valid_accs.append(np.mean(svc.predict(Xv) == yv))
                 test_accs.append(np.mean(svc.predict(Xt) == yt))
             seconds = (time.perf_counter() - started) / len(matrices)
-            print(f"valid {np.mean(valid_accs):.4f}  test {np.mean(test_accs):.4f}  {seconds:5.1f} s  {short(features)} | "
-                  f"peer LinearSVC(C=1)", file=sys.stderr, flush=True)
+            print(f"valid {np.mean(valid_accs):.4f}  test {np.mean(test_accs):.4f}  {seconds:5.1f} s  "
+                  f"{short(features)} | peer LinearSVC(C=1)", file=sys.stderr, flush=True)
         for changes in GRIDS[args.grid]:
             c = apply(config, changes)
             started = time.perf_counter()

@@ -67,7 +67,8 @@ MODELS_HELP = choices_help()
 
 @cli.command(epilog=MODELS_HELP)
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--out-dir", type=click.Path(file_okay=False), help="Write model and metrics here (overrides output.dir).")
+@click.option("--out-dir", type=click.Path(file_okay=False),
+              help="Write model and metrics here (overrides output.dir).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
               help="Override a config value (YAML syntax); repeatable. Checked like the file.")
 @click.option("--init-model", type=click.Path(dir_okay=False),
@@ -88,7 +89,10 @@ def train(config, out_dir, overrides, init_model, trace, as_json):
     from sgdtext.config import load_config
     from sgdtext.training.run import train as run_training
 
-    resolved = load_config(config, overrides, out_dir=out_dir)
+    notes = []
+    resolved = load_config(config, overrides, out_dir=out_dir, notes=notes)
+    for note in notes:
+        warn(f"{config}: {note}")
     from tqdm import tqdm
 
     bar = tqdm(total=resolved["training"]["epochs"], unit="epoch", file=sys.stderr,
@@ -233,8 +237,11 @@ def check_config(config, overrides):
 
     from sgdtext.config import load_config
 
-    resolved = load_config(config, overrides)
+    notes = []
+    resolved = load_config(config, overrides, notes=notes)
     click.echo(yaml.safe_dump(resolved, sort_keys=False), nl=False)
+    for note in notes:
+        warn(f"{config}: {note}")
     warn(f"{config}: ok")
 
 

@@ -15,8 +15,8 @@ Every model (linear.model.LinearModel, nn.network.MLPModel) answers the same int
 
 from sgdtext import __version__
 from sgdtext.config.choices import model_family
-from sgdtext.io.modelfile import read_model_file, write_model_file
 from sgdtext.errors import ModelFileError
+from sgdtext.io.modelfile import read_model_file, write_model_file
 from sgdtext.linear.model import LinearModel
 from sgdtext.nn.network import MLPModel
 from sgdtext.text.features import Featurizer
@@ -47,5 +47,6 @@ def load_model(path):
         model = MODEL_CLASSES[model_family(meta["model_type"])].from_arrays(meta, arrays)
         featurizer = Featurizer.from_state(meta["config"]["features"], arrays, meta["features"])
     except (KeyError, ValueError, TypeError) as exc:
-        raise ModelFileError(f"{path}: the model file is incomplete ({exc!r} is missing or wrong); retrain it") from None
+        raise ModelFileError(f"{path}: the model file is incomplete ({exc!r} is missing or wrong); "
+                             f"retrain it") from None
     return model, featurizer, meta

@@ -8,8 +8,8 @@ import json
 import numpy as np
 
 from sgdtext.core import parallel
-from sgdtext.io.documents import ReadStats, decode_line, strip_eol
 from sgdtext.errors import SgdtextError
+from sgdtext.io.documents import ReadStats, decode_line, strip_eol
 
 FORMATS = ("tsv", "jsonl")
 CHUNK_BYTES = 1 << 20  # input read, featurised and scored per step: memory stays flat

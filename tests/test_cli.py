@@ -168,7 +168,7 @@ def test_check_config_prints_the_resolved_config():
 
 def test_every_command_has_help_with_an_example_and_readme_docs():
     readme = (REPO / "README.md").read_text()
-    for name, command in cli.commands.items():
+    for name in cli.commands:
         result = run(name, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout, name
         assert f"sgdtext {name}" in readme, f"README does not document `sgdtext {name}`"
@@ -287,3 +287,10 @@ def test_dual_cd_through_train_and_predict(tmp_path):
     result = run("predict", tmp_path / "lr" / "model.npz", "--proba", input="FREE prize call now\n")
     label, p, other, q = result.stdout.rstrip("\n").split("\t")
     assert (label, other) == ("spam", "ham") and abs(float(p) + float(q) - 1) < 1e-5
+
+
+def test_keys_the_optimizer_does_not_read_are_reported_on_stderr(tmp_path):
+    result = run("check-config", SMS_CONFIG, "--set", "training.momentum=0.5")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"sgdtext: {SMS_CONFIG}: training.momentum is set, but model type logistic with "
+                             f"optimizer sgd does not use it; remove it\nsgdtext: {SMS_CONFIG}: ok\n")

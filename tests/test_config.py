@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from sgdtext.config import DEFAULTS, SCHEMA, load_config, reference_markdown, validate
+from sgdtext.config import DEFAULTS, SCHEMA, Config, load_config, reference_markdown, validate
+from sgdtext.config.reference import choices_markdown
 from sgdtext.errors import ConfigError, SgdtextError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,7 +34,8 @@ def test_every_problem_is_reported_at_once_with_its_key_path():
         "training -> epochs: must be an int >= 1; got 2.5",
         "training -> batch_size: must be an int >= 1; got 0",
         "training -> shufle: unknown key; did you mean 'shuffle'?",
-        "model -> type: must be one of perceptron, logistic, softmax, hinge, squared_hinge, modified_huber, linear, mlp; got 'sofmax'; "
+        "model -> type: must be one of perceptron, logistic, softmax, hinge, squared_hinge, modified_huber, linear, "
+        "mlp; got 'sofmax'; "
         "did you mean 'softmax'?",
         "features -> min_df: must be an int >= 1 or a float in (0, 1]; got 0",
         "features -> ngram_range: must be [min_n, max_n] with 1 <= min_n <= max_n; got [2, 1]",
@@ -155,3 +157,39 @@ def test_dual_cd_is_for_the_penalised_hinge_models_in_memory():
         "training -> nb_scale: the naive-Bayes scaling is part of the dual_cd solver; set training.optimizer: "
         "dual_cd (got sgd) or remove nb_scale"]
     validate({**base, "training": {"optimizer": "dual_cd", "l2": 1e-4, "nb_scale": 1.0, "nb_alpha": 0.5}})
+
+
+def test_readme_choices_tables_are_current():
+    assert choices_markdown() in (REPO / "README.md").read_text(), "regenerate them: python -m sgdtext.config"
+
+
+def test_keys_the_choices_do_not_read_are_noted_not_refused():
+    notes = []
+    validate({"data": {"train": "t"}, "model": {"type": "logistic", "activation": "tanh"},
+              "training": {"momentum": 0.5, "learning_rate": 0.2, "power_t": 0.3}}, notes=notes)
+    assert notes == [
+        "model.activation is set, but model type logistic with optimizer sgd does not use it; remove it",
+        "training.momentum is set, but model type logistic with optimizer sgd does not use it; remove it",
+        "training.power_t is set, but model type logistic with optimizer sgd does not use it; remove it"]
+    notes = []
+    validate({"data": {"train": "t"}, "model": {"type": "mlp", "hidden_sizes": [8], "activation": "leaky_relu",
+                                                "leaky_slope": 0.2, "elu_alpha": 2.0},
+              "training": {"optimizer": "adam", "beta1": 0.8, "l1": 1e-5, "schedule": "invscaling", "power_t": 0.3}},
+             notes=notes)
+    assert notes == [
+        "model.elu_alpha is set, but model type mlp with optimizer adam does not use it; remove it",
+        "training.l1 is set, but model type mlp with optimizer adam does not use it; remove it"]
+    notes = []
+    validate({"data": {"train": "t"}, "model": {"type": "hinge"},
+              "training": {"optimizer": "dual_cd", "l2": 1e-4, "batch_size": 1, "nb_scale": 1.0}}, notes=notes)
+    assert notes == ["training.batch_size is set, but model type hinge with optimizer dual_cd does not use it; "
+                     "remove it"]
+
+
+def test_the_typed_config_has_every_key_and_is_frozen():
+    config = Config.from_mapping(validate({"data": {"train": "t"}, "training": {"epochs": 7}}))
+    assert config.training.epochs == 7 and config.model.type == DEFAULTS["model"]["type"]
+    for section, keys in SCHEMA.items():
+        assert set(vars(getattr(config, section))) == set(keys)
+    with pytest.raises(AttributeError):
+        config.training.epochs = 8

@@ -2,8 +2,8 @@ import gzip
 
 import pytest
 
-from sgdtext.io.documents import ReadOptions, ReadStats, read_documents
 from sgdtext.errors import DataError
+from sgdtext.io.documents import ReadOptions, ReadStats, read_documents
 
 
 def read(path, **options):
@@ -37,8 +37,8 @@ def test_tsv_malformed_line_is_fatal_with_file_and_line(write):
     path = write("a.tsv", "label\ttext\nham\thello\nno tab here\n")
     with pytest.raises(DataError) as err:
         read(path)
-    assert str(err.value) == (f"{path}:3: expected 2 tab-separated columns (label, text), found 1 in 'no tab here'; fix the line, "
-                              f"or set data.bad_lines: skip to count and skip such lines")
+    assert str(err.value) == (f"{path}:3: expected 2 tab-separated columns (label, text), found 1 in 'no tab here'; "
+                              f"fix the line, or set data.bad_lines: skip to count and skip such lines")
 
 
 def test_tsv_malformed_lines_skipped_and_counted(write):

@@ -1,16 +1,17 @@
-"""training.optimizer: dual_cd against LIBLINEAR (scikit-learn's LinearSVC), its stopping, determinism and warm start."""
+"""training.optimizer: dual_cd against LIBLINEAR (scikit-learn's LinearSVC), its stopping, determinism and warm
+start."""
 
 import numpy as np
 import pytest
+from conftest import REPO, shared_dataset
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
-
-from conftest import REPO, shared_dataset
 from test_oracles import load
+
 from sgdtext.core.losses import LOSSES as MODELS
-from sgdtext.linear.model import LinearModel
 from sgdtext.core.settings import TrainSettings as SgdSettings
+from sgdtext.linear.model import LinearModel
 from sgdtext.training.fit import fit
 
 SMS = REPO / "data" / "sms-spam"

@@ -5,8 +5,8 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from sgdtext.config import DEFAULTS
-from sgdtext.io.documents import Document
 from sgdtext.errors import DataError
+from sgdtext.io.documents import Document
 from sgdtext.text.features import Featurizer
 from sgdtext.text.handmade import header_value
 

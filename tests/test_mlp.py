@@ -4,16 +4,16 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sgdtext.nn import autodiff as ad
-from sgdtext.core.settings import TrainSettings as MlpSettings
-from sgdtext.nn.backprop import step_graph
-from sgdtext.training.fit import fit as fit_mlp
-from sgdtext.nn.network import ACTIVATIONS, Architecture, MLPModel
 from sgdtext.core.losses import LOSSES as MODELS
-from sgdtext.linear.model import LinearModel
-from sgdtext.nn.optimizers import OPTIMIZERS
+from sgdtext.core.settings import TrainSettings as MlpSettings
 from sgdtext.core.settings import TrainSettings as SgdSettings
+from sgdtext.linear.model import LinearModel
+from sgdtext.nn import autodiff as ad
+from sgdtext.nn.backprop import step_graph
+from sgdtext.nn.network import ACTIVATIONS, Architecture, MLPModel
+from sgdtext.nn.optimizers import OPTIMIZERS
 from sgdtext.training.fit import fit
+from sgdtext.training.fit import fit as fit_mlp
 
 
 def network(activation, hidden=(5, 4), d=6, k=3, seed=0, wide=False):

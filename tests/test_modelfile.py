@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from sgdtext.config import DEFAULTS
-from sgdtext.io.documents import Document
 from sgdtext.errors import ModelFileError
-from sgdtext.text.features import Featurizer
+from sgdtext.io.documents import Document
 from sgdtext.io.modelfile import FORMAT_VERSION
-from sgdtext.models import load_model, save_model
 from sgdtext.linear.model import LinearModel
+from sgdtext.models import load_model, save_model
+from sgdtext.text.features import Featurizer
 
 
 @pytest.fixture

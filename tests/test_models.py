@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from loss_oracles import ORACLES
 
 from sgdtext.core.losses import LOSSES as MODELS
 from sgdtext.core.losses import logistic_proba, softmax
@@ -58,3 +59,18 @@ def test_columns_and_probabilities():
     np.testing.assert_allclose(softmax(np.array([[1000.0, 1000.0, 1000.0]])), [[1 / 3] * 3])
     model = LinearModel.zeros("perceptron", ["-1", "+1"], 3)
     assert model.predict_index(np.zeros((2, 1))).tolist() == [1, 1]  # the lecture: w·f >= 0 predicts +1
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_compiled_losses_equal_their_numpy_oracles(name, k):
+    if MODELS[name].one_vector_per_class and k == 1:
+        k = 2
+    rng = np.random.default_rng(k)
+    scores = rng.normal(size=(50, k)) * 3
+    scores[:5] = 0.0  # the ties of the perceptron's rule
+    y = rng.integers(0, max(k, 2), size=50)
+    losses, G = MODELS[name].loss(scores, y)
+    expected_losses, expected_G = ORACLES[name](scores, y)
+    np.testing.assert_allclose(losses, expected_losses, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(G, expected_G, rtol=1e-12, atol=1e-15)

@@ -2,18 +2,18 @@
 
 import numpy as np
 import pytest
+from conftest import REPO, shared_dataset
 from sklearn.linear_model import LogisticRegression, Perceptron
 from sklearn.svm import LinearSVC
 
-from conftest import REPO, shared_dataset
 from sgdtext.config import DEFAULTS
-from sgdtext.io.documents import ReadOptions, read_documents
-from sgdtext.text.features import Featurizer
 from sgdtext.core.losses import LOSSES as MODELS
-from sgdtext.linear.model import LinearModel
 from sgdtext.core.settings import TrainSettings as SgdSettings
-from sgdtext.training.fit import fit
+from sgdtext.io.documents import ReadOptions, read_documents
+from sgdtext.linear.model import LinearModel
+from sgdtext.text.features import Featurizer
 from sgdtext.training.data import label_indices, sort_labels
+from sgdtext.training.fit import fit
 
 
 def load(path, limit=None, **features):

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sgdtext.errors import TrainingError
 from sgdtext.core.losses import LOSSES as MODELS
-from sgdtext.linear.model import LinearModel
 from sgdtext.core.schedules import SCHEDULES
 from sgdtext.core.settings import TrainSettings as SgdSettings
+from sgdtext.errors import TrainingError
+from sgdtext.linear.model import LinearModel
 from sgdtext.linear.sgd import SgdState, train_pass
 from sgdtext.training.fit import fit
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO
+
 from sgdtext.cli import cli
 from sgdtext.config import load_config
 from sgdtext.errors import ConfigError

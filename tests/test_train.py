@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import REPO, shared_dataset
+
 from sgdtext.config import load_config
 from sgdtext.errors import DataError, SgdtextError
 from sgdtext.models import load_model

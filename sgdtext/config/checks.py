@@ -6,9 +6,19 @@ import copy
 import difflib
 import re
 
-from sgdtext.config.choices import ACTIVATIONS, EXTRA_COMMON, EXTRA_FEATURES, MODELS, OPTIMIZERS, SCHEDULES, \
-    TRANSFORMS, model_family, optimizers_for
+from sgdtext.config.choices import (
+    ACTIVATIONS,
+    EXTRA_COMMON,
+    EXTRA_FEATURES,
+    MODELS,
+    OPTIMIZERS,
+    SCHEDULES,
+    TRANSFORMS,
+    model_family,
+    optimizers_for,
+)
 from sgdtext.config.schema import DEFAULTS
+
 
 def suggest(name, options, *, allowed=True):
     """"; did you mean 'x'?" for the closest option, else the list of options (or nothing)."""

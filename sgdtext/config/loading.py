@@ -12,6 +12,7 @@ from sgdtext.config.checks import check_combinations, check_value, suggest, unus
 from sgdtext.config.schema import DEFAULTS, SCHEMA
 from sgdtext.errors import ConfigError, SgdtextError
 
+
 def validate(raw, source="config", *, notes=None):
     """Validate a raw mapping against SCHEMA; return the resolved config (defaults filled in). ``notes``, a list,
     receives what is valid but worth saying (keys set that the chosen model and optimizer do not read)."""

@@ -97,5 +97,6 @@ def format_table(result):
     width = max(len(n["expr"]) for n in result["nodes"]) + 2
     lines = [f"{'node':<{width}}{'op':<10}{'value':>12}{'grad':>12}"]
     lines += [f"{n['expr']:<{width}}{n['op']:<10}{n['value']:>12.6g}{n['grad']:>12.6g}" for n in result["nodes"]]
-    lines.append(f"f = {result['value']:.6g}; " + ", ".join(f"df/d{k} = {v:.6g}" for k, v in result["gradients"].items()))
+    gradients = ", ".join(f"df/d{k} = {v:.6g}" for k, v in result["gradients"].items())
+    lines.append(f"f = {result['value']:.6g}; " + gradients)
     return "\n".join(lines)

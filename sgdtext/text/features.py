@@ -18,12 +18,27 @@ import numpy as np
 from sgdtext.config.choices import EXTRA_FEATURES, TRANSFORMS
 from sgdtext.config.sections import FeaturesConfig
 from sgdtext.core import parallel
-from sgdtext.core.sparse import SparseRows, filter_columns, hstack_dense, pack_strings, select_entries, stack_rows, \
-    sum_cells, unpack_strings
+from sgdtext.core.sparse import (
+    SparseRows,
+    filter_columns,
+    hstack_dense,
+    pack_strings,
+    select_entries,
+    stack_rows,
+    sum_cells,
+    unpack_strings,
+)
 from sgdtext.errors import SgdtextError
 from sgdtext.io.documents import Document
-from sgdtext.text.analysis import compiled_term_settings, hash_word_ngrams, main_analyzer, make_analyzer, \
-    make_flat_analyzer, make_flat_tokenizer, resolve_stop_words
+from sgdtext.text.analysis import (
+    compiled_term_settings,
+    hash_word_ngrams,
+    main_analyzer,
+    make_analyzer,
+    make_flat_analyzer,
+    make_flat_tokenizer,
+    resolve_stop_words,
+)
 from sgdtext.text.handmade import load_extra
 
 

@@ -41,7 +41,8 @@ def format_metrics(name, m):
     lines = [f"{name}: accuracy {m['accuracy']:.4f}  macro F1 {m['macro_f1']:.4f}  ({m['n_documents']} documents)",
              f"  {'class':<{width}}  precision  recall      f1  support"]
     for label, r in m["per_class"].items():
-        lines.append(f"  {label:<{width}}  {r['precision']:9.4f}  {r['recall']:6.4f}  {r['f1']:6.4f}  {r['support']:7d}")
+        lines.append(f"  {label:<{width}}  {r['precision']:9.4f}  {r['recall']:6.4f}  {r['f1']:6.4f}  "
+                     f"{r['support']:7d}")
     lines.append("  confusion matrix (rows: true class, columns: predicted, in the order above):")
     cell = max(len(str(v)) for row in m["confusion_matrix"] for v in row)
     lines.extend("  " + " ".join(f"{v:>{cell}}" for v in row) for row in m["confusion_matrix"])
