@@ -100,8 +100,8 @@ SCHEMA = {
                          "normalized_adagrad (AdaGrad on each feature's own scale, Vowpal Wabbit's default "
                          "--adaptive --normalized; batch_size 1, no l1); hinge, squared_hinge, logistic and "
                          "linear also dual_cd (dual coordinate descent to the optimum of the same objective, "
-                         "LIBLINEAR's solver: needs l2 > 0, no l1 or average; the intercept is penalised; learning_rate, schedule and "
-                         "batch_size do not apply); mlp also momentum and adam",
+                         "LIBLINEAR's solver: needs l2 > 0, no l1 or average; the intercept is penalised; "
+                         "learning_rate, schedule and batch_size do not apply); mlp also momentum and adam",
                          choices=tuple(OPTIMIZERS)),
         "momentum": Key(0.9, "float", "mlp, momentum: the factor mu", low=0.0, high=0.999),
         "nesterov": Key(False, "bool", "mlp, momentum: Nesterov's look-ahead form"),
