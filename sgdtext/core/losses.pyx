@@ -215,9 +215,7 @@ def softmax(scores):
 def _losses_by_model_type():
     from sgdtext.config.choices import MODELS
 
-    classes = {cls.__name__: cls for cls in (Perceptron, Logistic, Softmax, Hinge, SquaredHinge, ModifiedHuber,
-                                             Squared)}
-    return {name: classes[choice.impl.partition(":")[2]]() for name, choice in MODELS.choices.items()}
+    return {name: globals()[choice.impl.partition(":")[2]]() for name, choice in MODELS.choices.items()}
 
 
 LOSSES = _losses_by_model_type()  # model.type -> its loss object

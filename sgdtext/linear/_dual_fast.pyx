@@ -310,7 +310,16 @@ def class_scores(const double[::1] w, const double[::1] data, const int[::1] ind
                  bint bias, double[::1] out, const double[::1] scale):
     """out[i] = (scale * w)·x_i (+ w's last entry, the intercept, when ``bias``; an empty ``scale`` is none) for
     every row of the CSR matrix, one class, without the GIL: the classes' scores are computed on separate
-    threads, in their own rows of a (k, n) array."""
+    threads, in their own rows of a (k, n) array.
+
+    Parameters
+    ----------
+    w : (d + bias,) one class's weights, the intercept last
+    data, indices, indptr : the CSR arrays of X (n, d)
+    bias : whether w ends with an intercept
+    out : (n,) written
+    scale : (d,) the class's NB scaling, or empty
+    """
     cdef Py_ssize_t n = indptr.shape[0] - 1, i
     cdef int scaled = scale.shape[0] > 0
     with nogil:

@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The hot loop of the linear learners: SGD steps over a run of minibatches of a CSR matrix.
 
-Compiled because a step of numpy calls costs ~100 us of interpreter overhead whatever its size; this loop does
+Compiled because a step of numpy calls pays the interpreter's overhead whatever its size; this loop does
 the arithmetic sgdtext.linear.sgd.SgdState documents (tests check it against dense SGD). The weights and their
 bookkeeping are a ``Weights`` object with named fields, the step's settings a ``StepOptions``; each example's
 loss and gradient come from its loss object (sgdtext.core.losses). Typed memoryviews only: no numpy C-API.
@@ -250,7 +250,14 @@ def run_batches(Weights w, StepOptions o, const double[::1] data, const int[::1]
 
 def fold_rows(Weights w, const long long[::1] rows, bint average, bint l1):
     """SgdState.fold on the given rows, in place and in one pass: the averaging catch-up A += V (S - mark), the
-    L1 clip still owed, then V *= scale (the caller then sets scale to 1, and S to 0 with averaging)."""
+    L1 clip still owed, then V *= scale (the caller then sets scale to 1, and S to 0 with averaging).
+
+    Parameters
+    ----------
+    w : the weights, changed in place
+    rows : the rows to fold (those some step touched)
+    average, l1 : whether the averaging catch-up and the L1 clip apply
+    """
     cdef double[:, ::1] V = w.V, A = w.A, q = w.q
     cdef double[::1] mark = w.mark
     cdef Py_ssize_t i, c, k = V.shape[1]
@@ -270,7 +277,14 @@ def fold_rows(Weights w, const long long[::1] rows, bint average, bint l1):
 
 
 def rows_penalty(const double[:, ::1] W, const long long[::1] rows, double divisor, double l2, double l1):
-    """l2/2 sum(w²) + l1 sum(|w|) over the given rows of W / divisor, without copying them."""
+    """l2/2 sum(w²) + l1 sum(|w|) over the given rows of W / divisor, without copying them.
+
+    Parameters
+    ----------
+    W : (d, k) weights (or the averaging sums, with ``divisor`` the number of steps)
+    rows : the rows that can be non-zero
+    divisor, l2, l1 : as in the formula
+    """
     cdef Py_ssize_t i, c, k = W.shape[1]
     cdef double w, squares = 0.0, absolute = 0.0
     with nogil:

@@ -15,7 +15,7 @@ def word_ngrams(tokens, ngram_range):
         return tokens
     grams = list(tokens) if low == 1 else []
     for n in range(max(low, 2), high + 1):
-        grams.extend(map(" ".join, zip(*[tokens[i:] for i in range(n)])))  # C-level loops: 3x a generator
+        grams.extend(map(" ".join, zip(*[tokens[i:] for i in range(n)])))  # C-level loops, not a generator
     return grams
 
 
@@ -127,7 +127,7 @@ def make_flat_tokenizer(settings, stop_words):
     """A function texts -> (words, doc index of each word) for a whole batch at once, or None.
 
     The batch is joined by newlines and tokenised by one regex pass that also matches the newlines, so
-    the per-document Python loop disappears (3x faster on SMS-sized documents). Only for the word
+    the per-document Python loop disappears. Only for the word
     analyzer with a token pattern that never matches a newline; newlines inside a document count as
     spaces (the same tokens as scikit-learn for any such pattern). Stop words are removed.
     """
