@@ -16,14 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from sgdtext.backprop import fit_mlp
-from sgdtext.config import load_config
+from sgdtext.config import Config, load_config
+from sgdtext.config.choices import model_family
+from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import TrainingError
-from sgdtext.features import Featurizer
-from sgdtext.mlp import MLPModel
-from sgdtext.models import LinearModel
-from sgdtext.sgd import fit
-from sgdtext.train import architecture, label_indices, read_all, read_options, read_training_data, sgd_settings
+from sgdtext.linear.model import LinearModel
+from sgdtext.nn.network import Architecture, MLPModel
+from sgdtext.text.features import Featurizer
+from sgdtext.training.data import label_indices, read_all, read_options, read_training_data
+from sgdtext.training.fit import fit
 
 FEATURES = [
     {"ngram_range": [1, 2], "min_df": 2},
@@ -173,14 +174,13 @@ def short(changes):
 
 
 def train_one(c, classes, X, y, seed):
-    rng = np.random.default_rng(seed)
-    if c["model"]["type"] == "mlp":
-        model = MLPModel.initial(classes, X.shape[1], architecture(c), np.random.default_rng(1),
-                                 first_fan_in=X.nnz / X.shape[0])
-        fit_mlp(model, X, y, settings=sgd_settings(c), rng=rng)
+    config = Config.from_mapping(c)
+    if model_family(config.model.type) == "network":
+        model = MLPModel.initial(classes, X.shape[1], Architecture.from_config(config.model),
+                                 np.random.default_rng(1), first_fan_in=X.nnz / X.shape[0])
     else:
-        model = LinearModel.zeros(c["model"]["type"], classes, X.shape[1])
-        fit(model, X, y, settings=sgd_settings(c), rng=rng)
+        model = LinearModel.zeros(config.model.type, classes, X.shape[1])
+    fit(model, X, y, settings=TrainSettings.from_config(config), rng=np.random.default_rng(seed))
     return model
 
 
@@ -212,7 +212,7 @@ def main():
     elif not base["data"]["valid"]:
         base["data"]["validation_split"] = 0.1
     quiet = lambda message: None
-    docs, y, classes, valid_docs = read_training_data(base, quiet)
+    docs, y, classes, valid_docs = read_training_data(Config.from_mapping(base), quiet)
     test_docs = read_all(base["data"]["test"], read_options(base["data"]), quiet)
     yt = label_indices(test_docs, classes)
     parts = splits(base, docs, y, valid_docs, args.folds, args.repeats)

@@ -59,6 +59,11 @@ class Architecture:
     dropout: float = 0.0
     wide: bool = False  # a linear path from the features straight to the scores (wide & deep)
 
+    @classmethod
+    def from_config(cls, model):
+        """The architecture the model section (config.sections.ModelConfig) describes."""
+        return cls(**{name: getattr(model, name) for name in cls.__dataclass_fields__})
+
 
 class MLPModel:
     """Learned state: classes and params [W_0, b_0, ..., W_L, b_L] (+ [U] with ``arch.wide``: scores gain X U,

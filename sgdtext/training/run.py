@@ -2,7 +2,7 @@
 
 import json
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -80,9 +80,9 @@ def check_request(config, trace, init_model):
 
 def new_model(config, classes, featurizer, X, rng):
     if model_family(config.model.type) == "network":
-        arch = Architecture(**{f.name: getattr(config.model, f.name) for f in fields(Architecture)})
         first_fan_in = X.nnz / max(X.shape[0], 1)
-        return MLPModel.initial(classes, featurizer.n_features, arch, rng, first_fan_in=first_fan_in)
+        return MLPModel.initial(classes, featurizer.n_features, Architecture.from_config(config.model), rng,
+                                first_fan_in=first_fan_in)
     return LinearModel.zeros(config.model.type, classes, featurizer.n_features)
 
 
