@@ -180,7 +180,8 @@ def train_one(c, classes, X, y, seed):
                                  np.random.default_rng(1), first_fan_in=X.nnz / X.shape[0])
     else:
         model = LinearModel.zeros(config.model.type, classes, X.shape[1])
-    fit(model, X, y, settings=TrainSettings.from_config(config), rng=np.random.default_rng(seed))
+    fit(model, X, y, settings=TrainSettings.from_config(config, n_examples=X.shape[0]),
+        rng=np.random.default_rng(seed))
     return model
 
 

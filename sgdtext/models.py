@@ -17,11 +17,11 @@ from sgdtext import __version__
 from sgdtext.config.choices import model_family
 from sgdtext.errors import ModelFileError
 from sgdtext.io.modelfile import read_model_file, write_model_file
-from sgdtext.linear.model import LinearModel
-from sgdtext.nn.network import MLPModel
+from sgdtext.registry import load
 from sgdtext.text.features import Featurizer
 
-MODEL_CLASSES = {"linear": LinearModel, "network": MLPModel}  # model family -> the class of its models
+# model family -> the class of its models (imported when a model of the family is loaded)
+MODEL_CLASSES = {"linear": "sgdtext.linear.model:LinearModel", "network": "sgdtext.nn.network:MLPModel"}
 
 
 def save_model(path, model, featurizer, config):
@@ -44,7 +44,7 @@ def load_model(path):
     """Return (model, featurizer, metadata) from a model file, or raise ModelFileError."""
     arrays, meta = read_model_file(path)
     try:
-        model = MODEL_CLASSES[model_family(meta["model_type"])].from_arrays(meta, arrays)
+        model = load(MODEL_CLASSES[model_family(meta["model_type"])]).from_arrays(meta, arrays)
         featurizer = Featurizer.from_state(meta["config"]["features"], arrays, meta["features"])
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFileError(f"{path}: the model file is incomplete ({exc!r} is missing or wrong); "

@@ -36,6 +36,8 @@ def check_value(path, key, value, problems):
 
     if value is None:
         return value if key.nullable else fail(f"set ({describe(key)})")
+    if key.auto and value == "auto":
+        return value
     kind = key.kind
     if kind == "bool":
         return value if isinstance(value, bool) else fail("true or false")
@@ -108,7 +110,7 @@ def describe(key):
         if key.low is not None and key.high is not None:
             return f"{noun} in [{key.low}, {key.high}]"
         if key.low is not None:
-            return f"{noun} >= {key.low}"
+            return f"{noun} >= {key.low}" + (" or auto" if key.auto else "")
         return noun
     return {"bool": "true or false", "choice": "one of " + ", ".join(map(str, key.choices))}.get(key.kind, key.kind)
 

@@ -1,13 +1,14 @@
 """The experiment config's schema: every key of every section with its default, type, range and meaning, in one
 table. A YAML file states only what differs; the choices come from the registries (config.choices)."""
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sgdtext.config.choices import ACTIVATIONS, ANALYZERS, MODELS, NORMS, OPTIMIZERS, READERS, SCHEDULES, WEIGHTINGS
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
+    """One config key: its default, its kind of value and range, its meaning."""
+
     default: object
     kind: str  # int, float, bool, str, path, regex, choice, pair, int_list, df, stop_words, class_weight, extra
     doc: str
@@ -16,6 +17,7 @@ class Key:
     high: float | None = None  # inclusive upper bound
     nullable: bool = False
     positive: bool = False  # strictly > 0
+    auto: bool = False  # the string "auto" is allowed too (a value worked out from the data)
 
 
 SCHEMA = {
@@ -109,7 +111,9 @@ SCHEMA = {
         "beta2": Key(0.999, "float", "mlp, adam: decay of the mean of the squared gradients", low=0.0,
                      high=0.999999),
         "epsilon": Key(1e-8, "float", "mlp, adam: added to the denominator", positive=True),
-        "l2": Key(0.0, "float", "L2 penalty λ: the objective is mean loss + λ/2 ||W||²", low=0.0),
+        "l2": Key(0.0, "float", "L2 penalty λ: the objective is mean loss + λ/2 ||W||²; auto: 1/n for n training "
+                  "examples (LIBLINEAR's and scikit-learn's C = 1: the penalty weighs the same against the sum of "
+                  "the losses whatever the size of the data)", low=0.0, auto=True),
         "l1": Key(0.0, "float", "L1 penalty: adds l1 ‖W‖₁ to the objective (with l2 > 0 too: elastic net); "
                   "applied lazily by the cumulative-penalty method", low=0.0),
         "average": Key(False, "bool", "averaged SGD / averaged perceptron: keep the mean of the weights over all "

@@ -18,30 +18,38 @@ def section_class(section, class_name):
                           frozen=True, namespace={"__doc__": f"The {section} section of the config (typed)."})
 
 
-DataConfig = section_class("data", "DataConfig")
-FeaturesConfig = section_class("features", "FeaturesConfig")
-ModelConfig = section_class("model", "ModelConfig")
-TrainingConfig = section_class("training", "TrainingConfig")
-OutputConfig = section_class("output", "OutputConfig")
+CLASS_NAMES = {"data": "DataConfig", "features": "FeaturesConfig", "model": "ModelConfig",
+               "training": "TrainingConfig", "output": "OutputConfig"}
+SECTIONS = {name: section for section, name in CLASS_NAMES.items()}
+_classes = {}
+
+
+def __getattr__(name):
+    """DataConfig, FeaturesConfig, ...: each made on first use (predict needs only the features section's)."""
+    if name not in SECTIONS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _classes:
+        _classes[name] = section_class(SECTIONS[name], name)
+    return _classes[name]
+
+
+def section_type(section):
+    return __getattr__(CLASS_NAMES[section])
 
 
 @dataclass(frozen=True)
 class Config:
     """A resolved config, typed; ``mapping`` is the resolved mapping it came from (saved beside the weights)."""
 
-    data: DataConfig
-    features: FeaturesConfig
-    model: ModelConfig
-    training: TrainingConfig
-    output: OutputConfig
+    data: object  # DataConfig
+    features: object  # FeaturesConfig
+    model: object  # ModelConfig
+    training: object  # TrainingConfig
+    output: object  # OutputConfig
     mapping: dict
 
     @classmethod
     def from_mapping(cls, resolved):
         """The typed form of a mapping that config.validate (or load_config) returned."""
-        sections = {f.name: f.type for f in fields(cls) if f.name != "mapping"}
-        return cls(**{name: SECTION_CLASSES[name](**resolved[name]) for name in sections}, mapping=resolved)
-
-
-SECTION_CLASSES = {"data": DataConfig, "features": FeaturesConfig, "model": ModelConfig, "training": TrainingConfig,
-                   "output": OutputConfig}
+        sections = [f.name for f in fields(cls) if f.name != "mapping"]
+        return cls(**{name: section_type(name)(**resolved[name]) for name in sections}, mapping=resolved)

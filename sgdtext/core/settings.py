@@ -33,11 +33,14 @@ class TrainSettings:
     early_stopping: bool = False  # validation rule: needs validation data; keeps the best weights
 
     @classmethod
-    def from_config(cls, config):
-        """The settings of a typed config (sgdtext.config.Config)."""
+    def from_config(cls, config, *, n_examples=None):
+        """The settings of a typed config (sgdtext.config.Config); ``n_examples``, the number of training examples,
+        resolves ``l2: auto`` to 1 / n_examples."""
         training = config.training
-        return cls(**{f.name: getattr(training, f.name) for f in fields(cls) if f.name != "fit_intercept"},
-                   fit_intercept=config.model.fit_intercept)
+        values = {f.name: getattr(training, f.name) for f in fields(cls) if f.name != "fit_intercept"}
+        if values["l2"] == "auto":
+            values["l2"] = 1.0 / max(n_examples, 1)
+        return cls(**values, fit_intercept=config.model.fit_intercept)
 
     @property
     def loss_rule(self):

@@ -183,14 +183,35 @@ def train_pass(state, model, X, y, weights, order, *, total, epoch, on_step=None
     return loss, correct
 
 
-class SgdSolver:
+class StateSolver:
+    """The part of the loop's protocol an SgdState answers: the solvers that step one (SgdSolver, and
+    linear.stream.StreamSolver) share it. Subclasses set ``model``, ``state`` and ``progress``."""
+
+    has_progressive = True
+
+    def progressive_figures(self):
+        return self.progress
+
+    def penalty(self):
+        return self.state.penalty()
+
+    def scores(self, X):
+        return self.state.scores(X)
+
+    def snapshot(self):
+        return self.state.snapshot()
+
+    def finish(self, best):
+        return self.state.finish(self.model, best)
+
+
+class SgdSolver(StateSolver):
     """SGD epochs on X (n, d) CSR and class indices y (n,) for a linear model (W, b updated in place).
 
     ``sample_weight`` (n,) scales each example's loss (class weights); ``on_step(info)`` is called after each
     step (for ``--trace``).
     """
 
-    has_progressive = True
     has_full = True
 
     def __init__(self, model, X, y, settings, rng, *, sample_weight=None, on_step=None):
@@ -210,20 +231,5 @@ class SgdSolver:
                                    epoch=epoch, on_step=self.on_step, arrays=self.arrays)
         self.progress = (loss / self.weights.sum(), correct / n)
 
-    def progressive_figures(self):
-        return self.progress
-
     def full_figures(self):
         return figures(self.model, self.state.scores(self.X), self.y, self.weights)
-
-    def penalty(self):
-        return self.state.penalty()
-
-    def scores(self, X):
-        return self.state.scores(X)
-
-    def snapshot(self):
-        return self.state.snapshot()
-
-    def finish(self, best):
-        return self.state.finish(self.model, best)

@@ -9,7 +9,7 @@ Vowpal Wabbit reports them): a stream has no full pass to score.
 import numpy as np
 
 from sgdtext.core.sparse import SparseRows
-from sgdtext.linear.sgd import SgdState, train_pass
+from sgdtext.linear.sgd import SgdState, StateSolver, train_pass
 
 
 def planned_steps(n, chunk_size, batch_size, epochs):
@@ -38,12 +38,11 @@ class ChunkCache:
                 yield SparseRows(z["data"].astype(np.float64), z["indices"], z["indptr"], (len(y), int(z["n_cols"]))), y
 
 
-class StreamSolver:
+class StreamSolver(StateSolver):
     """SGD epochs over the chunks ``chunks()`` yields (a fresh iterator per epoch, of (X, y) with X SparseRows or
     CSR and y class indices), n documents in all. ``class_weight`` (k,) or None weighs each class; ``cache`` (a
     ChunkCache or None) keeps the first epoch's chunks for the others."""
 
-    has_progressive = True
     has_full = False
 
     def __init__(self, model, chunks, settings, rng, *, n, chunk_size, class_weight=None, cache=None):
@@ -72,18 +71,3 @@ class StreamSolver:
                                                    epoch=epoch)
             loss, correct, seen = loss + chunk_loss, correct + chunk_correct, seen + len(y)
         self.progress, self.n_seen = (loss / max(seen, 1), correct / max(seen, 1)), seen
-
-    def progressive_figures(self):
-        return self.progress
-
-    def penalty(self):
-        return self.state.penalty()
-
-    def scores(self, X):
-        return self.state.scores(X)
-
-    def snapshot(self):
-        return self.state.snapshot()
-
-    def finish(self, best):
-        return self.state.finish(self.model, best)

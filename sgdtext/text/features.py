@@ -15,8 +15,8 @@ from itertools import repeat
 
 import numpy as np
 
+from sgdtext.config import sections
 from sgdtext.config.choices import EXTRA_FEATURES, TRANSFORMS
-from sgdtext.config.sections import FeaturesConfig
 from sgdtext.core import parallel
 from sgdtext.core.sparse import (
     SparseRows,
@@ -47,7 +47,7 @@ class Featurizer:
 
     def __init__(self, settings, *, vocabulary=None, idf=None, stop_words=None, extra=None, packed=None):
         """``settings``: the features section, a config.sections.FeaturesConfig (or its mapping)."""
-        settings = FeaturesConfig(**settings) if isinstance(settings, Mapping) else settings
+        settings = sections.FeaturesConfig(**settings) if isinstance(settings, Mapping) else settings
         self.settings = settings
         self.stop_words = resolve_stop_words(settings.stop_words) if stop_words is None else list(stop_words)
         self.extra = [load_extra(spec) for spec in (settings.extra if extra is None else extra)]

@@ -106,7 +106,7 @@ def train_in_memory(config, warn, on_epoch, trace, init_model):
         valid = (Xv[yv >= 0], yv[yv >= 0])
     on_step = tracer(X, y, classes, featurizer.feature_names(), trace) if trace else None
     fit_started = time.perf_counter()
-    history = fit(model, X, y, settings=TrainSettings.from_config(config),
+    history = fit(model, X, y, settings=TrainSettings.from_config(config, n_examples=X.shape[0]),
                   rng=np.random.default_rng(config.training.seed), valid=valid, on_epoch=on_epoch, on_step=on_step,
                   sample_weight=class_weights(config.training.class_weight, classes, y))
     fit_seconds = time.perf_counter() - fit_started

@@ -84,7 +84,7 @@ def train_streaming(config, warn, on_epoch, init_model):
         valid_docs = read_all(data.valid, options, warn)
         Xv, yv = featurizer.transform(valid_docs).to_scipy(), label_indices(valid_docs, model.classes)
         valid = (Xv[yv >= 0], yv[yv >= 0])
-    settings = TrainSettings.from_config(config)
+    settings = TrainSettings.from_config(config, n_examples=n or size)
     fit_started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="sgdtext-chunks-") as folder:
         cache = ChunkCache(folder) if data.chunk_cache and settings.epochs > 1 else None
