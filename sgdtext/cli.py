@@ -132,8 +132,13 @@ def train(config, out_dir, overrides, init_model, trace, as_json):
 @click.option("--n-jobs", type=click.IntRange(min=1), default=None,
               help="Processes that featurise and score ~1 MB chunks in parallel (default: every core; a one-chunk "
                    "input runs in this process). The output is the same.")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None, metavar="P",
+              help="Print a label only when its probability reaches P; when none does, an empty field (or "
+                   "--unknown). Needs probabilities (logistic, softmax, mlp, or training.calibration).")
+@click.option("--unknown", default=None, metavar="LABEL", help="With --threshold: the label printed when no label "
+              "reaches it.")
 @user_errors
-def predict(model, files, top_k, proba, fmt, n_jobs):
+def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown):
     """Classify each line of FILES (or stdin) with MODEL: one output line per input line, in order.
 
     \b
@@ -147,16 +152,21 @@ def predict(model, files, top_k, proba, fmt, n_jobs):
 
     linear, featurizer, _ = load_model(model)
     check_plain_text_input(featurizer, model)
-    if proba and not linear.has_proba:
-        raise click.UsageError(f"--proba: a {linear.model_type} model gives no probabilities (its loss is not a "
-                               f"log-likelihood); train model.type: logistic or softmax, or drop --proba")
+    if (proba or threshold is not None) and not linear.has_proba:
+        flag = "--proba" if proba else "--threshold"
+        raise click.UsageError(f"{flag}: a {linear.model_type} model gives no probabilities (its loss is not a "
+                               f"log-likelihood); train model.type: logistic or softmax, or set training.calibration: "
+                               f"sigmoid, or drop {flag}")
+    if unknown is not None and threshold is None:
+        raise click.UsageError("--unknown: names the label printed when no label reaches --threshold; give "
+                               "--threshold P too")
     if top_k is None:
         top_k = len(linear.classes) if proba else 1
     stats = ReadStats()
     streams = [("<stdin>", sys.stdin.buffer) if name == "-" else (name, open_binary(name)) for name in files or ["-"]]
     out = sys.stdout
     for chunk in predict_lines(linear, featurizer, streams, top_k=top_k, proba=proba, fmt=fmt, stats=stats,
-                               n_jobs=n_jobs):
+                               n_jobs=n_jobs, threshold=threshold, unknown=unknown):
         out.write(chunk)
     out.flush()
     if stats.n_invalid_utf8:

@@ -67,21 +67,36 @@ def ranked(model, scores, top_k):
     return order, (np.take_along_axis(probs, order, axis=1) if probs is not None else None)
 
 
-def format_lines(classes, order, probs, fmt):
-    if fmt == "tsv" and probs is None and order.shape[1] == 1:
+def shown(classes, order, probs, threshold, unknown):
+    """Per document, the labels to print and their probabilities: with ``threshold``, only the labels whose
+    probability reaches it, and when none does, ``unknown`` (or nothing) with no probability."""
+    for i, row in enumerate(order):
+        if threshold is None:
+            yield [classes[j] for j in row], None if probs is None else probs[i].tolist()
+            continue
+        kept = [(classes[j], p) for j, p in zip(row, probs[i].tolist()) if p >= threshold]
+        if kept:
+            yield [label for label, _ in kept], [p for _, p in kept]
+        else:
+            yield ([unknown] if unknown is not None else []), []
+
+
+def format_lines(classes, order, probs, fmt, *, show_proba=True, threshold=None, unknown=None):
+    """The output lines (tsv or jsonl) of the ranked labels ``order`` (n, top_k) and their probabilities."""
+    if fmt == "tsv" and threshold is None and (probs is None or not show_proba) and order.shape[1] == 1:
         return list(map(classes.__getitem__, order[:, 0].tolist()))
     lines = []
-    for i, row in enumerate(order):
-        labels = [classes[j] for j in row]
+    for labels, ps in shown(classes, order, probs, threshold, unknown):
+        ps = ps if show_proba else None
         if fmt == "jsonl":
-            record = {"label": labels[0]}
+            record = {"label": labels[0] if labels else None}
             if len(labels) > 1:
                 record["top"] = labels
-            if probs is not None:
-                record["proba"] = {label: round(float(p), 6) for label, p in zip(labels, probs[i])}
+            if ps is not None:
+                record["proba"] = {label: round(float(p), 6) for label, p in zip(labels, ps)}
             lines.append(json.dumps(record, ensure_ascii=False))
-        elif probs is not None:
-            lines.append("\t".join(f"{label}\t{p:.6f}" for label, p in zip(labels, probs[i])))
+        elif ps:
+            lines.append("\t".join(f"{label}\t{p:.6f}" for label, p in zip(labels, ps)))
         else:
             lines.append("\t".join(labels))
     return lines
@@ -89,22 +104,25 @@ def format_lines(classes, order, probs, fmt):
 
 def predict_chunk(payload, chunk):
     """Output text of one chunk of raw lines, and the invalid-UTF-8 count (runs in a worker when parallel)."""
-    model, featurizer, top_k, proba, fmt = payload
+    model, featurizer, top_k, proba, fmt, threshold, unknown = payload
     name, first, lines = chunk
     stats = ReadStats()
     scores = model.scores(featurizer.transform_texts(list(decode_chunk(name, first, lines, stats)), where=name))
     order, probs = ranked(model, scores, top_k)
-    text = "\n".join(format_lines(model.classes, order, probs if proba else None, fmt)) + "\n"
+    text = "\n".join(format_lines(model.classes, order, probs, fmt, show_proba=proba, threshold=threshold,
+                                  unknown=unknown)) + "\n"
     return text, stats.n_invalid_utf8, stats.first_invalid_utf8
 
 
-def predict_lines(model, featurizer, streams, *, top_k=1, proba=False, fmt="tsv", stats=None, n_jobs=1):
+def predict_lines(model, featurizer, streams, *, top_k=1, proba=False, fmt="tsv", stats=None, n_jobs=1,
+                  threshold=None, unknown=None):
     """Yield output text, one chunk per ~1 MB of input: one line per input line, in order.
 
-    ``n_jobs`` > 1 featurises and scores chunks in forked processes while this one reads and writes.
+    ``threshold``: print only the labels whose probability reaches it, and ``unknown`` (or an empty field) when
+    none does. ``n_jobs`` > 1 featurises and scores chunks in forked processes while this one reads and writes.
     """
     stats = stats if stats is not None else ReadStats()
-    payload = (model, featurizer, min(top_k, len(model.classes)), proba, fmt)
+    payload = (model, featurizer, min(top_k, len(model.classes)), proba, fmt, threshold, unknown)
     for text, invalid, first in parallel.imap_ordered(predict_chunk, payload, raw_chunks(streams),
                                                       parallel.n_workers(n_jobs)):
         if invalid:

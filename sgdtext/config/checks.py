@@ -8,6 +8,7 @@ import re
 
 from sgdtext.config.choices import (
     ACTIVATIONS,
+    CALIBRATIONS,
     EXTRA_COMMON,
     EXTRA_FEATURES,
     MODELS,
@@ -205,6 +206,11 @@ def check_combinations(c, problems):
     if t["early_stopping"] and c["data"]["valid"] is None and not c["data"]["validation_split"]:
         problems.append("training -> early_stopping: needs validation data; set data.valid or "
                         "data.validation_split (e.g. 0.1)")
+    if t["calibration"] != "none" and (m["type"] == "mlp" or c["data"]["chunk_size"]):
+        why = "an mlp's softmax gives probabilities" if m["type"] == "mlp" else \
+            "calibration trains K more models on the data in memory"
+        problems.append(f"training -> calibration: {why}; remove calibration"
+                        + ("" if m["type"] == "mlp" else " or data.chunk_size"))
     if t["nb_scale"] and t["optimizer"] != "dual_cd":
         problems.append(f"training -> nb_scale: the naive-Bayes scaling is part of the dual_cd solver; set "
                         f"training.optimizer: dual_cd (got {t['optimizer']}) or remove nb_scale")
@@ -253,7 +259,7 @@ def check_streaming(c, problems):
 
 # keys every run reads whatever the model and optimizer; the others are read by the choices that list them
 ALWAYS_READ = {"training": ("epochs", "seed", "optimizer", "l2", "class_weight", "tol", "loss_lower_bound", "patience",
-                            "early_stopping"),
+                            "early_stopping", "calibration"),
                "model": ("type", "fit_intercept")}
 LINEAR_ONLY = ("training.l1", "training.average")  # the SGD loop of the linear models has them
 
@@ -263,6 +269,7 @@ def keys_read(c):
     model, optimizer = MODELS[c["model"]["type"]], OPTIMIZERS[c["training"]["optimizer"]]
     read = {f"{section}.{key}" for section, keys in ALWAYS_READ.items() for key in keys}
     read.update(model.reads, optimizer.reads)
+    read.update(CALIBRATIONS[c["training"]["calibration"]].reads)
     if "training.schedule" in optimizer.reads:
         read.update(SCHEDULES[c["training"]["schedule"]].reads)
     if model_family(c["model"]["type"]) == "network":

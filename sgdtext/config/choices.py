@@ -123,6 +123,12 @@ TRANSFORMS = Registry("transform", [
     Choice("binary", "1 when the value is not 0", f"{HANDMADE}:binary"),
 ])
 
+CALIBRATIONS = Registry("calibration", [
+    Choice("none", "probabilities only from a loss that is a log-likelihood (logistic, softmax, mlp)"),
+    Choice("sigmoid", "Platt's sigmoid per column, fitted on out-of-fold scores (training.calibration_folds)",
+           "sgdtext.training.calibration:calibrate", reads=("training.calibration_folds",)),
+])
+
 ANALYZERS = ("word", "char", "char_wb")
 WEIGHTINGS = ("count", "binary", "tfidf")
 NORMS = ("auto", "none", "l1", "l2")

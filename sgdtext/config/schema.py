@@ -3,7 +3,17 @@ table. A YAML file states only what differs; the choices come from the registrie
 
 from typing import NamedTuple
 
-from sgdtext.config.choices import ACTIVATIONS, ANALYZERS, MODELS, NORMS, OPTIMIZERS, READERS, SCHEDULES, WEIGHTINGS
+from sgdtext.config.choices import (
+    ACTIVATIONS,
+    ANALYZERS,
+    CALIBRATIONS,
+    MODELS,
+    NORMS,
+    OPTIMIZERS,
+    READERS,
+    SCHEDULES,
+    WEIGHTINGS,
+)
 
 
 class Key(NamedTuple):
@@ -131,6 +141,11 @@ SCHEMA = {
                         low=0.0),
         "nb_alpha": Key(1.0, "float", "dual_cd, nb_scale: smoothing added to each class's document counts",
                         positive=True),
+        "calibration": Key("none", "choice", "probabilities for every linear model: sigmoid fits Platt's sigmoid "
+                           "per class on scores of documents the model did not train on (K-fold, as scikit-learn's "
+                           "CalibratedClassifierCV), for predict --proba and --threshold; costs K more trainings",
+                           choices=tuple(CALIBRATIONS)),
+        "calibration_folds": Key(5, "int", "calibration: the number of folds K", low=2),
         "tol": Key(None, "float", "loss rule: stop when the training loss has not improved by tol for "
                    "`patience` epochs", low=0.0, nullable=True),
         "loss_lower_bound": Key(None, "float", "loss rule: stop when the training loss is within tol of "

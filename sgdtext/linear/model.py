@@ -7,6 +7,7 @@ interface of sgdtext.models (scores, predictions, probabilities, arrays for the 
 
 import numpy as np
 
+from sgdtext.core.calibration import sigmoid_probabilities
 from sgdtext.core.losses import LOSSES
 
 ADAPTIVE_ARRAYS = ("H", "Hb", "xscale", "NT")
@@ -18,7 +19,9 @@ def n_columns(model_type, n_classes):
 
 class LinearModel:
     """Learned state of a linear classifier: classes, W (d, k) and b (k,); ``adaptive``: the adaptive
-    optimiser's state after training (optimizer, H, Hb, xscale, NT; see linear.sgd.SgdState), kept for warm starts."""
+    optimiser's state after training (optimizer, H, Hb, xscale, NT; see linear.sgd.SgdState), kept for warm starts;
+    ``calibration``: {"method": "sigmoid", "A": (k,), "B": (k,)} when probabilities come from fitted sigmoids
+    (training.calibration), else None."""
 
     family = "linear"
 
@@ -28,6 +31,7 @@ class LinearModel:
         self.W = W
         self.b = b
         self.adaptive = None
+        self.calibration = None
 
     @classmethod
     def zeros(cls, model_type, classes, n_features):
@@ -53,9 +57,11 @@ class LinearModel:
 
     @property
     def has_proba(self):
-        return self.loss.has_proba
+        return self.calibration is not None or self.loss.has_proba
 
     def proba(self, scores):
+        if self.calibration is not None:
+            return sigmoid_probabilities(scores, self.calibration["A"], self.calibration["B"])
         return self.loss.proba(scores)
 
     @property
@@ -77,6 +83,9 @@ class LinearModel:
         if self.adaptive is not None:  # AdaGrad's sums (and feature scales): a warm start resumes its step sizes
             meta["adaptive_optimizer"] = self.adaptive["optimizer"]
             arrays.update({f"adaptive_{name}": self.adaptive[name] for name in ADAPTIVE_ARRAYS})
+        if self.calibration is not None:
+            meta["calibration"] = self.calibration["method"]
+            arrays.update(calibration_A=self.calibration["A"], calibration_B=self.calibration["B"])
         return arrays, meta
 
     @classmethod
@@ -85,11 +94,18 @@ class LinearModel:
         if "adaptive_optimizer" in meta:
             model.adaptive = {"optimizer": meta["adaptive_optimizer"],
                               **{name: arrays.pop(f"adaptive_{name}") for name in ADAPTIVE_ARRAYS}}
+        if "calibration" in meta:
+            A, B = arrays.pop("calibration_A"), arrays.pop("calibration_B")
+            if meta["calibration"] != "sigmoid" or A.shape != (model.W.shape[1],) or B.shape != A.shape:
+                raise ValueError("calibration")
+            model.calibration = {"method": "sigmoid", "A": A, "B": B}
         return model
 
     def describe(self, n_features):
         """One line saying what the model is."""
-        return f"model: {self.model_type} ({self.multiclass}), {len(self.classes)} classes, {n_features} features"
+        calibrated = ", calibrated (sigmoid)" if self.calibration is not None else ""
+        return (f"model: {self.model_type} ({self.multiclass}), {len(self.classes)} classes, {n_features} features"
+                f"{calibrated}")
 
     def describe_json(self):
         """Nothing beyond the weights (inspection lists them by feature)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from sgdtext import __version__
-from sgdtext.config.choices import model_family
+from sgdtext.config.choices import CALIBRATIONS, model_family
 from sgdtext.config.sections import Config
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import DataError, SgdtextError
@@ -105,10 +105,15 @@ def train_in_memory(config, warn, on_epoch, trace, init_model):
         yv = label_indices(valid_docs, classes)
         valid = (Xv[yv >= 0], yv[yv >= 0])
     on_step = tracer(X, y, classes, featurizer.feature_names(), trace) if trace else None
+    sample_weight = class_weights(config.training.class_weight, classes, y)
+    settings_for = lambda n: TrainSettings.from_config(config, n_examples=n)
     fit_started = time.perf_counter()
-    history = fit(model, X, y, settings=TrainSettings.from_config(config, n_examples=X.shape[0]),
-                  rng=np.random.default_rng(config.training.seed), valid=valid, on_epoch=on_epoch, on_step=on_step,
-                  sample_weight=class_weights(config.training.class_weight, classes, y))
+    history = fit(model, X, y, settings=settings_for(X.shape[0]), rng=np.random.default_rng(config.training.seed),
+                  valid=valid, on_epoch=on_epoch, on_step=on_step, sample_weight=sample_weight)
+    if config.training.calibration != "none":
+        CALIBRATIONS.load(config.training.calibration)(model, X, y, n_folds=config.training.calibration_folds,
+                                                        settings_for=settings_for, seed=config.training.seed,
+                                                        sample_weight=sample_weight)
     fit_seconds = time.perf_counter() - fit_started
     if data.test:
         test_docs = read_all(data.test, read_options(data), warn)
