@@ -232,6 +232,24 @@ def inspect(model, top, as_json):
         click.echo(format_top(linear, featurizer, top, meta))
 
 
+@cli.command()
+@click.option("--data", "train", type=click.Path(dir_okay=True), default=None,
+              help="The training data (summarised in a comment when it can be read).")
+@click.option("--test", type=click.Path(dir_okay=True), default=None, help="The test data.")
+@user_errors
+def init(train, test):
+    """Print a short, commented starter config: the data and the keys worth a look, at their defaults.
+
+    \b
+    Example:
+      sgdtext init --data data/sms-spam/train.tsv --test data/sms-spam/test.tsv > spam.yaml
+      sgdtext train spam.yaml
+    """
+    from sgdtext.training.starter import starter_config
+
+    click.echo(starter_config(train, test), nl=False)
+
+
 @cli.command("check-config")
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a value, as in train.")

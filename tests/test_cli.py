@@ -294,3 +294,16 @@ def test_keys_the_optimizer_does_not_read_are_reported_on_stderr(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"sgdtext: {SMS_CONFIG}: training.momentum is set, but model type logistic with "
                              f"optimizer sgd does not use it; remove it\nsgdtext: {SMS_CONFIG}: ok\n")
+
+
+def test_init_prints_a_starter_config_that_trains(tmp_path):
+    train, test = REPO / "data" / "sms-spam" / "train.tsv", REPO / "data" / "sms-spam" / "test.tsv"
+    result = run("init", "--data", train, "--test", test)
+    assert result.exit_code == 0, result.output
+    assert f"# {train}: 4,460 documents, 2 classes\n#   ham 3,862, spam 598\n" in result.output
+    assert f"data:\n  train: {train}\n  test: {test}\n" in result.output
+    config = tmp_path / "starter.yaml"
+    config.write_text(result.output)
+    trained = run("train", config, "--out-dir", tmp_path / "run", "--json")
+    assert trained.exit_code == 0, trained.output
+    assert json.loads(trained.stdout)["test"]["n_documents"] == 1114
