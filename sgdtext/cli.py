@@ -233,6 +233,66 @@ def inspect(model, top, as_json):
 
 
 @cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--budget", type=click.FloatRange(min=1.0), required=True, metavar="SECONDS",
+              help="Time for the search; trials still running at the end are dropped.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the tuned config here (default: stdout, and the table of trials to stderr).")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Cross-validation folds of the training data (data.valid, when given, is used instead).")
+@click.option("--metric", type=click.Choice(["accuracy", "macro_f1"]), default="accuracy", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the folds and of the sampler.")
+@click.option("--trials", "max_trials", type=click.IntRange(min=1), default=None,
+              help="Stop after this many trials (the same trials, and result, for a seed).")
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a value, as in train.")
+@user_errors
+def tune(config, budget, out, folds, metric, seed, max_trials, overrides):
+    """Search CONFIG's settings (features, model, optimizer, penalty) by cross-validation on its training data.
+
+    Never reads the test data. Writes the best config, ready for `sgdtext train`.
+
+    \b
+    Example:
+      sgdtext tune my.yaml --budget 60 --out my-tuned.yaml
+      sgdtext train my-tuned.yaml
+    """
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from sgdtext.config import load_config
+    from sgdtext.config.loading import raw_config
+    from sgdtext.training.tune import trials_table, tuned_config
+    from sgdtext.training.tune import tune as run_tune
+
+    resolved = load_config(config, overrides)
+    bar = tqdm(total=max_trials, unit="trial", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+
+    def on_trial(trial):
+        bar.update(1)
+        if trial.scores:
+            bar.set_postfix(trial=trial.number, score=f"{trial.mean:.4f}")
+
+    try:
+        result = run_tune(raw_config(config, overrides), resolved, budget=budget, n_folds=folds, metric=metric,
+                          seed=seed, max_trials=max_trials, warn=warn, on_trial=on_trial)
+    finally:
+        bar.close()
+    out_folder = Path(out).resolve().parent if out else Path.cwd()
+    text = tuned_config(raw_config(config, overrides), resolved, result, out_folder)
+    table = trials_table(result)
+    if out:
+        from sgdtext.io.files import write_text_atomic
+
+        write_text_atomic(out, text)
+        click.echo(table)
+        warn(f"wrote {out}")
+    else:
+        click.echo(table, err=True)
+        click.echo(text, nl=False)
+
+
+@cli.command()
 @click.option("--data", "train", type=click.Path(dir_okay=True), default=None,
               help="The training data (summarised in a comment when it can be read).")
 @click.option("--test", type=click.Path(dir_okay=True), default=None, help="The test data.")

@@ -77,18 +77,22 @@ def read_yaml(path):
         raise SgdtextError(f"{where}: the config is not valid YAML: {problem}; fix the syntax") from None
 
 
+def raw_config(path, overrides=()):
+    """The config file's mapping as written (with the overrides applied), before defaults and checks."""
+    raw = read_yaml(path)
+    raw = {} if raw is None else raw
+    if isinstance(raw, dict):
+        for assignment in overrides:
+            set_override(raw, assignment)
+    return raw
+
+
 def load_config(path, overrides=(), *, out_dir=None, environ=None, notes=None):
     """Read, override, validate and resolve a config file. Returns the resolved mapping (``notes``: see
     validate)."""
     environ = os.environ if environ is None else environ
     path = Path(path)
-    raw = read_yaml(path)
-    if raw is None:
-        raw = {}
-    if isinstance(raw, dict):
-        for assignment in overrides:
-            set_override(raw, assignment)
-    config = validate(raw, str(path), notes=notes)
+    config = validate(raw_config(path, overrides), str(path), notes=notes)
     return resolve_paths(config, path, out_dir=out_dir, environ=environ)
 
 

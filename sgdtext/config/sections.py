@@ -14,8 +14,10 @@ def section_class(section, class_name):
         return field(default_factory=lambda: copy.deepcopy(value)) if isinstance(value, (list, dict)) else \
             field(default=value)
 
-    return make_dataclass(class_name, [(name, object, default(key)) for name, key in SCHEMA[section].items()],
-                          frozen=True, namespace={"__doc__": f"The {section} section of the config (typed)."})
+    cls = make_dataclass(class_name, [(name, object, default(key)) for name, key in SCHEMA[section].items()],
+                         frozen=True, namespace={"__doc__": f"The {section} section of the config (typed)."})
+    cls.__module__ = __name__  # so that pickle finds it (through __getattr__ below)
+    return cls
 
 
 CLASS_NAMES = {"data": "DataConfig", "features": "FeaturesConfig", "model": "ModelConfig",

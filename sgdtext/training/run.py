@@ -78,12 +78,13 @@ def check_request(config, trace, init_model):
         raise SgdtextError("--init-model: warm start is for the linear models; an mlp trains from its seed")
 
 
-def new_model(config, classes, featurizer, X, rng):
+def new_model(config, classes, X, rng):
+    """The untrained model the config describes, for the classes and the columns of X (n, d)."""
     if model_family(config.model.type) == "network":
         first_fan_in = X.nnz / max(X.shape[0], 1)
-        return MLPModel.initial(classes, featurizer.n_features, Architecture.from_config(config.model), rng,
+        return MLPModel.initial(classes, X.shape[1], Architecture.from_config(config.model), rng,
                                 first_fan_in=first_fan_in)
-    return LinearModel.zeros(config.model.type, classes, featurizer.n_features)
+    return LinearModel.zeros(config.model.type, classes, X.shape[1])
 
 
 def train_in_memory(config, warn, on_epoch, trace, init_model):
@@ -92,7 +93,7 @@ def train_in_memory(config, warn, on_epoch, trace, init_model):
     if init_model is None:
         featurizer = Featurizer(config.features)
         X = featurizer.fit_transform(docs, n_jobs=n_jobs).to_scipy()
-        model = new_model(config, classes, featurizer, X, np.random.default_rng([config.training.seed, 2]))
+        model = new_model(config, classes, X, np.random.default_rng([config.training.seed, 2]))
     else:
         model, featurizer = warm_start(init_model, config, classes, docs, warn)
         classes = model.classes

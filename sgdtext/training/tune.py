@@ -1,0 +1,278 @@
+"""``sgdtext tune``: the settings that matter, searched by K-fold cross-validation on the training data (or on
+data.valid when the config gives it) within a time budget; the test data is never read.
+
+The search is Optuna's: its TPE sampler proposes settings from what the finished trials scored, and its median
+pruner stops a trial whose first folds score below the median of the others at the same fold, so a budget is spent
+on promising settings (optuna is the ``tune`` extra). The first trial is the config as it is, so the tuned config
+is never worse than it in cross-validation. The folds of a trial are trained two at a time in forked processes
+(both cores); the matrices of a feature setting are kept for the next trials that share it.
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sgdtext.config.loading import validate
+from sgdtext.config.sections import Config
+from sgdtext.core import parallel
+from sgdtext.core.settings import TrainSettings
+from sgdtext.errors import SgdtextError
+from sgdtext.text.features import Featurizer
+from sgdtext.training.calibration import stratified_folds
+from sgdtext.training.data import label_indices, read_training_data
+from sgdtext.training.fit import fit
+from sgdtext.training.metrics import classification_metrics
+from sgdtext.training.run import new_model
+
+METRICS = ("accuracy", "macro_f1")
+TOKENS = {"words": r"(?u)\b\w\w+\b", "words1": r"(?u)\b\w+\b", "punctuation": r"(?u)\w+|[^\w\s]", "whitespace": r"\S+"}
+NGRAMS = {"1": [1, 1], "1-2": [1, 2], "1-3": [1, 3]}
+
+
+def suggest(trial, n_train):
+    """One point of the search space as config changes {"section.key": value}; ``n_train`` scales l2 (C)."""
+    tokens = trial.suggest_categorical("tokens", list(TOKENS))
+    changes = {
+        "features.token_pattern": TOKENS[tokens],
+        "features.ngram_range": NGRAMS[trial.suggest_categorical("ngrams", list(NGRAMS))],
+        "features.min_df": trial.suggest_categorical("min_df", [1, 2]),
+        "features.weighting": trial.suggest_categorical("weighting", ["tfidf", "binary"]),
+    }
+    changes["features.sublinear_tf"] = changes["features.weighting"] == "tfidf" and \
+        trial.suggest_categorical("sublinear_tf", [True, False])
+    if tokens != "whitespace" and trial.suggest_categorical("char_ngrams", [False, True]):
+        changes["features.char_ngram_range"] = [2, 5]
+    optimizer = trial.suggest_categorical("optimizer", ["dual_cd", "normalized_adagrad"])
+    changes["training.optimizer"] = optimizer
+    if optimizer == "dual_cd":
+        changes["model.type"] = trial.suggest_categorical("dual_model", ["logistic", "squared_hinge", "hinge"])
+        changes["training.l2"] = 1.0 / (trial.suggest_float("C", 0.05, 100.0, log=True) * n_train)
+        changes["training.nb_scale"] = trial.suggest_categorical("nb_scale", [0.0, 1.0])
+        changes["training.epochs"] = 1000
+    else:
+        changes["model.type"] = trial.suggest_categorical("sgd_model", ["logistic", "hinge", "modified_huber"])
+        changes["training.learning_rate"] = trial.suggest_float("learning_rate", 0.02, 2.0, log=True)
+        changes["training.epochs"] = trial.suggest_int("epochs", 2, 20)
+        changes["training.l2"] = trial.suggest_float("sgd_l2", 1e-8, 1e-4, log=True)
+        changes["training.batch_size"] = 1
+    return changes
+
+
+def applied(raw, changes):
+    """The raw config mapping with ``changes`` made (keys the changed optimizer does not read are dropped)."""
+    out = {section: dict(values or {}) for section, values in raw.items()}
+    for key, value in changes.items():
+        section, name = key.split(".")
+        out.setdefault(section, {})[name] = value
+    if "training.optimizer" in changes:
+        for name in ("learning_rate", "schedule", "batch_size", "shuffle", "nb_scale", "nb_alpha", "dual_tol",
+                     "average", "l1"):
+            if f"training.{name}" not in changes:
+                out.get("training", {}).pop(name, None)
+    return out
+
+
+@dataclass
+class Trial:
+    number: int
+    changes: dict
+    scores: list = field(default_factory=list)
+    seconds: float = 0.0
+    state: str = "running"
+
+    @property
+    def mean(self):
+        return float(np.mean(self.scores)) if self.scores else float("nan")
+
+    @property
+    def standard_error(self):
+        return float(np.std(self.scores, ddof=1) / math.sqrt(len(self.scores))) if len(self.scores) > 1 else 0.0
+
+
+def fold_score(payload, config, fold):
+    """The metric of ``config`` trained on all folds but ``fold`` (runs in a forked worker)."""
+    matrices, classes, metric, seed = payload
+    X, y, Xv, yv = matrices[fold]
+    model = new_model(config, classes, X, np.random.default_rng([seed, 2]))
+    fit(model, X, y, settings=TrainSettings.from_config(config, n_examples=X.shape[0]),
+        rng=np.random.default_rng([seed, fold]))
+    pred = model.predict_index(model.scores(Xv))
+    return classification_metrics(yv, pred, classes)[metric]
+
+
+class Search:
+    """The data, folds and cached matrices of one tuning run."""
+
+    def __init__(self, raw, resolved, *, n_folds, metric, seed, warn):
+        self.raw, self.metric, self.seed = raw, metric, seed
+        config = Config.from_mapping(resolved)
+        docs, y, self.classes, valid_docs = read_training_data(config, warn)
+        if valid_docs is not None:
+            self.parts = [(docs, y, valid_docs, label_indices(valid_docs, self.classes))]
+        else:
+            counts = np.bincount(y, minlength=len(self.classes))
+            if counts.min() < n_folds:
+                label = self.classes[int(np.argmin(counts))]
+                fix = f"use --folds {counts.min()}" if counts.min() >= 2 else "give data.valid, or more documents"
+                raise SgdtextError(f"{config.data.train}: class {label!r} has {counts.min()} document(s), fewer than "
+                                   f"the {n_folds} folds: {fix}")
+            folds = stratified_folds(y, n_folds, np.random.default_rng([seed, 4]))
+            self.parts = [([docs[i] for i in np.flatnonzero(folds != k)], y[folds != k],
+                           [docs[i] for i in np.flatnonzero(folds == k)], y[folds == k]) for k in range(n_folds)]
+        self.n_train = len(self.parts[0][1])
+        self.cache = {}
+
+    def matrices(self, config):
+        """The folds' (X, y, X_held, y_held) for the config's features (the last two feature settings kept)."""
+        key = repr(sorted(config.mapping["features"].items()))
+        if key not in self.cache:
+            if len(self.cache) >= 2:
+                self.cache.pop(next(iter(self.cache)))
+            folds = []
+            for docs, y, held_docs, held_y in self.parts:
+                featurizer = Featurizer(config.features)
+                X = featurizer.fit_transform(docs, n_jobs=None).to_scipy()
+                folds.append((X, y, featurizer.transform(held_docs, n_jobs=None).to_scipy(), held_y))
+            self.cache[key] = folds
+        return self.cache[key]
+
+    def evaluate(self, trial, changes, report, deadline):
+        """Score ``changes`` fold by fold (two folds at a time); ``report(step, mean)`` may prune."""
+        config = Config.from_mapping(validate(applied(self.raw, changes)))
+        payload = (self.matrices(config), self.classes, self.metric, self.seed)
+        workers = parallel.n_workers(None)
+        for start in range(0, len(self.parts), workers):
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            batch = [(config, k) for k in range(start, min(start + workers, len(self.parts)))]
+            trial.scores += parallel.map_ordered(fold_score, payload, batch, workers)
+            report(len(trial.scores), trial.mean)
+
+
+@dataclass
+class TuneResult:
+    trials: list  # Trial, in the order they ran; trials[0] is the config as it is
+    best: Trial
+    n_folds: int
+    metric: str
+    seconds: float
+
+
+def import_optuna():
+    try:
+        import optuna
+    except ImportError:
+        raise SgdtextError("sgdtext tune searches with Optuna, which is not installed; install it with "
+                           "python -m pip install 'sgdtext[tune]' (or: python -m pip install optuna)") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_trials=None, warn=print,
+         on_trial=None):
+    """Search the settings of the config ``raw`` (as written; ``resolved``: as config.load_config returned it) for
+    ``budget`` seconds (or ``max_trials`` trials, then the same for a seed); returns a TuneResult."""
+    optuna = import_optuna()
+    started = time.monotonic()
+    deadline = started + budget
+    search = Search(raw, resolved, n_folds=n_folds, metric=metric, seed=seed, warn=warn)
+    trials = [Trial(0, {})]
+    try:
+        search.evaluate(trials[0], {}, lambda step, mean: None, math.inf)
+    finally:
+        trials[0].seconds = time.monotonic() - started
+    trials[0].state = "complete"
+    if on_trial is not None:
+        on_trial(trials[0])
+    if time.monotonic() > deadline:
+        raise SgdtextError(f"--budget {budget:g}: the config as it is took {trials[0].seconds:.1f} s to "
+                           f"cross-validate, leaving no time for a search; give --budget at least "
+                           f"{max(10, math.ceil(10 * trials[0].seconds))} (about ten trials)")
+
+    def objective(optuna_trial):
+        record = Trial(len(trials), suggest(optuna_trial, search.n_train))
+        trials.append(record)
+        trial_started = time.monotonic()
+
+        def report(step, mean):
+            optuna_trial.report(mean, step)
+            if optuna_trial.should_prune():
+                raise optuna.TrialPruned()
+
+        try:
+            search.evaluate(record, record.changes, report, deadline)
+            record.state = "complete"
+            return record.mean
+        except optuna.TrialPruned:
+            record.state = "pruned"
+            raise
+        except TimeoutError:
+            record.state = "out of time"
+            raise optuna.TrialPruned() from None
+        finally:
+            record.seconds = time.monotonic() - trial_started
+            if on_trial is not None:
+                on_trial(record)
+
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=0))
+    study.optimize(objective, timeout=max(deadline - time.monotonic(), 0.0),
+                   n_trials=None if max_trials is None else max(max_trials - 1, 0))
+    done = [t for t in trials if t.state == "complete"]
+    best = max(done, key=lambda t: (t.mean, -t.number))
+    return TuneResult(trials, best, len(search.parts), metric, time.monotonic() - started)
+
+
+def short(changes):
+    """A trial's settings in a line."""
+    if not changes:
+        return "(the config as it is)"
+    names = {value: name for name, value in TOKENS.items()}
+    parts = []
+    for key, value in changes.items():
+        name = key.split(".")[1]
+        if name == "token_pattern":
+            value = names.get(value, value)
+        elif name == "sublinear_tf" and not value or name == "epochs" and value == 1000:
+            continue
+        parts.append(f"{name}={value:.3g}" if isinstance(value, float) else f"{name}={value}")
+    return " ".join(parts)
+
+
+def trials_table(result, top=20):
+    """The trials as a table, best first: mean ± standard error over the folds, folds run, seconds, settings."""
+    ranked = sorted(result.trials, key=lambda t: (t.state != "complete", -(t.mean if t.scores else -1), t.number))
+    lines = [f"| trial | {result.metric} (mean ± s.e. over folds) | folds | seconds | state | settings |",
+             "|---:|---|---:|---:|---|---|"]
+    for t in ranked[:top]:
+        score = f"{t.mean:.4f} ± {t.standard_error:.4f}" if t.scores else "-"
+        lines.append(f"| {t.number} | {score} | {len(t.scores)} | {t.seconds:.1f} | {t.state} | {short(t.changes)} |")
+    if len(ranked) > top:
+        lines.append(f"| ... | {len(ranked) - top} more | | | | |")
+    return "\n".join(lines)
+
+
+def tuned_config(raw, resolved, result, out_folder):
+    """The best trial's config as YAML text, with the search recorded in a comment; data paths relative to
+    ``out_folder``."""
+    import os
+
+    import yaml
+
+    config = applied(raw, result.best.changes)
+    data = config.setdefault("data", {})
+    data.pop("root", None)
+    for name in ("train", "valid", "test"):
+        path = resolved["data"][name]
+        if path and path != "-":
+            data[name] = os.path.relpath(path, out_folder)
+    complete = [t for t in result.trials if t.state == "complete"]
+    base = result.trials[0]
+    header = [f"# Tuned by `sgdtext tune` in {result.seconds:.0f} s: {len(result.trials)} trials ({len(complete)} "
+              f"complete), {result.n_folds}-fold cross-validation on the training data, {result.metric}.",
+              f"# Best: trial {result.best.number}, {result.best.mean:.4f} ± {result.best.standard_error:.4f}; "
+              f"the config as it was: {base.mean:.4f} ± {base.standard_error:.4f}.",
+              f"# Best settings: {short(result.best.changes)}"]
+    return "\n".join(header) + "\n" + yaml.safe_dump(config, sort_keys=False, default_flow_style=None)

@@ -1,0 +1,80 @@
+"""sgdtext tune: cross-validated search on the training data only, within a budget or a number of trials."""
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import REPO
+
+from sgdtext.cli import cli
+
+pytest.importorskip("optuna", reason="sgdtext tune needs the tune extra (optuna)")
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+@pytest.fixture
+def small_config(tmp_path):
+    """The SMS training data cut to 600 documents, and a test file that is not there: reading it would fail."""
+    lines = (REPO / "data" / "sms-spam" / "train.tsv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "train.tsv").write_text("\n".join(lines[:601]) + "\n", encoding="utf-8")
+    config = tmp_path / "small.yaml"
+    config.write_text("data:\n  train: train.tsv\n  test: test.tsv\n")
+    return config
+
+
+def test_tune_writes_a_better_config_with_the_search_recorded(small_config, tmp_path):
+    out = tmp_path / "tuned" / "best.yaml"
+    out.parent.mkdir()
+    result = run("tune", small_config, "--budget", "600", "--trials", "6", "--folds", "3", "--out", out)
+    assert result.exit_code == 0, result.output
+    table = result.stdout.splitlines()
+    assert table[0] == "| trial | accuracy (mean ± s.e. over folds) | folds | seconds | state | settings |"
+    assert len(table) == 2 + 6
+    text = out.read_text()
+    assert text.startswith("# Tuned by `sgdtext tune` in ")
+    tuned = yaml.safe_load(text)
+    assert tuned["data"] == {"train": "../train.tsv", "test": "../test.tsv"}
+    best = float(text.splitlines()[1].split("Best: trial ")[1].split(", ")[1].split(" ")[0])
+    base = float(text.splitlines()[1].split("the config as it was: ")[1].split(" ")[0])
+    assert best >= base
+    check = run("check-config", out)
+    assert check.exit_code == 0, check.output
+
+
+def test_the_same_seed_and_trials_give_the_same_search(small_config, tmp_path):
+    outputs = []
+    for i in range(2):
+        result = run("tune", small_config, "--budget", "600", "--trials", "4", "--folds", "3", "--seed", "7",
+                     "--out", tmp_path / f"tuned{i}.yaml")
+        assert result.exit_code == 0, result.output
+        rows = [line.split(" | ") for line in result.stdout.splitlines()[2:]]
+        outputs.append([(row[0], row[1], row[2], row[4], row[5]) for row in rows])  # all but the seconds
+    assert outputs[0] == outputs[1]
+
+
+def test_too_few_documents_for_the_folds(tmp_path):
+    (tmp_path / "train.tsv").write_text("label\ttext\na\tone two\na\tthree four\nb\tfive six\nb\tseven\na\tx\n")
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  train: train.tsv\n")
+    result = run("tune", config, "--budget", "60", "--folds", "3")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {tmp_path / 'train.tsv'}: class 'b' has 2 document(s), fewer than the 3 folds: "
+                             f"use --folds 2\n")
+    assert not list(tmp_path.glob("*.yaml"))[1:]
+
+
+def test_a_budget_too_small_for_one_trial():
+    result = run("tune", REPO / "configs" / "sms-spam.yaml", "--budget", "1", "--folds", "3", "--set",
+                 "features.ngram_range=[1, 3]", "--set", "features.char_ngram_range=[1, 6]")
+    assert result.exit_code == 1
+    assert "--budget 1: the config as it is took" in result.stderr and "give --budget at least" in result.stderr
+
+
+def test_tuned_settings_only_come_from_the_training_folds():
+    from sgdtext.training.calibration import stratified_folds
+
+    folds = stratified_folds(np.array([0] * 10 + [1] * 5), 5, np.random.default_rng(0))
+    assert sorted(np.bincount(folds).tolist()) == [3, 3, 3, 3, 3]
