@@ -41,7 +41,7 @@ THIRD_PARTY = {  # unit -> the libraries beyond the standard library it may impo
     "linear": {"numpy", "scipy"},
     "nn": {"numpy", "scipy"},
     "models": set(),
-    "training": {"numpy", "scipy", "yaml"},
+    "training": {"numpy", "scipy", "yaml", "optuna"},
     "inspection": {"numpy"},
     "predict": {"numpy"},
     "cli": {"click", "yaml", "tqdm"},
