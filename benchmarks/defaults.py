@@ -26,7 +26,9 @@ from sgdtext.text.features import Featurizer
 from sgdtext.training.fit import fit
 
 REPO = Path(__file__).resolve().parent.parent
-PLAIN = {"features.weighting": "tfidf", "training.optimizer": "dual_cd", "training.epochs": 1000, "training.l2": "auto"}
+PLAIN = {"features.weighting": "tfidf", "training.optimizer": "dual_cd", "training.epochs": 1000, "training.l2": "auto",
+         "training.C": 1.0, "features.ngram_range": [1, 1], "features.token_pattern": r"(?u)\b\w\w+\b",
+         "features.sublinear_tf": False}  # C = 1 / l2_scale; scikit-learn's features unless a candidate says
 CANDIDATES = [
     {**PLAIN, "model.type": "squared_hinge"},  # 0: LinearSVC's model and features (C = 1)
     {**PLAIN, "model.type": "logistic"},  # 1: LIBLINEAR's logistic regression
@@ -42,6 +44,14 @@ CANDIDATES = [
      "features.token_pattern": r"(?u)\b\w+\b", "training.nb_scale": 1.0},  # 7: NB-SVM
     {**PLAIN, "model.type": "logistic", "features.ngram_range": [1, 2], "features.sublinear_tf": True,
      "features.token_pattern": r"(?u)\b\w+\b", "training.l2_scale": 0.3},  # 8: C = 3.3
+    {**PLAIN, "model.type": "logistic", "features.ngram_range": [1, 2], "features.sublinear_tf": True,
+     "features.token_pattern": r"(?u)\b\w+\b", "training.l2_scale": 1 / 30},  # 9: C = 30
+    {**PLAIN, "model.type": "logistic", "features.ngram_range": [1, 2], "features.sublinear_tf": True,
+     "features.token_pattern": r"(?u)\b\w+\b", "training.l2_scale": 0.01},  # 10: C = 100
+    {**PLAIN, "model.type": "logistic", "features.ngram_range": [1, 2], "features.sublinear_tf": True,
+     "features.token_pattern": r"(?u)\b\w+\b", "training.l2_scale": 1 / 30, "features.min_df": 2},  # 11
+    {**PLAIN, "model.type": "squared_hinge", "features.ngram_range": [1, 2], "features.sublinear_tf": True,
+     "features.token_pattern": r"(?u)\b\w+\b", "features.min_df": 2},  # 12
 ]
 
 
@@ -49,7 +59,7 @@ def config_of(values):
     raw = {"data": {"train": "unused"}}
     for key, value in values.items():
         if key == "training.l2_scale":
-            continue
+            continue  # C = 1 / l2_scale, applied to the settings below
         section, name = key.split(".")
         raw.setdefault(section, {})[name] = value
     return Config.from_mapping(validate(raw))

@@ -17,7 +17,8 @@ def problems(raw):
 
 def test_defaults_fill_in_what_the_file_omits():
     config = validate({"data": {"train": "t.tsv"}})
-    assert config["training"] == DEFAULTS["training"] and config["data"]["train"] == "t.tsv"
+    automatic = {"optimizer": "dual_cd", "epochs": 1000}  # what the default model's auto values stand for
+    assert config["training"] == {**DEFAULTS["training"], **automatic} and config["data"]["train"] == "t.tsv"
 
 
 def test_every_problem_is_reported_at_once_with_its_key_path():
@@ -31,7 +32,7 @@ def test_every_problem_is_reported_at_once_with_its_key_path():
     assert found == [
         "data -> fromat: unknown key; did you mean 'format'?",
         "training -> learning_rate: must be a number > 0; got -0.1",
-        "training -> epochs: must be an int >= 1; got 2.5",
+        "training -> epochs: must be an int >= 1 or auto; got 2.5",
         "training -> batch_size: must be an int >= 1; got 0",
         "training -> shufle: unknown key; did you mean 'shuffle'?",
         "model -> type: must be one of perceptron, logistic, softmax, hinge, squared_hinge, modified_huber, linear, "
@@ -83,7 +84,7 @@ def test_load_resolves_paths_and_overrides(tmp_path, monkeypatch):
     assert config["data"]["train"] == str(tmp_path / "d" / "train.tsv")  # ../ from the root's folder
     config = load_config(path, [], environ={"SGDTEXT_DATA": "/nowhere"})
     assert config["data"]["train"] == str(tmp_path / "d" / "train.tsv")  # no data.root: SGDTEXT_DATA unused
-    with pytest.raises(ConfigError, match=r"training -> epochs: must be an int >= 1; got 'many'"):
+    with pytest.raises(ConfigError, match=r"training -> epochs: must be an int >= 1 or auto; got 'many'"):
         load_config(path, ["training.epochs=many"], environ={})
     with pytest.raises(ConfigError, match=r"--set 'epochs=3': expected section.key=value"):
         load_config(path, ["epochs=3"], environ={})
@@ -139,7 +140,7 @@ def test_dual_cd_is_for_the_penalised_hinge_models_in_memory():
         "training -> optimizer: dual_cd solves the hinge, squared_hinge, logistic and linear models; got type "
         "'softmax': use optimizer sgd, or one of those types"]
     validate({"data": {"train": "t"}, "model": {"type": "logistic"}, "training": {"optimizer": "dual_cd", "l2": 1e-4}})
-    assert problems({**base, "training": {"optimizer": "dual_cd", "l1": 1e-5, "average": True}}) == [
+    assert problems({**base, "training": {"optimizer": "dual_cd", "l2": 0.0, "l1": 1e-5, "average": True}}) == [
         "training -> l2: dual_cd solves mean loss + l2/2 ||W||² and needs l2 > 0, e.g. 1e-4",
         "training -> l1: dual_cd has no L1 penalty (got 1e-05); remove it or use optimizer sgd",
         "training -> average: dual_cd reaches the optimum itself; averaging is for SGD, remove it"]
@@ -153,7 +154,7 @@ def test_dual_cd_is_for_the_penalised_hinge_models_in_memory():
         "training -> optimizer: dual_cd is for the linear models; type mlp uses sgd, momentum, adagrad, adam"]
     assert problems({**base, "training": {"optimizer": "dual_cd", "l2": 1e-4, "dual_tol": 0}}) == [
         "training -> dual_tol: must be a number > 0; got 0"]
-    assert problems({**base, "training": {"nb_scale": 1.0}}) == [
+    assert problems({**base, "training": {"optimizer": "sgd", "nb_scale": 1.0}}) == [
         "training -> nb_scale: the naive-Bayes scaling is part of the dual_cd solver; set training.optimizer: "
         "dual_cd (got sgd) or remove nb_scale"]
     validate({**base, "training": {"optimizer": "dual_cd", "l2": 1e-4, "nb_scale": 1.0, "nb_alpha": 0.5}})
@@ -166,7 +167,7 @@ def test_readme_choices_tables_are_current():
 def test_keys_the_choices_do_not_read_are_noted_not_refused():
     notes = []
     validate({"data": {"train": "t"}, "model": {"type": "logistic", "activation": "tanh"},
-              "training": {"momentum": 0.5, "learning_rate": 0.2, "power_t": 0.3}}, notes=notes)
+              "training": {"optimizer": "sgd", "momentum": 0.5, "learning_rate": 0.2, "power_t": 0.3}}, notes=notes)
     assert notes == [
         "model.activation is set, but model type logistic with optimizer sgd does not use it; remove it",
         "training.momentum is set, but model type logistic with optimizer sgd does not use it; remove it",

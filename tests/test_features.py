@@ -24,8 +24,12 @@ def docs(texts=TEXTS, fields=None):
     return [Document(None, t, fields, f"t:{i}") for i, t in enumerate(texts)]
 
 
+# scikit-learn's CountVectorizer defaults (the oracle's), where sgdtext's defaults differ
+SCIKIT_LEARN = {"ngram_range": [1, 1], "token_pattern": r"(?u)\b\w\w+\b", "weighting": "count", "sublinear_tf": False}
+
+
 def settings(**changes):
-    return {**DEFAULTS["features"], **changes}
+    return {**DEFAULTS["features"], **SCIKIT_LEARN, **changes}
 
 
 def dense(rows):

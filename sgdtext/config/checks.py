@@ -257,6 +257,19 @@ def check_streaming(c, problems):
                         "training.epochs: 1, list the labels in data.classes, and use a schedule other than linear")
 
 
+def resolve_automatic(c):
+    """weighting, optimizer and epochs: auto become the values they stand for (l2: auto needs the number of
+    training examples: it is resolved when training)."""
+    t, streaming = c["training"], bool(c["data"]["chunk_size"])
+    if c["features"]["weighting"] == "auto":
+        c["features"]["weighting"] = "count" if streaming else "tfidf"
+    if t["optimizer"] == "auto":
+        dual = c["model"]["type"] in OPTIMIZERS["dual_cd"].facts["forms"] and not streaming
+        t["optimizer"] = "dual_cd" if dual else "sgd"
+    if t["epochs"] == "auto" and t["optimizer"] in OPTIMIZERS:
+        t["epochs"] = OPTIMIZERS[t["optimizer"]].facts.get("auto_epochs", 5)
+
+
 # keys every run reads whatever the model and optimizer; the others are read by the choices that list them
 ALWAYS_READ = {"training": ("epochs", "seed", "optimizer", "l2", "class_weight", "tol", "loss_lower_bound", "patience",
                             "early_stopping", "calibration"),
@@ -270,6 +283,8 @@ def keys_read(c):
     read = {f"{section}.{key}" for section, keys in ALWAYS_READ.items() for key in keys}
     read.update(model.reads, optimizer.reads)
     read.update(CALIBRATIONS[c["training"]["calibration"]].reads)
+    if c["training"]["l2"] == "auto":
+        read.add("training.C")
     if "training.schedule" in optimizer.reads:
         read.update(SCHEDULES[c["training"]["schedule"]].reads)
     if model_family(c["model"]["type"]) == "network":

@@ -53,7 +53,7 @@ OPTIMIZERS = Registry("optimizer", [
                   "help": "the linear models (Vowpal Wabbit's default update)"}),
     Choice("dual_cd", "dual coordinate descent to the optimum of the same objective (LIBLINEAR's solvers)",
            reads=("training.dual_tol", "training.nb_scale", "training.nb_alpha"),
-           facts={"solvers": {"linear": "sgdtext.linear.dual:DualSolver"},
+           facts={"solvers": {"linear": "sgdtext.linear.dual:DualSolver"}, "auto_epochs": 1000,
                   "forms": {"hinge": "hinge", "squared_hinge": "squared_hinge", "logistic": "logistic",
                             "linear": "squared"},
                   "help": "hinge, squared_hinge, logistic, linear: dual coordinate descent to the\n"
@@ -131,7 +131,7 @@ CALIBRATIONS = Registry("calibration", [
 
 ANALYZERS = ("word", "char", "char_wb")
 WEIGHTINGS = ("count", "binary", "tfidf")
-NORMS = ("auto", "none", "l1", "l2")
+NORMS = ("auto", "none", "l1", "l2")  # auto: l2 for tfidf, else none
 
 
 def model_family(model_type):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from sgdtext.config.checks import check_combinations, check_value, suggest, unused_keys
+from sgdtext.config.checks import check_combinations, check_value, resolve_automatic, suggest, unused_keys
 from sgdtext.config.schema import DEFAULTS, SCHEMA
 from sgdtext.errors import ConfigError, SgdtextError
 
@@ -36,6 +36,7 @@ def validate(raw, source="config", *, notes=None):
                 problems.append(f"{section} -> {name}: unknown key{suggest(str(name), SCHEMA[section])}")
                 continue
             resolved[section][name] = check_value(f"{section} -> {name}", SCHEMA[section][name], value, problems)
+    resolve_automatic(resolved)
     check_combinations(resolved, problems)
     if problems:
         raise ConfigError(problems, source)

@@ -59,10 +59,11 @@ SCHEMA = {
         "analyzer": Key("word", "choice", "terms are words, character n-grams, or character n-grams inside "
                         "word boundaries", choices=ANALYZERS),
         "lowercase": Key(True, "bool", "lower-case the text before tokenising"),
-        "token_pattern": Key(r"(?u)\b\w\w+\b", "regex", "regular expression a word matches (as scikit-learn)"),
+        "token_pattern": Key(r"(?u)\b\w+\b", "regex", "regular expression a word matches (scikit-learn's default "
+                             "is (?u)\\b\\w\\w+\\b, which drops one-letter words)"),
         "stop_words": Key(None, "stop_words", "null, english (scikit-learn's list), or a list of words",
                           nullable=True),
-        "ngram_range": Key([1, 1], "pair", "smallest and largest n of the n-grams, e.g. [1, 2]"),
+        "ngram_range": Key([1, 2], "pair", "smallest and largest n of the n-grams, e.g. [1, 1] for words only"),
         "char_ngram_range": Key(None, "pair", "also count character n-grams inside word boundaries (named "
                                 "'c:' + n-gram), e.g. [2, 5]; null: none", nullable=True),
         "min_df": Key(1, "df", "drop terms in fewer documents (int: count; float in (0, 1]: fraction)"),
@@ -71,9 +72,10 @@ SCHEMA = {
         "n_features": Key(None, "int", "hashing mode: number of hashed columns, no vocabulary (null: "
                           "vocabulary mode)", low=2, high=2**28, nullable=True),
         "alternate_sign": Key(True, "bool", "hashing mode: a hash bit chooses the sign, so collisions cancel"),
-        "weighting": Key("count", "choice", "counts, 0/1, or tf-idf (smooth idf, as scikit-learn)",
-                         choices=WEIGHTINGS),
-        "sublinear_tf": Key(False, "bool", "use 1 + log(count) instead of the count"),
+        "weighting": Key("auto", "choice", "counts, 0/1, or tf-idf (smooth idf, as scikit-learn); auto: tfidf, or "
+                         "count when streaming (tf-idf needs the whole corpus)",
+                         choices=("auto",) + WEIGHTINGS),
+        "sublinear_tf": Key(True, "bool", "use 1 + log(count) instead of the count"),
         "norm": Key("auto", "choice", "row normalisation of the text columns; auto: l2 for tfidf, else none",
                     choices=NORMS),
         "n_jobs": Key(1, "int", "processes that featurise chunks of the documents in parallel (null: every "
@@ -83,7 +85,7 @@ SCHEMA = {
         "extra": Key([], "extra", "hand-made features appended as named columns (see README)"),
     },
     "model": {
-        "type": Key("softmax", "choice", "the loss and model", choices=tuple(MODELS)),
+        "type": Key("logistic", "choice", "the loss and model", choices=tuple(MODELS)),
         "fit_intercept": Key(True, "bool", "learn a bias b as well as the weights W (linear models)"),
         "hidden_sizes": Key([], "int_list", "mlp: widths of the hidden layers; one entry is the lecture's two-layer "
                             "network, more its N-layer network, e.g. [256]"),
@@ -96,7 +98,9 @@ SCHEMA = {
                     "so the network contains the linear model"),
     },
     "training": {
-        "epochs": Key(5, "int", "passes over the training data (the fixed-iterations stopping rule)", low=1),
+        "epochs": Key("auto", "int", "passes over the training data (the fixed-iterations stopping rule); auto: "
+                      "1000 for dual_cd (which stops when it has converged, LIBLINEAR's limit), 5 for the others",
+                      low=1, auto=True),
         "learning_rate": Key(0.1, "float", "step size η", positive=True),
         "schedule": Key("constant", "choice", "learning-rate schedule η_t at step t (from 1) of T planned: constant "
                         "η0; invscaling η0 / t^power_t; optimal 1 / (l2 (t0 + t)) with t0 = 1/(η0 l2) - 1 (Bottou's, "
@@ -107,23 +111,27 @@ SCHEMA = {
         "shuffle": Key(True, "bool", "shuffle the examples before each epoch (seeded)"),
         "seed": Key(0, "int", "seed of every random choice: same config, data and seed give the same weights",
                     low=0),
-        "optimizer": Key("sgd", "choice", "plain SGD; adagrad (per-weight steps eta g / sqrt(sum of past g²), "
+        "optimizer": Key("auto", "choice", "auto: dual_cd for the models it solves (logistic, hinge, "
+                         "squared_hinge, linear) in memory, sgd for the others and when streaming; sgd: plain SGD; "
+                         "adagrad (per-weight steps eta g / sqrt(sum of past g²), "
                          "as Vowpal Wabbit's --adaptive; linear models: batch_size 1, no l1); linear models also "
                          "normalized_adagrad (AdaGrad on each feature's own scale, Vowpal Wabbit's default "
                          "--adaptive --normalized; batch_size 1, no l1); hinge, squared_hinge, logistic and "
                          "linear also dual_cd (dual coordinate descent to the optimum of the same objective, "
                          "LIBLINEAR's solver: needs l2 > 0, no l1 or average; the intercept is penalised; "
                          "learning_rate, schedule and batch_size do not apply); mlp also momentum and adam",
-                         choices=tuple(OPTIMIZERS)),
+                         choices=("auto",) + tuple(OPTIMIZERS)),
         "momentum": Key(0.9, "float", "mlp, momentum: the factor mu", low=0.0, high=0.999),
         "nesterov": Key(False, "bool", "mlp, momentum: Nesterov's look-ahead form"),
         "beta1": Key(0.9, "float", "mlp, adam: decay of the mean of the gradients", low=0.0, high=0.999999),
         "beta2": Key(0.999, "float", "mlp, adam: decay of the mean of the squared gradients", low=0.0,
                      high=0.999999),
         "epsilon": Key(1e-8, "float", "mlp, adam: added to the denominator", positive=True),
-        "l2": Key(0.0, "float", "L2 penalty λ: the objective is mean loss + λ/2 ||W||²; auto: 1/n for n training "
-                  "examples (LIBLINEAR's and scikit-learn's C = 1: the penalty weighs the same against the sum of "
-                  "the losses whatever the size of the data)", low=0.0, auto=True),
+        "l2": Key("auto", "float", "L2 penalty λ: the objective is mean loss + λ/2 ||W||²; auto: 1/(C n) for n "
+                  "training examples and C = training.C (LIBLINEAR's and scikit-learn's C: the penalty weighs the "
+                  "same against the sum of the losses whatever the size of the data)", low=0.0, auto=True),
+        "C": Key(30.0, "float", "with l2: auto, the inverse penalty C of LIBLINEAR and scikit-learn "
+                 "(larger: a closer fit)", positive=True),
         "l1": Key(0.0, "float", "L1 penalty: adds l1 ‖W‖₁ to the objective (with l2 > 0 too: elastic net); "
                   "applied lazily by the cumulative-penalty method", low=0.0),
         "average": Key(False, "bool", "averaged SGD / averaged perceptron: keep the mean of the weights over all "

@@ -35,11 +35,11 @@ class TrainSettings:
     @classmethod
     def from_config(cls, config, *, n_examples=None):
         """The settings of a typed config (sgdtext.config.Config); ``n_examples``, the number of training examples,
-        resolves ``l2: auto`` to 1 / n_examples."""
+        resolves ``l2: auto`` to 1 / (C n_examples)."""
         training = config.training
         values = {f.name: getattr(training, f.name) for f in fields(cls) if f.name != "fit_intercept"}
         if values["l2"] == "auto":
-            values["l2"] = 1.0 / max(n_examples, 1)
+            values["l2"] = 1.0 / (training.C * max(n_examples, 1))
         return cls(**values, fit_intercept=config.model.fit_intercept)
 
     @property

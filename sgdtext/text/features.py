@@ -48,6 +48,8 @@ class Featurizer:
     def __init__(self, settings, *, vocabulary=None, idf=None, stop_words=None, extra=None, packed=None):
         """``settings``: the features section, a config.sections.FeaturesConfig (or its mapping)."""
         settings = sections.FeaturesConfig(**settings) if isinstance(settings, Mapping) else settings
+        if settings.weighting == "auto":  # a validated config has resolved it; in memory, auto is tf-idf
+            settings = replace(settings, weighting="tfidf")
         self.settings = settings
         self.stop_words = resolve_stop_words(settings.stop_words) if stop_words is None else list(stop_words)
         self.extra = [load_extra(spec) for spec in (settings.extra if extra is None else extra)]

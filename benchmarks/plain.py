@@ -1,0 +1,50 @@
+"""A config that names only its data, against scikit-learn's TfidfVectorizer() + LinearSVC() at their defaults.
+
+    python benchmarks/plain.py [--data-root ../shared/data] [--datasets sms-spam,trec-6] [--repeats 3]
+
+What a new user gets on their own data: for each dataset, `sgdtext train` on a config with only data.train and
+data.test (every other key at its default) against benchmarks/peers.py sklearn-svc-default, both whole processes,
+pair by pair in the same run (medians of --repeats; the ratio is sgdtext / peer, run by run). ag-news: the seeded
+80/20 split of its test file (benchmarks/data_sets.py).
+"""
+
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from compare import REPO, bench_arguments, run_measured
+from data_sets import DATASETS, materialise
+
+
+def main():
+    parser = bench_arguments(__doc__)
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    args = parser.parse_args()
+    print("| dataset | sgdtext defaults | TfidfVectorizer() + LinearSVC() | sgdtext s | peer s | time ratio | "
+          "sgdtext MB | peer MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for name in args.datasets.split(","):
+            root = materialise(args.data_root, name, work / "data")
+            config = work / f"{name}.yaml"
+            config.write_text(f"data:\n  train: {root / name / 'train.tsv'}\n  test: {root / name / 'test.tsv'}\n")
+            ours, theirs, ratios = [], [], []
+            for _ in range(args.repeats):
+                seconds, rss, _ = run_measured(["sgdtext", "train", config, "--out-dir", work / "run"])
+                accuracy = json.loads((work / "run" / "metrics.json").read_text())["test"]["accuracy"]
+                ours.append((seconds, rss, accuracy))
+                peer_seconds, peer_rss, out = run_measured([sys.executable, REPO / "benchmarks" / "peers.py",
+                                                            "sklearn-svc-default", root / name / "train.tsv",
+                                                            root / name / "test.tsv", work])
+                theirs.append((peer_seconds, peer_rss, json.loads(out)["accuracy"]))
+                ratios.append(seconds / peer_seconds)
+            med = lambda rows, i: statistics.median(r[i] for r in rows)
+            print(f"| {name} | {ours[-1][2]:.4f} | {theirs[-1][2]:.4f} | {med(ours, 0):.2f} | {med(theirs, 0):.2f} | "
+                  f"{statistics.median(ratios):.2f} | {med(ours, 1):.0f} | {med(theirs, 1):.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
