@@ -12,9 +12,9 @@ DATASETS = ["sms-spam", "20newsgroups-bydate", "spamassassin", "trec-6", "trec-5
 SPLIT = {"ag-news"}  # datasets with a test file only
 
 
-def split_80_20(labels):
-    """(train indices, test indices): 20 % of each class, chosen by RandomState(0), held out."""
-    rng, held = np.random.RandomState(0), []
+def split_80_20(labels, seed=0):
+    """(train indices, test indices): 20 % of each class, chosen by RandomState(seed), held out."""
+    rng, held = np.random.RandomState(seed), []
     labels = np.asarray(labels)
     for label in sorted(set(labels)):
         members = np.flatnonzero(labels == label)

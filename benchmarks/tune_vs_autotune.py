@@ -21,19 +21,9 @@ import numpy as np
 from peers import ft_text, read_tsv
 
 from compare import bench_arguments
-from data_sets import DATASETS, materialise
+from data_sets import DATASETS, materialise, split_80_20
 
 LONG = {"20newsgroups-bydate": 300, "spamassassin": 300}
-
-
-def split(labels, seed=1):
-    rng, held = np.random.RandomState(seed), []
-    labels = np.asarray(labels)
-    for label in sorted(set(labels)):
-        members = np.flatnonzero(labels == label)
-        held.extend(rng.permutation(members)[: int(round(0.2 * len(members)))])
-    held = np.sort(np.array(held, dtype=np.int64))
-    return np.setdiff1d(np.arange(len(labels)), held), held
 
 
 def write_tsv(path, labels, texts):
@@ -81,7 +71,7 @@ def main():
         for name in args.datasets.split(","):
             root = materialise(args.data_root, name, work / "data")
             labels, texts = read_tsv(root / name / "train.tsv")
-            keep, held = split(labels)
+            keep, held = split_80_20(labels, seed=1)
             train = ([labels[i] for i in keep], [texts[i] for i in keep])
             valid = ([labels[i] for i in held], [texts[i] for i in held])
             write_tsv(work / "train.tsv", *train)
