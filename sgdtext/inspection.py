@@ -38,9 +38,10 @@ def format_top(model, featurizer, top, meta):
     """The model's description, then per weight vector its intercept and top positive and negative features."""
     first, *rest = model.describe(featurizer.n_features).split("\n")
     lines = [f"{first}, sgdtext {meta.get('sgdtext_version')}", *rest]
+    one_vector = len(model.weight_columns()) == 1
     for label, b, positive, negative in top_features(model, featurizer, top):
         title = f"class {label}"
-        if len(model.classes) == 2 and len(model.weight_columns()) == 1:
+        if one_vector:
             title += f" (positive class; negative weights point to {model.classes[0]})"
         lines.append(f"{title}, intercept {b:+.4f}")
         lines.append("  top positive: " + (", ".join(f"{n}: {v:+.4f}" for n, v in positive) or "(none)"))

@@ -6,11 +6,12 @@ Every model (linear.model.LinearModel, nn.network.MLPModel) answers the same int
     model_type, family, classes    the config's model.type, its family (linear, network), the labels
     scores(X) -> (n, k)            X a scipy sparse matrix or core.sparse.SparseRows
     predict_index(scores) -> (n,)  class indices
-    has_proba, proba(scores)       probabilities (n, classes) where the loss is a log-likelihood
+    has_proba, proba(scores)       probabilities (n, classes): from a log-likelihood loss, or calibrated
     loss                           the loss object (sgdtext.core.losses) it is trained on
     n_parameters, multiclass       counts and how more than two classes are handled
     to_arrays() -> (arrays, meta)  for the model file; from_arrays(meta, arrays) builds it back
-    describe(n_features) -> str    what ``inspect`` prints about the model itself
+    describe(n_features) -> str    what ``inspect`` prints about the model itself; describe_json() the same as data
+    weight_columns()               (class, weight per feature, intercept) per weight vector, or [] (a network)
 """
 
 from sgdtext import __version__
