@@ -15,7 +15,7 @@ Every model (linear.model.LinearModel, nn.network.MLPModel) answers the same int
 """
 
 from sgdtext import __version__
-from sgdtext.config.choices import model_family
+from sgdtext.config.choices import MODELS, model_family
 from sgdtext.errors import ModelFileError
 from sgdtext.io.modelfile import read_model_file, write_model_file
 from sgdtext.registry import load
@@ -45,9 +45,14 @@ def load_model(path):
     """Return (model, featurizer, metadata) from a model file, or raise ModelFileError."""
     arrays, meta = read_model_file(path)
     try:
-        model = load(MODEL_CLASSES[model_family(meta["model_type"])]).from_arrays(meta, arrays)
+        if not isinstance(meta.get("model_type"), str) or meta["model_type"] not in MODELS:
+            raise ValueError(f"model_type {str(meta.get('model_type'))[:40]!r} is not one sgdtext has")
         featurizer = Featurizer.from_state(meta["config"]["features"], arrays, meta["features"])
-    except (KeyError, ValueError, TypeError) as exc:
-        raise ModelFileError(f"{path}: the model file is incomplete ({exc!r} is missing or wrong); "
-                             f"retrain it") from None
+        model_class = load(MODEL_CLASSES[model_family(meta["model_type"])])
+        model = model_class.from_arrays(meta, arrays, featurizer.n_features)
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: not a model sgdtext wrote: {exc}; retrain it with `sgdtext train`") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: the model file is incomplete ({str(exc)[:80]} is missing or wrong); "
+                             f"retrain it with `sgdtext train`") from None
     return model, featurizer, meta

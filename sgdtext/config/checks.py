@@ -18,7 +18,7 @@ from sgdtext.config.choices import (
     model_family,
     optimizers_for,
 )
-from sgdtext.config.schema import DEFAULTS
+from sgdtext.config.schema import DEFAULTS, SCHEMA
 
 
 def suggest(name, options, *, allowed=True):
@@ -303,3 +303,16 @@ def unused_keys(raw, c):
                 notes.append(f"{section}.{key} is set, but model type {c['model']['type']} with optimizer "
                              f"{c['training']['optimizer']} does not use it; remove it")
     return notes
+
+
+def section_problems(section, values):
+    """The problems of one section's mapping as a resolved config holds it: every key present, none unknown, each
+    value as the schema says (a model file's saved settings are checked with this)."""
+    if not isinstance(values, dict):
+        return [f"{section}: must be a mapping"]
+    keys = SCHEMA[section]
+    problems = [f"{section} -> {name}: unknown key" for name in values if name not in keys]
+    problems += [f"{section} -> {name}: is missing" for name in keys if name not in values]
+    for name in keys.keys() & values.keys():
+        check_value(f"{section} -> {name}", keys[name], values[name], problems)
+    return problems

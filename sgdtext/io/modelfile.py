@@ -6,6 +6,7 @@ archive: a file holding an object array is refused, no code runs.
 
 import dataclasses
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -15,6 +16,34 @@ from sgdtext.errors import ModelFileError
 from sgdtext.io.files import atomic_writer
 
 FORMAT_VERSION = 1
+MAX_DEPTH = 32  # nesting of the metadata JSON
+
+
+def check_sizes(path):
+    """Refuse compressed members before anything is decompressed: sgdtext stores its arrays uncompressed
+    (np.savez), so an array can take no more memory than its share of the file (no zip bomb)."""
+    size = os.path.getsize(path)
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size > size:
+                raise ModelFileError(f"{path}: member {info.filename[:60]!r} is compressed or declares "
+                                     f"{info.file_size:,} bytes in a file of {size:,}; sgdtext writes its arrays "
+                                     f"uncompressed, so this is not a model it wrote; retrain it with `sgdtext train`")
+
+
+def depth(value, level=1):
+    """How deep containers nest in JSON data (iteratively: a crafted file may nest very deep)."""
+    deepest, stack = 0, [(value, level)]
+    while stack:
+        item, at = stack.pop()
+        deepest = max(deepest, at)
+        if at > MAX_DEPTH:
+            break
+        if isinstance(item, dict):
+            stack.extend((v, at + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, at + 1) for v in item)
+    return deepest
 
 
 def write_model_file(path, arrays, meta):
@@ -41,6 +70,7 @@ def read_model_file(path):
         if magic != b"PK\x03\x04":  # anything but a zip would reach numpy's pickle branch
             raise ModelFileError(f"{path}: not a model file (not an .npz archive); give the model.npz "
                                  f"that `sgdtext train` wrote")
+        check_sizes(path)
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
     except FileNotFoundError:
@@ -56,8 +86,10 @@ def read_model_file(path):
     try:
         meta = json.loads(str(arrays.pop("metadata")))
         version = meta["format_version"]
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, RecursionError):
         raise ModelFileError(f"{path}: has no sgdtext metadata; it was not written by `sgdtext train`") from None
+    if not isinstance(meta, dict) or depth(meta) > MAX_DEPTH:
+        raise ModelFileError(f"{path}: its metadata is not what `sgdtext train` writes; retrain the model")
     if version != FORMAT_VERSION:
         raise ModelFileError(f"{path}: model format version {version!r}, but this sgdtext "
                              f"({__version__}) reads version {FORMAT_VERSION}; retrain the model with this version")

@@ -7,6 +7,7 @@ interface of sgdtext.models (scores, predictions, probabilities, arrays for the 
 
 import numpy as np
 
+from sgdtext.core.arrays import require, require_labels
 from sgdtext.core.calibration import sigmoid_probabilities
 from sgdtext.core.losses import LOSSES
 
@@ -89,16 +90,25 @@ class LinearModel:
         return arrays, meta
 
     @classmethod
-    def from_arrays(cls, meta, arrays):
-        model = cls(meta["model_type"], meta["classes"], arrays.pop("W"), arrays.pop("b"))
+    def from_arrays(cls, meta, arrays, n_features):
+        """The model of a file's metadata and arrays, every array checked against them (ValueError)."""
+        classes = require_labels(meta["classes"])
+        k = n_columns(meta["model_type"], len(classes))
+        W = require(arrays, "W", "f", (n_features, k), finite=True)
+        model = cls(meta["model_type"], classes, W, require(arrays, "b", "f", (k,), finite=True))
         if "adaptive_optimizer" in meta:
+            if meta["adaptive_optimizer"] not in ("adagrad", "normalized_adagrad"):
+                raise ValueError(f"adaptive_optimizer {str(meta['adaptive_optimizer'])[:40]!r} is not one sgdtext has")
+            xscale = (n_features,) if meta["adaptive_optimizer"] == "normalized_adagrad" else (1,)
+            shapes = {"H": (n_features, k), "Hb": (k,), "xscale": xscale, "NT": (2,)}
             model.adaptive = {"optimizer": meta["adaptive_optimizer"],
-                              **{name: arrays.pop(f"adaptive_{name}") for name in ADAPTIVE_ARRAYS}}
+                              **{name: require(arrays, f"adaptive_{name}", "f", shapes[name], finite=True)
+                                 for name in ADAPTIVE_ARRAYS}}
         if "calibration" in meta:
-            A, B = arrays.pop("calibration_A"), arrays.pop("calibration_B")
-            if meta["calibration"] != "sigmoid" or A.shape != (model.W.shape[1],) or B.shape != A.shape:
-                raise ValueError("calibration")
-            model.calibration = {"method": "sigmoid", "A": A, "B": B}
+            if meta["calibration"] != "sigmoid":
+                raise ValueError(f"calibration {str(meta['calibration'])[:40]!r} is not one sgdtext has")
+            model.calibration = {"method": "sigmoid", "A": require(arrays, "calibration_A", "f", (k,), finite=True),
+                                 "B": require(arrays, "calibration_B", "f", (k,), finite=True)}
         return model
 
     def describe(self, n_features):

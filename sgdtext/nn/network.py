@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sgdtext.config.choices import ACTIVATIONS as ACTIVATION_CHOICES
+from sgdtext.core.arrays import require, require_labels
 from sgdtext.core.losses import LOSSES
 from sgdtext.nn import autodiff as ad
 
@@ -63,6 +64,22 @@ class Architecture:
     def from_config(cls, model):
         """The architecture the model section (config.sections.ModelConfig) describes."""
         return cls(**{name: getattr(model, name) for name in cls.__dataclass_fields__})
+
+
+def checked_architecture(spec):
+    """The Architecture a model file's metadata describes, its values checked (ValueError)."""
+    if not isinstance(spec, dict) or set(spec) != set(Architecture.__dataclass_fields__):
+        raise ValueError(f"architecture must name {', '.join(Architecture.__dataclass_fields__)}")
+    sizes = spec["hidden_sizes"]
+    if not isinstance(sizes, list) or not sizes or not all(type(h) is int and 1 <= h <= 2**20 for h in sizes):
+        raise ValueError(f"architecture hidden_sizes must be a list of widths from 1 to 2^20; it is {str(sizes)[:80]}")
+    if spec["activation"] not in ACTIVATIONS or type(spec["maxout_pieces"]) is not int or \
+            not 2 <= spec["maxout_pieces"] <= 64 or not isinstance(spec["wide"], bool):
+        raise ValueError("architecture activation, maxout_pieces or wide is not one sgdtext writes")
+    for name in ("leaky_slope", "elu_alpha", "dropout"):
+        if type(spec[name]) not in (int, float) or not np.isfinite(spec[name]):
+            raise ValueError(f"architecture {name} must be a number")
+    return Architecture(**spec)
 
 
 class MLPModel:
@@ -148,10 +165,20 @@ class MLPModel:
                                                                       "architecture": vars(self.arch)}
 
     @classmethod
-    def from_arrays(cls, meta, arrays):
-        count = len([name for name in arrays if name.startswith("param_")])
-        params = [arrays.pop(f"param_{i}") for i in range(count)]
-        return cls(meta["classes"], params, Architecture(**meta["architecture"]))
+    def from_arrays(cls, meta, arrays, n_features):
+        """The network of a file's metadata and arrays, every parameter's shape checked against the architecture
+        (ValueError)."""
+        classes, arch = require_labels(meta["classes"]), checked_architecture(meta["architecture"])
+        pieces = arch.maxout_pieces if arch.activation == "maxout" else 1
+        fan_in, shapes = n_features, []
+        for layer, width in enumerate(list(arch.hidden_sizes) + [len(classes)]):
+            out = width * pieces if layer < len(arch.hidden_sizes) else width
+            shapes += [(fan_in, out), (out,)]
+            fan_in = width
+        if arch.wide:
+            shapes.append((n_features, len(classes)))
+        params = [require(arrays, f"param_{i}", "f", shape, finite=True) for i, shape in enumerate(shapes)]
+        return cls(classes, params, arch)
 
     def describe(self, n_features):
         """The layers with their shapes and parameter counts, a line each."""

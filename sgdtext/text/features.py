@@ -16,8 +16,11 @@ from itertools import repeat
 import numpy as np
 
 from sgdtext.config import sections
+from sgdtext.config.checks import check_value, section_problems
 from sgdtext.config.choices import EXTRA_FEATURES, TRANSFORMS
+from sgdtext.config.schema import SCHEMA
 from sgdtext.core import parallel
+from sgdtext.core.arrays import require
 from sgdtext.core.sparse import (
     SparseRows,
     filter_columns,
@@ -364,10 +367,60 @@ class Featurizer:
 
     @classmethod
     def from_state(cls, settings, arrays, meta):
-        packed = (arrays["vocabulary_blob"], arrays["vocabulary_offsets"]) if "vocabulary_blob" in arrays else None
-        vocabulary = [] if packed is None and settings["n_features"] is None else None
-        return cls(settings, vocabulary=vocabulary, packed=packed, idf=arrays.get("idf"),
-                   stop_words=meta["stop_words"], extra=meta["extra"])
+        """The featuriser a model file describes: its settings checked as a config's, its arrays and hand-made
+        feature definitions checked against them (ValueError), before any compiled code sees them."""
+        problems = section_problems("features", settings)
+        if problems:
+            raise ValueError("its features settings: " + "; ".join(problems[:3]))
+        settings = sections.FeaturesConfig(**settings)
+        packed = checked_vocabulary(arrays) if "vocabulary_blob" in arrays else None
+        if settings.bag_of_words and settings.n_features is None and packed is None:
+            raise ValueError("array 'vocabulary_blob' is missing")
+        n_text = 0 if not settings.bag_of_words else settings.n_features or (len(packed[1]) - 1 if packed else 0)
+        idf = require(arrays, "idf", "f", (n_text,), finite=True) if settings.weighting == "tfidf" and n_text else None
+        stop_words, extra = meta.get("stop_words"), meta.get("extra")
+        if not isinstance(stop_words, list) or not all(isinstance(w, str) for w in stop_words):
+            raise ValueError("stop_words must be a list of words")
+        vocabulary = [] if packed is None and settings.n_features is None else None
+        return cls(settings, vocabulary=vocabulary, packed=packed, idf=idf, stop_words=stop_words,
+                   extra=checked_extra(extra))
+
+
+def checked_vocabulary(arrays):
+    """(blob, offsets) of a packed vocabulary, checked: UTF-8 bytes, offsets from 0 to the end of the blob, in order,
+    each at the start of a character."""
+    blob = require(arrays, "vocabulary_blob", "u", (None,))
+    offsets = require(arrays, "vocabulary_offsets", "i", (None,))
+    if blob.dtype != np.uint8 or len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(blob) or \
+            np.any(np.diff(offsets) < 0):
+        raise ValueError("the vocabulary's offsets must run in order from 0 to the end of its bytes")
+    inside = offsets[:-1][offsets[:-1] < len(blob)]
+    if np.any((blob[inside] & 0xC0) == 0x80):
+        raise ValueError("the vocabulary's offsets must fall between characters")
+    try:
+        blob.tobytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the vocabulary is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    return blob, offsets
+
+
+def checked_extra(extra):
+    """A model file's hand-made feature definitions (their word lists loaded), checked."""
+    if not isinstance(extra, list):
+        raise ValueError("the hand-made features must be a list")
+    for spec in extra:
+        if not isinstance(spec, dict) or spec.get("type") not in EXTRA_FEATURES or \
+                spec.get("transform") not in TRANSFORMS or not isinstance(spec.get("name"), str):
+            raise ValueError(f"hand-made feature {str(spec)[:80]} is not one sgdtext writes")
+        for key in ("words", "loaded_values", "values"):
+            if key in spec and not (isinstance(spec[key], list) and all(isinstance(w, str) for w in spec[key])):
+                raise ValueError(f"hand-made feature {spec['name']!r}: {key} must be a list of strings")
+        if spec["type"] == "regex":
+            problems = []
+            check_value("pattern", SCHEMA["features"]["token_pattern"], spec.get("pattern"), problems)
+            if problems or not isinstance(spec.get("ignore_case"), bool):
+                raise ValueError(f"hand-made feature {spec['name']!r}: its pattern is not a regular expression")
+    return extra
 
 
 def count_chunk(payload, vocabulary, start, stop):

@@ -270,8 +270,9 @@ def tuned_config(raw, resolved, result, out_folder):
             data[name] = os.path.relpath(path, out_folder)
     complete = [t for t in result.trials if t.state == "complete"]
     base = result.trials[0]
+    scheme = "data.valid" if result.n_folds == 1 else f"{result.n_folds}-fold cross-validation on the training data"
     header = [f"# Tuned by `sgdtext tune` in {result.seconds:.0f} s: {len(result.trials)} trials ({len(complete)} "
-              f"complete), {result.n_folds}-fold cross-validation on the training data, {result.metric}.",
+              f"complete), {scheme}, {result.metric}.",
               f"# Best: trial {result.best.number}, {result.best.mean:.4f} ± {result.best.standard_error:.4f}; "
               f"the config as it was: {base.mean:.4f} ± {base.standard_error:.4f}.",
               f"# Best settings: {short(result.best.changes)}"]
