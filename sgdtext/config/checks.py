@@ -4,6 +4,7 @@ the chosen model and optimizer. Problems are strings with the key path, collecte
 
 import copy
 import difflib
+import math
 import re
 
 from sgdtext.config.choices import (
@@ -49,8 +50,8 @@ def check_value(path, key, value, problems):
             return fail(describe(key))
     if kind in ("int", "float"):
         ok_type = (int,) if kind == "int" else (int, float)
-        if isinstance(value, bool) or not isinstance(value, ok_type):
-            return fail(describe(key))
+        if isinstance(value, bool) or not isinstance(value, ok_type) or not math.isfinite(value):
+            return fail(describe(key) + " (finite)" * (isinstance(value, float) and not math.isfinite(value)))
         if (key.low is not None and value < key.low) or (key.high is not None and value > key.high) or (
                 key.positive and value <= 0):
             return fail(describe(key))
@@ -103,6 +104,15 @@ def check_value(path, key, value, problems):
     raise AssertionError(kind)
 
 
+def compile_problem(pattern):
+    """Why ``pattern`` is not a regular expression, or None."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
+
+
 def describe(key):
     if key.kind in ("int", "float"):
         noun = "an int" if key.kind == "int" else "a number"
@@ -149,6 +159,9 @@ def check_extra(path, value, problems):
                 problems.append(f"{where} -> {name}: must be a list of strings; got {v!r}")
             elif pkind in ("str", "path", "regex") and not (v is None or isinstance(v, str) and v):
                 problems.append(f"{where} -> {name}: must be a non-empty string; got {v!r}")
+            elif pkind == "regex" and v is not None and compile_problem(v):
+                problems.append(f"{where} -> {name}: must be a valid regular expression ({compile_problem(v)}); "
+                                f"got {v!r}")
             elif name == "transform" and v not in TRANSFORMS:
                 problems.append(f"{where} -> transform: must be one of {', '.join(TRANSFORMS)}; got {v!r}")
             spec[name] = v
@@ -164,6 +177,14 @@ def check_extra(path, value, problems):
 def check_combinations(c, problems):
     if c["data"]["train"] is None:
         problems.append("data -> train: is required; set it to the training file or folder")
+    out = c["output"]
+    for name in ("model", "metrics"):
+        value = out[name]
+        if isinstance(value, str) and (value in (".", "..") or "/" in value or "\\" in value):
+            problems.append(f"output -> {name}: must be a file name inside output.dir, without a folder; got {value!r}")
+    if out["model"] == out["metrics"]:
+        problems.append(f"output -> metrics: must differ from output.model (both {out['model']!r}), or one would "
+                        f"overwrite the other")
     f, t = c["features"], c["training"]
     adaptive = OPTIMIZERS[t["optimizer"]].facts.get("adaptive", False)
     if f["n_features"] is not None:

@@ -112,6 +112,8 @@ def numbered_lines(path, stats):
     with open_binary(path) as handle:
         try:
             for lineno, raw in enumerate(handle, 1):
+                if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is not text
+                    raw = raw[3:]
                 yield lineno, decode_line(strip_eol(raw), stats, f"{path}:{lineno}")
         except (OSError, EOFError) as exc:  # truncated or corrupt .gz
             raise DataError(f"{path}: cannot read past line {lineno}: {exc}") from None
@@ -131,7 +133,13 @@ def read_tsv(path, options, stats):
         where = f"{path}:{lineno}"
         if lineno == 1 and options.header != "no":
             names = line.split("\t")
-            is_header = options.label_field in names and (options.text_field is None or options.text_field in names)
+            folded = [name.strip().lower() for name in names]  # "Label<TAB>Text" names the same columns
+            wanted = [f.lower() for f in (options.label_field, options.text_field) if f is not None]
+            is_header = all(f in folded for f in wanted)
+            if is_header:
+                names = [options.label_field if n == options.label_field.lower() else
+                         options.text_field if options.text_field and n == options.text_field.lower() else name
+                         for name, n in zip(names, folded)]
             if is_header:
                 columns = names
                 continue

@@ -8,6 +8,12 @@ from pathlib import Path
 from sgdtext.errors import SgdtextError
 
 
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_writer(path, mode="wb"):
     """Yield a file object whose content replaces ``path`` only when the block ends without error.
@@ -18,6 +24,7 @@ def atomic_writer(path, mode="wb"):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; the file gets the mode open() would give
     except OSError as exc:
         raise SgdtextError(f"cannot write {path}: {exc.strerror}; choose a writable output folder") from None
     try:

@@ -1,6 +1,8 @@
 """The training data: documents read with the config's reader, their classes and class indices, the validation
 split, and the class weights."""
 
+import math
+
 import numpy as np
 
 from sgdtext.errors import DataError, SgdtextError
@@ -25,16 +27,23 @@ def read_all(path, options, warn):
              f"{stats.first_invalid_utf8}); invalid bytes were replaced by U+FFFD")
     if not docs:
         raise DataError(f"{path}: has no documents; check data.format and the file")
+    for doc in docs:
+        if any(c in doc.label for c in "\t\n\r"):
+            raise DataError(f"{doc.where}: the label {doc.label[:40]!r} holds a tab or a line break, which would "
+                            f"break predict's one-line-per-document output; fix the label")
     return docs
 
 
 def sort_labels(labels):
-    """Classes in a stable order: numerically when every label is a number (so -1 < +1), else as text."""
+    """Classes in a stable order: numerically when every label is a finite number (so -1 < +1), else as text."""
     labels = set(labels)
     try:
-        return sorted(labels, key=lambda label: (float(label), label))
+        values = {label: float(label) for label in labels}
     except ValueError:
         return sorted(labels)
+    if not all(math.isfinite(v) for v in values.values()):  # "nan" compares with nothing: order as text
+        return sorted(labels)
+    return sorted(labels, key=lambda label: (values[label], label))
 
 
 def stratified_split(y, fraction, rng):

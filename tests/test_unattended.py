@@ -1,0 +1,89 @@
+"""Issue 13's reproductions outside the model file: values that are not finite, outputs that would overwrite each
+other, file modes, headers a spreadsheet writes, labels that would break predict's framing."""
+
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+
+from sgdtext.cli import cli
+from sgdtext.config import validate
+from sgdtext.errors import ConfigError
+from sgdtext.training.data import sort_labels
+
+
+def problems(raw):
+    with pytest.raises(ConfigError) as err:
+        validate(raw)
+    return err.value.problems
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+@pytest.mark.parametrize("key, value", [("l2", float("nan")), ("nb_scale", float("nan")), ("l2", float("inf")),
+                                        ("learning_rate", float("nan"))])
+def test_values_that_are_not_finite_are_refused(key, value):
+    assert problems({"data": {"train": "t"}, "training": {key: value}})[0].startswith(
+        f"training -> {key}: must be a number")
+    assert "(finite)" in problems({"data": {"train": "t"}, "training": {key: value}})[0]
+
+
+def test_validation_split_nan_from_the_command_line(tmp_path):
+    result = run("check-config", REPO / "configs" / "sms-spam.yaml", "--set", "data.validation_split=.nan")
+    assert result.exit_code == 1 and "data -> validation_split: must be a number in [0.0, 0.5] (finite)" in \
+        result.stderr
+
+
+def test_outputs_that_would_overwrite_each_other_or_leave_the_folder():
+    assert problems({"data": {"train": "t"}, "output": {"metrics": "model.npz"}}) == [
+        "output -> metrics: must differ from output.model (both 'model.npz'), or one would overwrite the other"]
+    assert problems({"data": {"train": "t"}, "output": {"model": "."}}) == [
+        "output -> model: must be a file name inside output.dir, without a folder; got '.'"]
+    assert problems({"data": {"train": "t"}, "output": {"model": "../x.npz"}})[0].startswith("output -> model:")
+
+
+def test_a_hand_made_regex_that_does_not_compile_is_refused():
+    found = problems({"data": {"train": "t"}, "features": {"extra": [{"name": "X", "type": "regex",
+                                                                      "pattern": "(unclosed"}]}})
+    assert found[0].startswith("features -> extra -> [0] -> pattern: must be a valid regular expression")
+
+
+def test_model_and_metrics_files_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        result = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path, "--set", "training.epochs=1")
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    for name in ("model.npz", "metrics.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("header", ["Label\tText", "\ufefflabel\ttext", " LABEL \t Text "])
+def test_a_header_in_another_case_or_after_a_byte_order_mark_is_a_header(tmp_path, header):
+    data = tmp_path / "train.tsv"
+    data.write_text(header + "\nspam\tfree prize\nham\tsee you\nspam\twin cash\nham\tlunch today\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  train: train.tsv\n")
+    result = run("train", config, "--out-dir", tmp_path / "run", "--json")
+    assert result.exit_code == 0, result.output
+    assert '"classes": [\n      "ham",\n      "spam"\n    ]' in result.stdout
+
+
+def test_labels_that_would_break_predicts_framing_are_refused(tmp_path):
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"label": "a\\tb", "text": "x"}\n{"label": "c", "text": "y"}\n')
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  train: train.jsonl\n")
+    result = run("train", config, "--out-dir", tmp_path / "run")
+    assert result.exit_code == 1
+    assert "the label 'a\\tb' holds a tab or a line break" in result.stderr
+
+
+def test_a_nan_label_sorts_as_text_whatever_the_hash_seed():
+    assert sort_labels(["nan", "1", "-1"]) == ["-1", "1", "nan"]
+    assert sort_labels(["1", "-1", "10"]) == ["-1", "1", "10"]
