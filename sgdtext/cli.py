@@ -75,8 +75,18 @@ MODELS_HELP = choices_help()
               help="Warm start: go on training this model file on the config's data (nightly retraining).")
 @click.option("--trace", is_flag=True, help="Print every SGD step to stderr in the lecture's terms.")
 @click.option("--json", "as_json", is_flag=True, help="Print metrics.json to stdout when done.")
+@click.option("--promote-if-better", is_flag=True,
+              help="Make the new model live only if it is not worse than the live one on held-out data (--gate, "
+                   "else data.valid, else data.test); exit 3 when the live model is kept.")
+@click.option("--gate", type=click.Path(dir_okay=True), default=None, help="Held-out documents for the gate.")
+@click.option("--tolerance", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+              help="How much less accurate than the live model the new one may be and still be promoted.")
+@click.option("--keep", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Versions kept in the model folder (the live one always).")
+@click.option("--wait", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+              help="Seconds to wait for another run on the same model folder to finish.")
 @user_errors
-def train(config, out_dir, overrides, init_model, trace, as_json):
+def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_better, gate, tolerance, keep, wait):
     """Train a model as CONFIG says; write model.npz and metrics.json.
 
     \b
@@ -87,6 +97,7 @@ def train(config, out_dir, overrides, init_model, trace, as_json):
     import json
 
     from sgdtext.config import load_config
+    from sgdtext.training.publish import Publishing
     from sgdtext.training.run import train as run_training
 
     notes = []
@@ -104,7 +115,10 @@ def train(config, out_dir, overrides, init_model, trace, as_json):
 
     trace_emit = (lambda line: click.echo(line, err=True)) if trace else None
     try:
-        result = run_training(resolved, warn=warn, on_epoch=on_epoch, trace=trace_emit, init_model=init_model)
+        publishing = Publishing(keep=keep, wait=wait, promote_if_better=promote_if_better, gate=gate,
+                                tolerance=tolerance)
+        result = run_training(resolved, warn=warn, on_epoch=on_epoch, trace=trace_emit, init_model=init_model,
+                              publishing=publishing)
     finally:
         bar.close()
     info = result.metrics["training"]
@@ -114,15 +128,23 @@ def train(config, out_dir, overrides, init_model, trace, as_json):
     summary += [f"{split} accuracy {result.metrics[split]['accuracy']:.4f}  macro F1 "
                 f"{result.metrics[split]['macro_f1']:.4f}" for split in ("train", "valid", "test")
                 if split in result.metrics]
+    decision = result.decision
+    if decision is not None:
+        live = "no live model yet" if decision["live"] is None else f"live model {decision['live']:.4f}"
+        summary.append(f"gate {decision['gate']} ({decision['documents']} documents): new model "
+                       f"{decision['candidate']:.4f}, {live}, tolerance {tolerance:g}: "
+                       + ("promoted" if result.promoted else "kept the live model"))
     summary.append(f"wrote {result.model_path} and {result.metrics_path}")
     for line in summary:
         click.echo(line, err=True)
     if as_json:
         click.echo(json.dumps(result.metrics, indent=2))
+    if not result.promoted:
+        sys.exit(3)
 
 
 @cli.command()
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model", type=click.Path())
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--top-k", type=click.IntRange(min=1), default=None,
               help="Print the K most likely labels, best first (default 1; with --proba, all).")
@@ -147,10 +169,11 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown):
       sgdtext predict runs/sms-spam/model.npz --proba --format jsonl new.txt.gz
     """
     from sgdtext.io.documents import ReadStats, open_binary
+    from sgdtext.io.versions import live_model
     from sgdtext.models import load_model
     from sgdtext.predict import check_plain_text_input, predict_lines
 
-    linear, featurizer, _ = load_model(model)
+    linear, featurizer, _ = load_model(live_model(model))
     check_plain_text_input(featurizer, model)
     if (proba or threshold is not None) and not linear.has_proba:
         flag = "--proba" if proba else "--threshold"
@@ -175,7 +198,7 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model", type=click.Path())
 @click.argument("data", type=click.Path())
 @click.option("--format", "fmt", default=None, help="Reader (default: as in the model's training config).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
@@ -190,12 +213,13 @@ def evaluate(model, data, fmt, as_json):
     import json
 
     from sgdtext.config.choices import READERS
+    from sgdtext.io.versions import live_model
     from sgdtext.models import load_model
     from sgdtext.training.data import read_all, read_options
     from sgdtext.training.evaluation import evaluate_split
     from sgdtext.training.metrics import format_metrics
 
-    linear, featurizer, meta = load_model(model)
+    linear, featurizer, meta = load_model(live_model(model))
     data_config = dict(meta["config"]["data"])
     if fmt is not None:
         if fmt not in ("auto", *READERS):
@@ -207,7 +231,7 @@ def evaluate(model, data, fmt, as_json):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model", type=click.Path())
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
               help="Features shown per class and sign.")
 @click.option("--json", "as_json", is_flag=True,
@@ -223,13 +247,33 @@ def inspect(model, top, as_json):
     import json
 
     from sgdtext.inspection import format_top, weights_json
+    from sgdtext.io.versions import live_model
     from sgdtext.models import load_model
 
-    linear, featurizer, meta = load_model(model)
+    linear, featurizer, meta = load_model(live_model(model))
     if as_json:
         click.echo(json.dumps(weights_json(linear, featurizer), ensure_ascii=False))
     else:
         click.echo(format_top(linear, featurizer, top, meta))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--wait", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+              help="Seconds to wait for a run on the folder to finish.")
+@user_errors
+def rollback(folder, wait):
+    """Make the version before the live one live again in the model FOLDER (train's --out-dir).
+
+    \b
+    Example:
+      sgdtext rollback runs/nightly
+    """
+    from sgdtext.io.versions import ModelFolder
+
+    with ModelFolder(folder).lock(wait) as models:
+        version = models.rollback(models.links())
+    warn(f"{folder}: version {version.name} is live again")
 
 
 @cli.command()

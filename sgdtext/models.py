@@ -25,8 +25,9 @@ from sgdtext.text.features import Featurizer
 MODEL_CLASSES = {"linear": "sgdtext.linear.model:LinearModel", "network": "sgdtext.nn.network:MLPModel"}
 
 
-def save_model(path, model, featurizer, config):
-    """Write ``model`` and ``featurizer`` (and the resolved config) to the model file at ``path``, atomically."""
+def save_model(path, model, featurizer, config, *, lineage=None):
+    """Write ``model`` and ``featurizer`` (and the resolved config, and where it came from) to the model file at
+    ``path``, atomically."""
     arrays, feature_meta = featurizer.state()
     model_arrays, model_meta = model.to_arrays()
     meta = {
@@ -38,6 +39,8 @@ def save_model(path, model, featurizer, config):
         "config": config,
         **model_meta,
     }
+    if lineage is not None:
+        meta["lineage"] = lineage
     write_model_file(path, {**arrays, **model_arrays}, meta)
 
 

@@ -13,6 +13,7 @@ from sgdtext.config.sections import Config
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import DataError, SgdtextError
 from sgdtext.io.files import write_text_atomic
+from sgdtext.io.versions import ModelFolder
 from sgdtext.linear.model import LinearModel
 from sgdtext.models import save_model
 from sgdtext.nn.network import Architecture, MLPModel
@@ -20,6 +21,7 @@ from sgdtext.text.features import Featurizer
 from sgdtext.training.data import class_weights, label_indices, read_all, read_options, read_training_data
 from sgdtext.training.evaluation import evaluate_split
 from sgdtext.training.fit import fit
+from sgdtext.training.publish import Publishing, gate, gate_documents, lineage
 from sgdtext.training.streaming import train_streaming
 from sgdtext.training.trace import tracer
 from sgdtext.training.warm import warm_start
@@ -32,6 +34,8 @@ class TrainResult:
     metrics: dict
     model_path: Path
     metrics_path: Path
+    promoted: bool = True
+    decision: dict | None = None  # the promotion gate's figures, with --promote-if-better
 
 
 @dataclass
@@ -46,17 +50,23 @@ class Fitted:
     fit_seconds: float
 
 
-def train(resolved, *, warn=print, on_epoch=None, trace=None, init_model=None):
-    """Train as the resolved config (the mapping config.load_config returns) says; write model and metrics
-    atomically; return a TrainResult. ``trace(line)`` receives each step's trace (--trace)."""
+def train(resolved, *, warn=print, on_epoch=None, trace=None, init_model=None, publishing=None):
+    """Train as the resolved config (the mapping config.load_config returns) says; publish model and metrics
+    together as a new version of the model folder output.dir (io.versions); return a TrainResult (``promoted``
+    False when the promotion gate kept the live model). ``trace(line)`` receives each step's trace (--trace)."""
     started = time.perf_counter()
+    publishing = publishing or Publishing()
     config = Config.from_mapping(resolved)
     check_request(config, trace, init_model)
-    if config.data.chunk_size:
-        fitted = Fitted(*train_streaming(config, warn, on_epoch, init_model))
-    else:
-        fitted = train_in_memory(config, warn, on_epoch, trace, init_model)
-    return write_outputs(config, fitted, time.perf_counter() - started)
+    with ModelFolder(config.output.dir).lock(publishing.wait) as folder:
+        folder.clean()
+        gate_data = gate_documents(config, publishing, warn) if publishing.promote_if_better else None
+        if config.data.chunk_size:
+            fitted = Fitted(*train_streaming(config, warn, on_epoch, init_model))
+        else:
+            fitted = train_in_memory(config, warn, on_epoch, trace, init_model)
+        return write_outputs(config, fitted, time.perf_counter() - started, folder=folder, publishing=publishing,
+                             gate_data=gate_data, init_model=init_model)
 
 
 def check_request(config, trace, init_model):
@@ -123,8 +133,9 @@ def train_in_memory(config, warn, on_epoch, trace, init_model):
     return Fitted(model, featurizer, history, metrics, len(docs), fit_seconds)
 
 
-def write_outputs(config, fitted, seconds):
-    """metrics.json and the model file, both atomically; returns the TrainResult."""
+def write_outputs(config, fitted, seconds, *, folder, publishing, gate_data, init_model):
+    """Write model and metrics into a new version folder, then make it live, unless the gate keeps the live model;
+    returns the TrainResult."""
     model, featurizer, history = fitted.model, fitted.featurizer, fitted.history
     metrics = dict(fitted.metrics)
     metrics["training"] = {
@@ -144,8 +155,23 @@ def write_outputs(config, fitted, seconds):
     }
     metrics["config"] = config.mapping
     metrics["sgdtext_version"] = __version__
-    out = Path(config.output.dir)
-    model_path, metrics_path = out / config.output.model, out / config.output.metrics
-    save_model(model_path, model, featurizer, config.mapping)
-    write_text_atomic(metrics_path, json.dumps(metrics, indent=2) + "\n")
-    return TrainResult(model, featurizer, metrics, model_path, metrics_path)
+    metrics["lineage"] = lineage(config, init_model)
+    names = (config.output.model, config.output.metrics)
+    decision = None
+    if gate_data is not None:
+        live = folder.live()
+        decision = gate(model, featurizer, None if live is None else live / config.output.model, *gate_data)
+        decision["promoted"] = decision["live"] is None or decision["candidate"] >= decision["live"] - \
+            publishing.tolerance
+        metrics["promotion"] = {**decision, "tolerance": publishing.tolerance}
+    version = folder.new_version()
+    save_model(version / config.output.model, model, featurizer, config.mapping, lineage=metrics["lineage"])
+    write_text_atomic(version / config.output.metrics, json.dumps(metrics, indent=2) + "\n")
+    folder.seal(version)
+    promoted = decision is None or decision["promoted"]
+    if promoted:
+        folder.publish(version, names)
+    folder.prune(publishing.keep)
+    out = folder.path if promoted else version
+    return TrainResult(model, featurizer, metrics, out / config.output.model, out / config.output.metrics,
+                       promoted=promoted, decision=decision)
