@@ -13,6 +13,7 @@ from sgdtext.io.documents import ReadStats, decode_line, strip_eol
 
 FORMATS = ("tsv", "jsonl")
 CHUNK_BYTES = 1 << 20  # input read, featurised and scored per step: memory stays flat
+MAX_LINE_BYTES = 1 << 26
 
 
 def check_plain_text_input(featurizer, model_path):
@@ -26,15 +27,23 @@ def check_plain_text_input(featurizer, model_path):
 
 
 def raw_chunks(streams, size=CHUNK_BYTES):
-    """(name, first line number, [raw lines]) of about ``size`` bytes each, across the binary streams."""
+    """(name, first line number, [raw lines]) of about ``size`` bytes each, across the binary streams; a line longer
+    than MAX_LINE_BYTES stops with a message (input without line breaks must not fill memory)."""
     for name, stream in streams:
-        lineno = 1
+        lineno, lines, held = 1, [], 0
         while True:
-            lines = stream.readlines(size)
-            if not lines:
+            line = stream.readline(MAX_LINE_BYTES + 1)
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                raise SgdtextError(f"{name}:{lineno + len(lines)}: a line longer than {MAX_LINE_BYTES:,} bytes; "
+                                   f"predict reads one document per line: split the input into lines")
+            if line:
+                lines.append(line)
+                held += len(line)
+            if lines and (not line or held >= size):
+                yield name, lineno, lines
+                lineno, lines, held = lineno + len(lines), [], 0
+            if not line:
                 break
-            yield name, lineno, lines
-            lineno += len(lines)
 
 
 def decode_chunk(name, first, lines, stats):

@@ -33,7 +33,7 @@ def test_every_problem_is_reported_at_once_with_its_key_path():
         "data -> fromat: unknown key; did you mean 'format'?",
         "training -> learning_rate: must be a number > 0; got -0.1",
         "training -> epochs: must be an int >= 1 or auto; got 2.5",
-        "training -> batch_size: must be an int >= 1; got 0",
+        "training -> batch_size: must be an int in [1, 1048576]; got 0",
         "training -> shufle: unknown key; did you mean 'shuffle'?",
         "model -> type: must be one of perceptron, logistic, softmax, hinge, squared_hinge, modified_huber, linear, "
         "mlp; got 'sofmax'; "

@@ -87,3 +87,61 @@ def test_labels_that_would_break_predicts_framing_are_refused(tmp_path):
 def test_a_nan_label_sorts_as_text_whatever_the_hash_seed():
     assert sort_labels(["nan", "1", "-1"]) == ["-1", "1", "nan"]
     assert sort_labels(["1", "-1", "10"]) == ["-1", "1", "10"]
+
+
+def test_a_file_without_line_breaks_is_refused_not_read_into_memory(tmp_path, monkeypatch):
+    from sgdtext.errors import DataError
+    from sgdtext.io import documents
+    from sgdtext.io.documents import ReadOptions, read_documents
+
+    monkeypatch.setattr(documents, "MAX_LINE_BYTES", 1000)
+    path = tmp_path / "endless.tsv"
+    path.write_bytes(b"label\ttext\nspam\t" + b"x" * 5000)
+    with pytest.raises(DataError, match=r"endless.tsv:2: a line longer than 1,000 bytes"):
+        list(read_documents(path, ReadOptions()))
+
+
+def test_predict_input_without_line_breaks_is_refused(tmp_path, monkeypatch):
+    from sgdtext import predict
+
+    result = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path, "--set", "training.epochs=1")
+    assert result.exit_code == 0
+    monkeypatch.setattr(predict, "MAX_LINE_BYTES", 1000)
+    refused = run("predict", tmp_path / "model.npz", input="hello\n" + "x" * 5000)
+    assert refused.exit_code == 1 and "<stdin>:2: a line longer than 1,000 bytes" in refused.stderr
+
+
+def test_a_yaml_alias_bomb_is_refused_with_a_short_message(tmp_path):
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, "
+                                                     f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+                                                     f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
+                                                     for i in range(8)]
+    config = tmp_path / "bomb.yaml"
+    config.write_text("\n".join(lines) + "\ndata:\n  train: t.tsv\ntraining:\n  epochs: *i\n")
+    result = run("check-config", config)
+    assert result.exit_code == 1 and len(result.stderr) < 5000  # 9^9 leaves, shown cut short
+    assert "training -> epochs: must be an int >= 1 or auto; got [[[[...]" in result.stderr
+
+
+def test_sizes_that_would_exhaust_memory_are_refused():
+    assert problems({"data": {"train": "t"}, "training": {"batch_size": 1_000_000_000}}) == [
+        "training -> batch_size: must be an int in [1, 1048576]; got 1000000000"]
+    assert problems({"data": {"train": "t"}, "model": {"type": "mlp", "hidden_sizes": [100_000_000]}}) == [
+        "model -> hidden_sizes: must be a list of widths from 1 to 65536, e.g. [256]; got [100000000]"]
+
+
+def test_too_many_labels_are_refused(tmp_path, monkeypatch):
+    from sgdtext.training import data
+
+    monkeypatch.setattr(data, "MAX_CLASSES", 3)
+    (tmp_path / "t.tsv").write_text("".join(f"l{i}\tword {i}\n" for i in range(5)))
+    (tmp_path / "c.yaml").write_text("data:\n  train: t.tsv\n")
+    result = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "run")
+    assert result.exit_code == 1 and "has 5 different labels, more than the 3 sgdtext trains" in result.stderr
+
+
+def test_a_huge_config_file_is_not_read_whole(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"#" * (2 << 20))
+    result = run("check-config", path)
+    assert result.exit_code == 1 and "is larger than 1,048,576 bytes, which no config is" in result.stderr

@@ -6,6 +6,7 @@ import copy
 import difflib
 import math
 import re
+import reprlib
 
 from sgdtext.config.choices import (
     ACTIVATIONS,
@@ -33,7 +34,7 @@ def suggest(name, options, *, allowed=True):
 def check_value(path, key, value, problems):
     """Check one value against its Key; append problems; return the (possibly converted) value."""
     def fail(expected):
-        problems.append(f"{path}: must be {expected}; got {value!r}")
+        problems.append(f"{path}: must be {expected}; got {shown(value)}")
         return value
 
     if value is None:
@@ -58,7 +59,7 @@ def check_value(path, key, value, problems):
         return float(value) if kind == "float" else value
     if kind == "choice":
         if value not in key.choices:
-            problems.append(f"{path}: must be one of {', '.join(map(str, key.choices))}; got {value!r}"
+            problems.append(f"{path}: must be one of {', '.join(map(str, key.choices))}; got {shown(value)}"
                             + suggest(str(value), key.choices, allowed=False))
         return value
     if kind in ("str", "path", "regex"):
@@ -82,9 +83,9 @@ def check_value(path, key, value, problems):
             return fail("an int >= 1 or a float in (0, 1]")
         return value
     if kind == "int_list":
-        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 2**16
                                                   for v in value):
-            return fail("a list of positive ints, e.g. [256]")
+            return fail("a list of widths from 1 to 65536, e.g. [256]")
         return value
     if kind == "list_str":
         if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
@@ -102,6 +103,15 @@ def check_value(path, key, value, problems):
     if kind == "extra":
         return check_extra(path, value, problems)
     raise AssertionError(kind)
+
+
+SHOWN = reprlib.Repr()
+SHOWN.maxlevel, SHOWN.maxstring, SHOWN.maxother, SHOWN.maxlist, SHOWN.maxdict = 3, 80, 80, 6, 6
+
+
+def shown(value):
+    """A value in a message, cut short: a crafted config may hold a huge or deeply shared structure."""
+    return SHOWN.repr(value)
 
 
 def compile_problem(pattern):
@@ -128,7 +138,7 @@ def describe(key):
 
 def check_extra(path, value, problems):
     if not isinstance(value, list):
-        problems.append(f"{path}: must be a list of hand-made features; got {value!r}")
+        problems.append(f"{path}: must be a list of hand-made features; got {shown(value)}")
         return []
     out, names = [], set()
     for i, item in enumerate(value):
@@ -154,16 +164,16 @@ def check_extra(path, value, problems):
                 continue
             v = item[name]
             if pkind == "bool" and not isinstance(v, bool):
-                problems.append(f"{where} -> {name}: must be true or false; got {v!r}")
+                problems.append(f"{where} -> {name}: must be true or false; got {shown(v)}")
             elif pkind == "list_str" and not (isinstance(v, list) and all(isinstance(s, str) for s in v)):
-                problems.append(f"{where} -> {name}: must be a list of strings; got {v!r}")
+                problems.append(f"{where} -> {name}: must be a list of strings; got {shown(v)}")
             elif pkind in ("str", "path", "regex") and not (v is None or isinstance(v, str) and v):
-                problems.append(f"{where} -> {name}: must be a non-empty string; got {v!r}")
+                problems.append(f"{where} -> {name}: must be a non-empty string; got {shown(v)}")
             elif pkind == "regex" and v is not None and compile_problem(v):
                 problems.append(f"{where} -> {name}: must be a valid regular expression ({compile_problem(v)}); "
-                                f"got {v!r}")
+                                f"got {shown(v)}")
             elif name == "transform" and v not in TRANSFORMS:
-                problems.append(f"{where} -> transform: must be one of {', '.join(TRANSFORMS)}; got {v!r}")
+                problems.append(f"{where} -> transform: must be one of {', '.join(TRANSFORMS)}; got {shown(v)}")
             spec[name] = v
         if kind == "match_list" and bool(spec.get("header")) == bool(spec.get("field")):
             problems.append(f"{where}: give exactly one of header (an e-mail header) or field (a column)")
@@ -181,7 +191,8 @@ def check_combinations(c, problems):
     for name in ("model", "metrics"):
         value = out[name]
         if isinstance(value, str) and (value in (".", "..") or "/" in value or "\\" in value):
-            problems.append(f"output -> {name}: must be a file name inside output.dir, without a folder; got {value!r}")
+            problems.append(f"output -> {name}: must be a file name inside output.dir, without a folder; got "
+                            f"{shown(value)}")
     if out["model"] == out["metrics"]:
         problems.append(f"output -> metrics: must differ from output.model (both {out['model']!r}), or one would "
                         f"overwrite the other")

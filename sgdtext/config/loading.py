@@ -61,10 +61,18 @@ def set_override(raw, assignment):
     section[parts[1]] = value
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few hundred bytes; this bounds what a wrong path makes us read
+
+
 def read_yaml(path):
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise SgdtextError(f"{path}: is larger than {MAX_CONFIG_BYTES:,} bytes, which no config is; give the path "
+                               f"of a YAML config")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise SgdtextError(f"{path}: no such config file; give the path of a YAML config (see configs/)") from None
     except (OSError, UnicodeDecodeError) as exc:

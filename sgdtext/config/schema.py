@@ -107,7 +107,7 @@ SCHEMA = {
                         "needs l2 > 0); linear η0 (1 - (t-1)/T) (fastText's)", choices=tuple(SCHEDULES)),
         "power_t": Key(0.5, "float", "exponent of the invscaling schedule", low=0.0),
         "batch_size": Key(32, "int", "examples per step: 1 is incremental mode, larger is minibatch mode",
-                          low=1),
+                          low=1, high=2**20),
         "shuffle": Key(True, "bool", "shuffle the examples before each epoch (seeded)"),
         "seed": Key(0, "int", "seed of every random choice: same config, data and seed give the same weights",
                     low=0),

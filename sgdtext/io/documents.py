@@ -16,6 +16,8 @@ from typing import NamedTuple
 from sgdtext.config.choices import READERS
 from sgdtext.errors import DataError
 
+MAX_LINE_BYTES = 1 << 26  # a line (a document) longer than this is refused, so no input can fill memory
+
 
 class Document(NamedTuple):
     label: str | None
@@ -111,7 +113,10 @@ def numbered_lines(path, stats):
     """Yield (line number, decoded line without its end-of-line) from a possibly gzipped file."""
     with open_binary(path) as handle:
         try:
-            for lineno, raw in enumerate(handle, 1):
+            for lineno, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    raise DataError(f"{path}:{lineno}: a line longer than {MAX_LINE_BYTES:,} bytes; one document a "
+                                    f"line is expected: check data.format (a folder of files has no such limit)")
                 if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is not text
                     raw = raw[3:]
                 yield lineno, decode_line(strip_eol(raw), stats, f"{path}:{lineno}")

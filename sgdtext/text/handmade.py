@@ -69,10 +69,16 @@ def binary(values):
     return (values != 0).astype(float)
 
 
+MAX_WORD_FILE_BYTES = 1 << 28
+
+
 def read_word_file(path, what):
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return [line.strip() for line in handle if line.strip()]
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_WORD_FILE_BYTES + 1)
+        if len(data) > MAX_WORD_FILE_BYTES:
+            raise SgdtextError(f"{path}: the {what} is larger than {MAX_WORD_FILE_BYTES:,} bytes; give a smaller file")
+        return [line.strip() for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
     except OSError as exc:
         raise SgdtextError(f"{path}: cannot read the {what}: {exc.strerror}; fix the path in the config") from None
 

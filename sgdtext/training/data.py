@@ -8,6 +8,8 @@ import numpy as np
 from sgdtext.errors import DataError, SgdtextError
 from sgdtext.io.documents import ReadOptions, ReadStats, read_documents
 
+MAX_CLASSES = 5000
+
 
 def read_options(data):
     """The reader's options from the data section (a config.sections.DataConfig, or its mapping)."""
@@ -86,6 +88,10 @@ def read_training_data(config, warn):
     data, options = config.data, read_options(config.data)
     docs = read_all(data.train, options, warn)
     classes = sort_labels(d.label for d in docs)
+    if len(classes) > MAX_CLASSES:
+        raise DataError(f"{data.train}: has {len(classes):,} different labels, more than the {MAX_CLASSES:,} sgdtext "
+                        f"trains (a weight vector and a confusion-matrix row each); check data.format and the label "
+                        f"column, or group rare labels")
     if len(classes) < 2:
         raise DataError(f"{data.train}: every document has the label {classes[0]!r}; "
                         f"a classifier needs at least two classes")

@@ -88,8 +88,16 @@ def check_request(config, trace, init_model):
         raise SgdtextError("--init-model: warm start is for the linear models; an mlp trains from its seed")
 
 
+MAX_MODEL_BYTES = 1 << 34  # 16 GiB of weights
+
+
 def new_model(config, classes, X, rng):
-    """The untrained model the config describes, for the classes and the columns of X (n, d)."""
+    """The untrained model the config describes, for the classes and the columns of X (n, d); refused when its
+    first weight matrix alone would take more than MAX_MODEL_BYTES."""
+    width = sum(config.model.hidden_sizes[:1]) or len(classes)
+    if X.shape[1] * width * 8 > MAX_MODEL_BYTES:
+        raise DataError(f"the model would hold {X.shape[1]:,} features x {width:,} columns of weights, more than "
+                        f"{MAX_MODEL_BYTES >> 30} GiB; lower features.n_features or max_features, or the widths")
     if model_family(config.model.type) == "network":
         first_fan_in = X.nnz / max(X.shape[0], 1)
         return MLPModel.initial(classes, X.shape[1], Architecture.from_config(config.model), rng,
