@@ -31,3 +31,13 @@ def test_format_metrics_table():
         "  1 0",
         "  1 1",
     ]
+
+
+def test_macro_f1_over_the_classes_present_as_scikit_learn_and_over_all_classes_named():
+    from sklearn.metrics import f1_score
+
+    y_true, y_pred = np.array([0, 0, 1, 1, 1]), np.array([0, 1, 1, 1, 0])
+    m = classification_metrics(y_true, y_pred, ["a", "b", "never"])
+    assert m["macro_f1"] == f1_score(y_true, y_pred, average="macro")
+    assert m["macro_f1_all_classes"] == f1_score(y_true, y_pred, average="macro", labels=[0, 1, 2], zero_division=0)
+    assert m["macro_f1"] > m["macro_f1_all_classes"]

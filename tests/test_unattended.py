@@ -145,3 +145,21 @@ def test_a_huge_config_file_is_not_read_whole(tmp_path):
     path.write_bytes(b"#" * (2 << 20))
     result = run("check-config", path)
     assert result.exit_code == 1 and "is larger than 1,048,576 bytes, which no config is" in result.stderr
+
+
+def die_in_a_worker(payload, item):
+    """A task whose worker is killed, as the kernel's OOM killer would."""
+    if item == 3:
+        os.kill(os.getpid(), 9)
+    return item
+
+
+def test_a_worker_that_dies_ends_the_work_with_a_message_not_a_hang():
+    from sgdtext.core import parallel
+    from sgdtext.errors import SgdtextError
+
+    with pytest.raises(SgdtextError, match=r"a worker process died \(killed, or out of memory\)"):
+        list(parallel.imap_ordered(die_in_a_worker, None, range(8), 2))
+    with pytest.raises(SgdtextError, match=r"a worker process died"):
+        parallel.map_ordered(die_in_a_worker, None, [(i,) for i in range(4)], 2)
+    assert list(parallel.imap_ordered(die_in_a_worker, None, [0, 1, 2], 2)) == [0, 1, 2]

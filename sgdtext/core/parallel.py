@@ -6,9 +6,14 @@ unavailable or the work is small.
 """
 
 import collections
+import contextlib
 import itertools
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from sgdtext.errors import SgdtextError
 
 _PAYLOAD = None
 
@@ -33,16 +38,11 @@ def fork_context():
 
 def map_ordered(function, payload, tasks, workers):
     """[function(payload, *args) for args in tasks], run by ``workers`` forked processes when > 1."""
-    global _PAYLOAD
     context = fork_context()
     if workers <= 1 or len(tasks) <= 1 or context is None:
         return [function(payload, *args) for args in tasks]
-    _PAYLOAD = payload
-    try:
-        with context.Pool(min(workers, len(tasks))) as pool:
-            return pool.map(_call, [(function, args) for args in tasks], chunksize=1)
-    finally:
-        _PAYLOAD = None
+    with forked_pool(payload, min(workers, len(tasks)), context) as pool:
+        return [result(f) for f in [pool.submit(_call, (function, args)) for args in tasks]]
 
 
 def imap_ordered(function, payload, items, workers):
@@ -51,7 +51,6 @@ def imap_ordered(function, payload, items, workers):
     At most 2 * workers items are in flight (Pool.imap would read the whole input ahead), so memory
     stays flat on an input of any size.
     """
-    global _PAYLOAD
     context = fork_context()
     items = iter(items)
     first = list(itertools.islice(items, 2))
@@ -59,17 +58,36 @@ def imap_ordered(function, payload, items, workers):
         for item in itertools.chain(first, items):
             yield function(payload, item)
         return
-    items = itertools.chain(first, items)
-    _PAYLOAD = payload
     pending = collections.deque()
-    with context.Pool(workers) as pool:
-        for item in items:
-            pending.append(pool.apply_async(_call, ((function, (item,)),)))
+    with forked_pool(payload, workers, context) as pool:
+        for item in itertools.chain(first, items):
+            pending.append(pool.submit(_call, (function, (item,))))
             if len(pending) >= 2 * workers:
-                yield pending.popleft().get()
+                yield result(pending.popleft())
         while pending:
-            yield pending.popleft().get()
-    _PAYLOAD = None
+            yield result(pending.popleft())
+
+
+@contextlib.contextmanager
+def forked_pool(payload, workers, context):
+    """A process pool whose workers are forked with ``payload`` in place (copy-on-write), shut down on exit."""
+    global _PAYLOAD
+    _PAYLOAD = payload
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _PAYLOAD = None
+
+
+def result(future):
+    """A task's result; a worker that died (killed, out of memory) ends the work with a message, not a hang."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise SgdtextError("a worker process died (killed, or out of memory); run again with --n-jobs 1 (or "
+                           "features.n_jobs: 1), or with more memory") from None
 
 
 def chunks(sizes, workers, min_size=1_000_000):

@@ -33,9 +33,12 @@ def atomic_writer(path, mode="wb"):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno is not None:  # disk full, quota, I/O error: the user's to fix
+            raise SgdtextError(f"cannot write {path}: {exc.strerror}; free space or choose another output folder "
+                               f"(nothing was replaced)") from None
         raise
 
 

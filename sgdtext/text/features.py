@@ -10,7 +10,7 @@ This module imports only numpy, so ``predict`` never loads scipy.
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from itertools import repeat
 
 import numpy as np
@@ -369,6 +369,7 @@ class Featurizer:
     def from_state(cls, settings, arrays, meta):
         """The featuriser a model file describes: its settings checked as a config's, its arrays and hand-made
         feature definitions checked against them (ValueError), before any compiled code sees them."""
+        settings = settings if isinstance(settings, Mapping) else asdict(settings)
         problems = section_problems("features", settings)
         if problems:
             raise ValueError("its features settings: " + "; ".join(problems[:3]))

@@ -14,7 +14,11 @@ def confusion(y_true, y_pred, n_classes):
 
 
 def classification_metrics(y_true, y_pred, classes):
-    """Accuracy, macro F1, per-class precision/recall/F1/support and the confusion matrix."""
+    """Accuracy, macro F1, per-class precision/recall/F1/support and the confusion matrix.
+
+    ``macro_f1`` averages over the classes present in the truth or the predictions, as scikit-learn's
+    f1_score(average="macro") does; ``macro_f1_all_classes`` over every class the model knows (a class absent from
+    both counts as F1 0)."""
     C = confusion(np.asarray(y_true), np.asarray(y_pred), len(classes))
     tp = np.diag(C).astype(float)
     predicted, support = C.sum(axis=0), C.sum(axis=1)
@@ -25,7 +29,8 @@ def classification_metrics(y_true, y_pred, classes):
     return {
         "n_documents": int(C.sum()),
         "accuracy": float(tp.sum() / max(C.sum(), 1)),
-        "macro_f1": float(f1.mean()),
+        "macro_f1": float(f1[(support > 0) | (predicted > 0)].mean()) if C.sum() else 0.0,
+        "macro_f1_all_classes": float(f1.mean()),
         "per_class": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for label, p, r, f, s in zip(classes, precision, recall, f1, support)
