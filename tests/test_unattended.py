@@ -163,3 +163,20 @@ def test_a_worker_that_dies_ends_the_work_with_a_message_not_a_hang():
     with pytest.raises(SgdtextError, match=r"a worker process died"):
         parallel.map_ordered(die_in_a_worker, None, [(i,) for i in range(4)], 2)
     assert list(parallel.imap_ordered(die_in_a_worker, None, [0, 1, 2], 2)) == [0, 1, 2]
+
+
+def test_a_warm_start_on_a_day_of_one_class_and_one_with_other_hand_made_features(tmp_path):
+    result = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "base", "--set",
+                 "training.epochs=1")
+    assert result.exit_code == 0
+    lines = (REPO / "data" / "sms-spam" / "train.tsv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "ham.tsv").write_text("\n".join([lines[0]] + [x for x in lines[1:400] if x.startswith("ham")]) + "\n")
+    day = ["--init-model", tmp_path / "base" / "model.npz", "--set", f"data.train={tmp_path / 'ham.tsv'}",
+           "--set", "training.epochs=1"]
+    one_class = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "next", *day)
+    assert one_class.exit_code == 0, one_class.output
+    other = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "other", *day, "--set",
+                "features.extra=[{name: FREE, type: regex, pattern: free}]")
+    assert other.exit_code == 1
+    assert "features -> extra: the hand-made features of" in other.stderr and "(none) differ from the config's" in \
+        other.stderr

@@ -83,8 +83,9 @@ def class_weights(setting, classes, y):
     return None if table is None else table[y]
 
 
-def read_training_data(config, warn):
-    """Training documents, their classes and class indices, and the validation documents (or None)."""
+def read_training_data(config, warn, *, min_classes=2):
+    """Training documents, their classes and class indices, and the validation documents (or None).
+    ``min_classes`` 1: a warm start's data may hold one class (the model knows the others)."""
     data, options = config.data, read_options(config.data)
     docs = read_all(data.train, options, warn)
     classes = sort_labels(d.label for d in docs)
@@ -92,7 +93,7 @@ def read_training_data(config, warn):
         raise DataError(f"{data.train}: has {len(classes):,} different labels, more than the {MAX_CLASSES:,} sgdtext "
                         f"trains (a weight vector and a confusion-matrix row each); check data.format and the label "
                         f"column, or group rare labels")
-    if len(classes) < 2:
+    if len(classes) < min_classes:
         raise DataError(f"{data.train}: every document has the label {classes[0]!r}; "
                         f"a classifier needs at least two classes")
     y = label_indices(docs, classes)

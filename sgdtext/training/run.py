@@ -107,7 +107,7 @@ def new_model(config, classes, X, rng):
 
 def train_in_memory(config, warn, on_epoch, trace, init_model):
     data, n_jobs = config.data, config.features.n_jobs
-    docs, y, classes, valid_docs = read_training_data(config, warn)
+    docs, y, classes, valid_docs = read_training_data(config, warn, min_classes=1 if init_model else 2)
     if init_model is None:
         featurizer = Featurizer(config.features)
         X = featurizer.fit_transform(docs, n_jobs=n_jobs).to_scipy()

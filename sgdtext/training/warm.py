@@ -7,6 +7,11 @@ from sgdtext.errors import DataError, SgdtextError
 from sgdtext.models import load_model
 
 
+def extra_definitions(specs):
+    """What defines hand-made features, without their files' paths (a word list may move, not change)."""
+    return [{k: v for k, v in spec.items() if k not in ("wordlist", "values_file")} for spec in specs]
+
+
 def warm_start(path, config, classes, docs, warn):
     """Model and featuriser of ``path``, ready to go on training on ``docs`` (see README, warm start)."""
     model, featurizer, meta = load_model(path)
@@ -14,6 +19,9 @@ def warm_start(path, config, classes, docs, warn):
     problems = [f"features -> {key}: {old['features'][key]!r} in {path}, {value!r} in the config"
                 for key, value in config.mapping["features"].items()
                 if key not in ("extra", "n_jobs") and old["features"].get(key) != value]  # n_jobs: same matrix
+    if extra_definitions(old["features"]["extra"]) != extra_definitions(config.mapping["features"]["extra"]):
+        names = ", ".join(spec["name"] for spec in old["features"]["extra"]) or "none"
+        problems.append(f"features -> extra: the hand-made features of {path} ({names}) differ from the config's")
     if model.model_type != config.model.type:
         problems.append(f"model -> type: {model.model_type!r} in {path}, {config.model.type!r} in the config")
     if problems:
