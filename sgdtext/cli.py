@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 a config, data or model-file mistake (one message, no t
 Library modules are imported inside the commands so that ``predict`` loads no scipy or scikit-learn.
 """
 
+import datetime
 import functools
 import os
 import sys
@@ -106,12 +107,19 @@ def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_bet
         warn(f"{config}: {note}")
     from tqdm import tqdm
 
-    bar = tqdm(total=resolved["training"]["epochs"], unit="epoch", file=sys.stderr,
-               disable=not sys.stderr.isatty(), leave=False)
+    terminal = sys.stderr.isatty()
+    bar = tqdm(total=resolved["training"]["epochs"], unit="epoch", file=sys.stderr, disable=not terminal,
+               leave=False)
 
     def on_epoch(record):
-        bar.update(1)
-        bar.set_postfix(loss=f"{record['loss']:.4f}", acc=f"{record['accuracy']:.4f}")
+        if terminal:
+            bar.update(1)
+            bar.set_postfix(loss=f"{record['loss']:.4f}", acc=f"{record['accuracy']:.4f}")
+            return
+        valid = f" valid accuracy {record['valid_accuracy']:.4f}" if "valid_accuracy" in record else ""
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"{stamp} sgdtext: epoch {record['epoch']}: loss {record['loss']:.4f} accuracy "
+                   f"{record['accuracy']:.4f}{valid} ({record['seconds']:.2f} s)", err=True)
 
     trace_emit = (lambda line: click.echo(line, err=True)) if trace else None
     try:

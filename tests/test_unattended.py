@@ -180,3 +180,14 @@ def test_a_warm_start_on_a_day_of_one_class_and_one_with_other_hand_made_feature
     assert other.exit_code == 1
     assert "features -> extra: the hand-made features of" in other.stderr and "(none) differ from the config's" in \
         other.stderr
+
+
+def test_without_a_terminal_training_logs_timestamped_epoch_lines(tmp_path):
+    import re
+
+    result = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path, "--set", "training.epochs=2")
+    assert result.exit_code == 0
+    logged = [line for line in result.stderr.splitlines() if " sgdtext: epoch " in line]
+    assert len(logged) == 2
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ sgdtext: epoch 2: loss \d\.\d{4} accuracy \d\.\d{4} "
+                        r"\(\d+\.\d\d s\)", logged[1])
