@@ -362,6 +362,28 @@ def init(train, test):
     click.echo(starter_config(train, test), nl=False)
 
 
+@cli.command("check-data")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a value, as in train.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@user_errors
+def check_data(config, overrides, as_json):
+    """Report on CONFIG's data before training: labels, empty, duplicate and conflicting documents, overlap of
+    train and test, labels only in test, very short documents, a header read as data.
+
+    \b
+    Example:
+      sgdtext check-data configs/sms-spam.yaml
+    """
+    import json
+
+    from sgdtext.config import load_config
+    from sgdtext.training.checkdata import data_report, format_report
+
+    report = data_report(load_config(config, overrides), warn)
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
 @cli.command("check-config")
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a value, as in train.")

@@ -191,3 +191,18 @@ def test_without_a_terminal_training_logs_timestamped_epoch_lines(tmp_path):
     assert len(logged) == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ sgdtext: epoch 2: loss \d\.\d{4} accuracy \d\.\d{4} "
                         r"\(\d+\.\d\d s\)", logged[1])
+
+
+def test_check_data_reports_what_is_worth_knowing(tmp_path):
+    (tmp_path / "train.tsv").write_text("label\ttext\nspam\tfree prize\nham\tsee you\nham\tsee you\nspam\tsee you\n"
+                                        "ham\t \n")
+    (tmp_path / "test.tsv").write_text("label\ttext\nham\tsee you\nother\tnew words here\n")
+    (tmp_path / "c.yaml").write_text("data:\n  train: train.tsv\n  test: test.tsv\n")
+    result = run("check-data", tmp_path / "c.yaml")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert f"train: {tmp_path / 'train.tsv'}: 5 documents, 2 labels\n  labels: ham 3, spam 2\n" in out
+    assert "  ! 1 empty documents\n" in out and "  ! 2 duplicate documents\n" in out
+    assert "  ! 1 texts that appear under two labels\n" in out
+    assert "  ! 1 documents also in the training data (the score flatters)\n" in out
+    assert "  ! labels training never saw: other" in out
