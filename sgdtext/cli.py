@@ -208,10 +208,15 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown):
 @cli.command()
 @click.argument("model", type=click.Path())
 @click.argument("data", type=click.Path())
-@click.option("--format", "fmt", default=None, help="Reader (default: as in the model's training config).")
+@click.option("--format", "fmt", default="auto", show_default=True,
+              help="Reader of DATA (auto: from its name and first line, whatever the model was trained on).")
+@click.option("--label-field", default=None, help="Label column or field (default: the training config's).")
+@click.option("--text-field", default=None, help="Text column or field (default: the training config's).")
+@click.option("--header", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
+              help="TSV: is the first line a header.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @user_errors
-def evaluate(model, data, fmt, as_json):
+def evaluate(model, data, fmt, label_field, text_field, header, as_json):
     """Print accuracy, macro F1, per-class scores and the confusion matrix of MODEL on labelled DATA.
 
     \b
@@ -228,11 +233,11 @@ def evaluate(model, data, fmt, as_json):
     from sgdtext.training.metrics import format_metrics
 
     linear, featurizer, meta = load_model(live_model(model))
-    data_config = dict(meta["config"]["data"])
-    if fmt is not None:
-        if fmt not in ("auto", *READERS):
-            raise click.BadParameter(f"must be one of auto, {', '.join(READERS)}; got {fmt!r}", param_hint="--format")
-        data_config["format"] = fmt
+    data_config = {**meta["config"]["data"], "format": fmt, "header": header}
+    if fmt not in ("auto", *READERS):
+        raise click.BadParameter(f"must be one of auto, {', '.join(READERS)}; got {fmt!r}", param_hint="--format")
+    data_config["label_field"] = label_field or data_config["label_field"]
+    data_config["text_field"] = text_field or data_config["text_field"]
     docs = read_all(data, read_options(data_config), warn)
     metrics = evaluate_split(linear, featurizer.transform(docs), docs)
     click.echo(json.dumps(metrics, indent=2) if as_json else format_metrics(str(data), metrics))

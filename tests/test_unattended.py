@@ -1,6 +1,7 @@
 """Issue 13's reproductions outside the model file: values that are not finite, outputs that would overwrite each
 other, file modes, headers a spreadsheet writes, labels that would break predict's framing."""
 
+import json
 import os
 import stat
 
@@ -206,3 +207,16 @@ def test_check_data_reports_what_is_worth_knowing(tmp_path):
     assert "  ! 1 texts that appear under two labels\n" in out
     assert "  ! 1 documents also in the training data (the score flatters)\n" in out
     assert "  ! labels training never saw: other" in out
+
+
+def test_evaluate_reads_a_tsv_with_its_header_whatever_the_model_was_trained_on(tmp_path):
+    rows = [line.split("\t", 1) for line in (REPO / "data" / "sms-spam" / "train.tsv").read_text().splitlines()[1:300]]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps({"category": label, "body": text}) + "\n"
+                                                  for label, text in rows))
+    (tmp_path / "c.yaml").write_text("data:\n  train: train.jsonl\n  label_field: category\n  text_field: body\n")
+    assert run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "run").exit_code == 0
+    (tmp_path / "test.tsv").write_text("label\ttext\nspam\tfree prize call now\nham\tsee you at lunch\n")
+    result = run("evaluate", tmp_path / "run", tmp_path / "test.tsv", "--label-field", "label", "--text-field", "text",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    assert '"n_documents": 2' in result.stdout
