@@ -7,9 +7,7 @@ from collections import Counter
 import numpy as np
 
 from sgdtext.config.sections import Config
-from sgdtext.training.data import read_all, read_options
-
-HEADER_NAMES = {"label", "labels", "class", "category", "target", "text", "sentence", "document", "message"}
+from sgdtext.training.data import HEADER_NAMES, read_all, read_options
 
 
 def split_report(docs):

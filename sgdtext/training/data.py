@@ -9,6 +9,7 @@ from sgdtext.errors import DataError, SgdtextError
 from sgdtext.io.documents import ReadOptions, ReadStats, read_documents
 
 MAX_CLASSES = 5000
+HEADER_NAMES = {"label", "labels", "class", "category", "target", "text", "sentence", "document", "message"}
 
 
 def read_options(data):
@@ -29,6 +30,9 @@ def read_all(path, options, warn):
              f"{stats.first_invalid_utf8}); invalid bytes were replaced by U+FFFD")
     if not docs:
         raise DataError(f"{path}: has no documents; check data.format and the file")
+    if docs[0].label.strip().lower() in HEADER_NAMES:
+        warn(f"{docs[0].where}: the first row looks like a header ({docs[0].label[:20]!r}) but was read as a "
+             f"document; set data.header: yes, or name the columns in data.label_field / data.text_field")
     for doc in docs:
         if any(c in doc.label for c in "\t\n\r"):
             raise DataError(f"{doc.where}: the label {doc.label[:40]!r} holds a tab or a line break, which would "
