@@ -6,6 +6,7 @@ Library modules are imported inside the commands so that ``predict`` loads no sc
 """
 
 import datetime
+import errno
 import functools
 import os
 import sys
@@ -29,7 +30,15 @@ def user_errors(command):
             devnull = os.open(os.devnull, os.O_WRONLY)  # nobody reads stdout any more: stop quietly
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(141)
+        except OSError as exc:
+            if exc.errno not in OUTPUT_ERRNOS:
+                raise
+            raise click.ClickException(f"cannot write the output: {exc.strerror}; check where stdout goes "
+                                       f"(a full disk, a closed stream)") from None
     return wrapper
+
+
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT}  # stdout full, closed, failing
 
 
 def warn(message):

@@ -32,7 +32,10 @@ def raw_chunks(streams, size=CHUNK_BYTES):
     for name, stream in streams:
         lineno, lines, held = 1, [], 0
         while True:
-            line = stream.readline(MAX_LINE_BYTES + 1)
+            try:
+                line = stream.readline(MAX_LINE_BYTES + 1)
+            except (OSError, EOFError) as exc:  # a corrupt or truncated .gz
+                raise SgdtextError(f"{name}:{lineno + len(lines)}: cannot read on: {exc}; check the file") from None
             if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
                 raise SgdtextError(f"{name}:{lineno + len(lines)}: a line longer than {MAX_LINE_BYTES:,} bytes; "
                                    f"predict reads one document per line: split the input into lines")

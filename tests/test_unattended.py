@@ -220,3 +220,36 @@ def test_evaluate_reads_a_tsv_with_its_header_whatever_the_model_was_trained_on(
                  "--json")
     assert result.exit_code == 0, result.output
     assert '"n_documents": 2' in result.stdout
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("1" * 400 + " * x", "a number is too large for a float"),
+    ("-" * 900 + "x", "nests too deeply for grad"),
+    ("x" * 3000, "grad takes at most 2,000"),
+])
+def test_grad_refuses_expressions_it_cannot_take(expression, message):
+    result = run("grad", expression, "x=1")
+    assert result.exit_code == 1 and message in result.stderr and "Traceback" not in result.output
+
+
+def test_a_truncated_gzip_input_to_predict_is_one_message(tmp_path):
+    import gzip
+
+    assert run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path, "--set",
+               "training.epochs=1").exit_code == 0
+    whole = gzip.compress(b"free prize\n" * 1000)
+    (tmp_path / "cut.gz").write_bytes(whole[: len(whole) // 2])
+    result = run("predict", tmp_path / "model.npz", tmp_path / "cut.gz")
+    assert result.exit_code == 1 and "cut.gz:1: cannot read on:" in result.stderr
+
+
+def test_a_full_stdout_is_one_message(tmp_path):
+    import subprocess
+    import sys
+
+    assert run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path, "--set",
+               "training.epochs=1").exit_code == 0
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "sgdtext", "predict", str(tmp_path / "model.npz")],
+                              input=b"hello\n", stdout=full, stderr=subprocess.PIPE)
+    assert proc.returncode == 1 and b"cannot write the output: No space left on device" in proc.stderr

@@ -81,9 +81,21 @@ def build(expression, values):
     return visit(tree.body), leaves
 
 
+MAX_EXPRESSION = 2000  # characters
+
+
 def gradients(expression, values):
     """{"value", "gradients": {name: df/dname}, "nodes": [{"expr", "op", "value", "grad"}]} (forward order)."""
-    out, leaves = build(expression, values)
+    if len(expression) > MAX_EXPRESSION:
+        raise SgdtextError(f"expression of {len(expression):,} characters: grad takes at most {MAX_EXPRESSION:,}; "
+                           f"write a shorter one")
+    try:
+        out, leaves = build(expression, values)
+    except (RecursionError, MemoryError):
+        raise SgdtextError(f"expression {expression[:40]!r}...: nests too deeply for grad; write a flatter "
+                           f"one") from None
+    except OverflowError:
+        raise SgdtextError(f"expression {expression[:40]!r}...: a number is too large for a float") from None
     order = out.backward()
     return {
         "value": float(out.value),
