@@ -36,8 +36,9 @@ def validate(raw, source="config", *, notes=None):
                 problems.append(f"{section} -> {name}: unknown key{suggest(str(name), SCHEMA[section])}")
                 continue
             resolved[section][name] = check_value(f"{section} -> {name}", SCHEMA[section][name], value, problems)
-    resolve_automatic(resolved)
-    check_combinations(resolved, problems)
+    if not problems:  # the rules between keys read values of the right types
+        resolve_automatic(resolved)
+        check_combinations(resolved, problems)
     if problems:
         raise ConfigError(problems, source)
     if notes is not None:
