@@ -376,6 +376,38 @@ def init(train, test):
     click.echo(starter_config(train, test), nl=False)
 
 
+@cli.command("explain")
+@click.argument("model", type=click.Path())
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Features shown per document, the largest contributions first (the rest summed).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document.")
+@user_errors
+def explain_command(model, files, top, as_json):
+    """Explain MODEL's prediction for each line of FILES (or stdin): the features that moved it, each with its value,
+    weight and contribution, which with the intercept sum to the score predict used.
+
+    \b
+    Example:
+      echo "WINNER! free prize" | sgdtext explain runs/sms-spam/model.npz --top 5
+    """
+    import json
+
+    from sgdtext.explanation import explain, format_explanation
+    from sgdtext.io.documents import ReadStats, open_binary
+    from sgdtext.io.versions import live_model
+    from sgdtext.models import load_model
+    from sgdtext.predict import check_plain_text_input, decode_chunk, raw_chunks
+
+    linear, featurizer, _ = load_model(live_model(model))
+    check_plain_text_input(featurizer, model)
+    streams = [("<stdin>", sys.stdin.buffer) if name == "-" else (name, open_binary(name)) for name in files or ["-"]]
+    positive = linear.classes[1] if len(linear.weight_columns()) == 1 else None
+    for name, first, lines in raw_chunks(streams):
+        for item in explain(linear, featurizer, decode_chunk(name, first, lines, ReadStats()), top):
+            click.echo(json.dumps(item, ensure_ascii=False) if as_json else format_explanation(item, positive))
+
+
 @cli.command("check-data")
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a value, as in train.")
