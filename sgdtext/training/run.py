@@ -61,12 +61,16 @@ def train(resolved, *, warn=print, on_epoch=None, trace=None, init_model=None, p
     with ModelFolder(config.output.dir).lock(publishing.wait) as folder:
         folder.clean()
         gate_data = gate_documents(config, publishing, warn) if publishing.promote_if_better else None
-        if config.data.chunk_size:
-            fitted = Fitted(*train_streaming(config, warn, on_epoch, init_model))
-        else:
-            fitted = train_in_memory(config, warn, on_epoch, trace, init_model)
-        return write_outputs(config, fitted, time.perf_counter() - started, folder=folder, publishing=publishing,
-                             gate_data=gate_data, init_model=init_model)
+        fitted = fit_run(config, warn=warn, on_epoch=on_epoch, trace=trace, init_model=init_model)
+        metrics = run_metrics(config, fitted, time.perf_counter() - started, init_model)
+        return write_outputs(config, fitted, metrics, folder=folder, publishing=publishing, gate_data=gate_data)
+
+
+def fit_run(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
+    """Read, featurise and fit as the typed config says, in memory or streaming; returns a Fitted."""
+    if config.data.chunk_size:
+        return Fitted(*train_streaming(config, warn, on_epoch, init_model))
+    return train_in_memory(config, warn, on_epoch, trace, init_model)
 
 
 def check_request(config, trace, init_model):
@@ -141,9 +145,8 @@ def train_in_memory(config, warn, on_epoch, trace, init_model):
     return Fitted(model, featurizer, history, metrics, len(docs), fit_seconds)
 
 
-def write_outputs(config, fitted, seconds, *, folder, publishing, gate_data, init_model):
-    """Write model and metrics into a new version folder, then make it live, unless the gate keeps the live model;
-    returns the TrainResult."""
+def run_metrics(config, fitted, seconds, init_model):
+    """metrics.json's content: each split's metrics, the training record, the config and the lineage."""
     model, featurizer, history = fitted.model, fitted.featurizer, fitted.history
     metrics = dict(fitted.metrics)
     metrics["training"] = {
@@ -164,6 +167,13 @@ def write_outputs(config, fitted, seconds, *, folder, publishing, gate_data, ini
     metrics["config"] = config.mapping
     metrics["sgdtext_version"] = __version__
     metrics["lineage"] = lineage(config, init_model)
+    return metrics
+
+
+def write_outputs(config, fitted, metrics, *, folder, publishing, gate_data):
+    """Write model and metrics into a new version folder, then make it live, unless the gate keeps the live model;
+    returns the TrainResult."""
+    model, featurizer = fitted.model, fitted.featurizer
     names = (config.output.model, config.output.metrics)
     decision = None
     if gate_data is not None:
