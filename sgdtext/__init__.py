@@ -10,8 +10,9 @@ The API loads on first use, so `import sgdtext` (and the command line's start) s
 import importlib
 
 __version__ = "0.1.0"
-API = {"train": "sgdtext.api", "load": "sgdtext.api", "Classifier": "sgdtext.api"}
-__all__ = ["Classifier", "load", "train", "__version__"]
+API = {"train": "sgdtext.api", "load": "sgdtext.api", "Classifier": "sgdtext.api",
+       "TextClassifier": "sgdtext.estimator"}
+__all__ = ["Classifier", "TextClassifier", "load", "train", "__version__"]
 
 
 def __getattr__(name):

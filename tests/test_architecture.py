@@ -29,6 +29,7 @@ ALLOWED = {
     "inspection": set(),
     "explanation": {"errors"},
     "api": {"errors", "config", "io", "models", "training", "explanation"},
+    "estimator": {"api", "errors", "config", "core", "io", "text", "training"},
     "predict": {"errors", "core", "io"},
     "cli": {"errors", "registry", "config", "core", "io", "text", "linear", "nn", "models", "training",
             "inspection", "predict", "explanation"},
@@ -47,6 +48,7 @@ THIRD_PARTY = {  # unit -> the libraries beyond the standard library it may impo
     "inspection": {"numpy"},
     "explanation": {"numpy"},
     "api": set(),
+    "estimator": {"numpy", "sklearn"},
     "predict": {"numpy"},
     "cli": {"click", "yaml", "tqdm"},
 }

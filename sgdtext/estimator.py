@@ -1,0 +1,93 @@
+"""``sgdtext.TextClassifier``: a scikit-learn estimator on raw texts, for Pipeline, GridSearchCV, cross_val_score.
+
+Its parameters are config keys (``model`` is model.type; ``config`` a mapping of any other keys, by section); fit
+featurises and trains as `sgdtext train` does, in memory.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from sgdtext.api import Classifier
+from sgdtext.config import Config, validate
+from sgdtext.core.settings import TrainSettings
+from sgdtext.errors import SgdtextError
+from sgdtext.io.documents import Document
+from sgdtext.text.features import Featurizer
+from sgdtext.training.data import sort_labels
+from sgdtext.training.fit import fit as fit_model
+from sgdtext.training.run import new_model
+
+SECTION = {"model": ("model", "type"), "optimizer": ("training", "optimizer"), "ngram_range": ("features", None),
+           "token_pattern": ("features", None), "weighting": ("features", None), "min_df": ("features", None),
+           "l2": ("training", None), "C": ("training", None), "epochs": ("training", None),
+           "learning_rate": ("training", None), "batch_size": ("training", None), "seed": ("training", None)}
+
+
+class TextClassifier(ClassifierMixin, BaseEstimator):
+    """A text classifier with sgdtext's defaults; see the README's config reference for each parameter.
+
+    Parameters
+    ----------
+    model : str, the model.type. optimizer, ngram_range, token_pattern, weighting, min_df, l2, C, epochs,
+    learning_rate, batch_size, seed : the config keys of those names. config : dict, other keys by section
+    (e.g. {"training": {"calibration": "sigmoid"}}).
+    """
+
+    def __init__(self, model="logistic", optimizer="auto", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b",
+                 weighting="auto", min_df=1, l2="auto", C=30.0, epochs="auto", learning_rate=0.1, batch_size=32,
+                 seed=0, config=None):
+        self.model, self.optimizer, self.ngram_range, self.token_pattern = model, optimizer, ngram_range, token_pattern
+        self.weighting, self.min_df, self.l2, self.C, self.epochs = weighting, min_df, l2, C, epochs
+        self.learning_rate, self.batch_size, self.seed, self.config = learning_rate, batch_size, seed, config
+
+    def _config(self):
+        raw = {section: dict(values) for section, values in (self.config or {}).items()}
+        raw.setdefault("data", {})["train"] = "<memory>"
+        for name, (section, key) in SECTION.items():
+            value = getattr(self, name)
+            raw.setdefault(section, {})[key or name] = list(value) if isinstance(value, tuple) else value
+        try:
+            return Config.from_mapping(validate(raw, "TextClassifier"))
+        except SgdtextError as exc:
+            raise ValueError(str(exc)) from None
+
+    def fit(self, X, y, sample_weight=None):
+        """Featurise the texts X and train on the labels y (and per-document weights)."""
+        texts, y = list(X), np.asarray(y)
+        if not all(isinstance(t, str) for t in texts):
+            raise ValueError("X must be an iterable of strings, one document each")
+        if len(texts) != len(y):
+            raise ValueError(f"X has {len(texts)} documents but y has {len(y)} labels")
+        config = self._config()
+        labels = [str(label) for label in y]  # trained on as text; classes_ keeps y's own values
+        classes = sort_labels(set(labels))
+        original = {str(label): label for label in y.tolist()}
+        self.classes_ = np.array([original[label] for label in classes])
+        docs = [Document(label, text, None, f"X[{i}]") for i, (label, text) in enumerate(zip(labels, texts))]
+        if len(classes) < 2:
+            raise ValueError("y holds one class; a classifier needs at least two")
+        index = {label: i for i, label in enumerate(classes)}
+        featurizer = Featurizer(config.features)
+        matrix = featurizer.fit_transform(docs).to_scipy()
+        model = new_model(config, classes, matrix, np.random.default_rng([config.training.seed, 2]))
+        fit_model(model, matrix, np.array([index[label] for label in labels]),
+                  settings=TrainSettings.from_config(config, n_examples=len(texts)),
+                  rng=np.random.default_rng(config.training.seed),
+                  sample_weight=None if sample_weight is None else np.asarray(sample_weight, dtype=float))
+        self.classifier_ = Classifier(model, featurizer, config.mapping)
+        self.n_features_ = featurizer.n_features
+        return self
+
+    def decision_function(self, X):
+        check_is_fitted(self)
+        return self.classifier_.decision_function(list(X))
+
+    def predict(self, X):
+        check_is_fitted(self)
+        found = {str(label): label for label in self.classes_}
+        return np.array([found[label] for label in self.classifier_.predict(list(X))])
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        return self.classifier_.predict_proba(list(X))

@@ -1,0 +1,67 @@
+"""sgdtext.TextClassifier inside scikit-learn's tools: Pipeline, GridSearchCV, cross_val_score, clone; the same
+accuracy as the command line for the same settings."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+import sgdtext
+from sgdtext.cli import cli
+
+
+def sms(name, limit=None):
+    rows = [line.split("\t", 1) for line in (REPO / "data" / "sms-spam" / name).read_text().splitlines()[1:limit]]
+    return [text for _, text in rows], [label for label, _ in rows]
+
+
+def test_the_same_accuracy_as_the_command_line(tmp_path):
+    X, y = sms("train.tsv")
+    Xt, yt = sms("test.tsv")
+    ours = sgdtext.TextClassifier().fit(X, y).score(Xt, yt)
+    (tmp_path / "c.yaml").write_text(f"data:\n  train: {REPO / 'data/sms-spam/train.tsv'}\n"
+                                     f"  test: {REPO / 'data/sms-spam/test.tsv'}\n")
+    result = CliRunner().invoke(cli, ["train", str(tmp_path / "c.yaml"), "--out-dir", str(tmp_path / "run"), "--json"])
+    assert ours == json.loads(result.stdout)["test"]["accuracy"]
+
+
+def test_in_a_pipeline_a_grid_search_and_cross_validation():
+    X, y = sms("train.tsv", 1500)
+    lower = FunctionTransformer(lambda texts: [t.lower() for t in texts])
+    pipeline = Pipeline([("lower", lower), ("classify", sgdtext.TextClassifier())])
+    grid = GridSearchCV(pipeline, {"classify__C": [1.0, 30.0], "classify__model": ["logistic", "squared_hinge"]},
+                        cv=3).fit(X, y)
+    assert grid.best_score_ > 0.95 and set(grid.best_params_) == {"classify__C", "classify__model"}
+    scores = cross_val_score(sgdtext.TextClassifier(ngram_range=(1, 1)), X, y, cv=3)
+    assert len(scores) == 3 and scores.min() > 0.9
+    copy = clone(sgdtext.TextClassifier(C=3.0))
+    assert copy.get_params()["C"] == 3.0
+
+
+def test_labels_keep_their_type_and_probabilities_their_order():
+    X, y = sms("train.tsv", 800)
+    numeric = np.where(np.array(y) == "spam", 1, 0)
+    model = sgdtext.TextClassifier().fit(X, numeric)
+    assert model.classes_.tolist() == [0, 1] and model.predict(["free prize call now"]).tolist() == [1]
+    assert model.predict_proba(["free prize call now"]).shape == (1, 2)
+
+
+def test_the_errors_scikit_learn_users_expect():
+    X, y = sms("train.tsv", 100)
+    with pytest.raises(NotFittedError):
+        sgdtext.TextClassifier().predict(["hello"])
+    with pytest.raises(ValueError, match="X has 99 documents but y has 98 labels"):
+        sgdtext.TextClassifier().fit(X, y[:98])
+    with pytest.raises(ValueError, match="X must be an iterable of strings"):
+        sgdtext.TextClassifier().fit([1, 2], ["a", "b"])
+    with pytest.raises(ValueError, match=r"model -> type: must be one of .*; got 'svm'"):
+        sgdtext.TextClassifier(model="svm").fit(X, y)
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        sgdtext.TextClassifier().set_params(learnin_rate=0.1)
