@@ -253,3 +253,28 @@ def test_a_full_stdout_is_one_message(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "sgdtext", "predict", str(tmp_path / "model.npz")],
                               input=b"hello\n", stdout=full, stderr=subprocess.PIPE)
     assert proc.returncode == 1 and b"cannot write the output: No space left on device" in proc.stderr
+
+
+def test_cr_only_line_endings_are_refused_not_merged(tmp_path):
+    from sgdtext.errors import DataError
+    from sgdtext.io.documents import ReadOptions, read_documents
+
+    path = tmp_path / "mac.tsv"
+    path.write_bytes(b"label\ttext\rspam\tfree prize\rham\tsee you\r")
+    with pytest.raises(DataError, match=r"mac.tsv:1: the lines end with CR alone"):
+        list(read_documents(path, ReadOptions()))
+
+
+def test_chunk_folders_of_killed_streaming_runs_are_swept(tmp_path, monkeypatch):
+    import tempfile
+
+    from sgdtext.training.streaming import chunk_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / "sgdtext-chunks-dead"
+    stale.mkdir()
+    (stale / "chunk-000000.npz").write_bytes(b"x")
+    with chunk_folder() as folder:
+        assert not stale.exists() and os.path.isdir(folder)
+        with chunk_folder() as other:  # a live run's folder (locked) is left alone
+            assert os.path.isdir(folder) and other != folder

@@ -119,6 +119,9 @@ def numbered_lines(path, stats):
                                     f"line is expected: check data.format (a folder of files has no such limit)")
                 if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is not text
                     raw = raw[3:]
+                if lineno == 1 and b"\r" in raw.rstrip(b"\r\n"):
+                    raise DataError(f"{path}:1: the lines end with CR alone (an old Mac format), so the file reads as "
+                                    f"one line; convert it, e.g. tr '\\r' '\\n' < {path} > fixed.tsv")
                 yield lineno, decode_line(strip_eol(raw), stats, f"{path}:{lineno}")
         except (OSError, EOFError) as exc:  # truncated or corrupt .gz
             raise DataError(f"{path}: cannot read past line {lineno}: {exc}") from None

@@ -5,9 +5,13 @@ Hashing mode only (a vocabulary would need the whole corpus first). Standard inp
 read once: one epoch, with ``data.classes`` given.
 """
 
+import contextlib
+import fcntl
+import shutil
 import tempfile
 import time
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 
@@ -48,6 +52,22 @@ def scan_labels(path, options, size):
     return counts
 
 
+CHUNK_PREFIX = "sgdtext-chunks-"
+
+
+@contextlib.contextmanager
+def chunk_folder():
+    """A temporary folder for the chunk cache, locked while in use; the folders of runs that were killed (their
+    lock free) are removed first."""
+    for stale in Path(tempfile.gettempdir()).glob(f"{CHUNK_PREFIX}*"):
+        with contextlib.suppress(OSError), open(stale / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises when its run is alive
+            shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=CHUNK_PREFIX) as folder, open(Path(folder) / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder
+
+
 def labelled_chunks(featurizer, documents, classes):
     """(X, y) of each chunk of documents: its features and class indices."""
     index = {label: i for i, label in enumerate(classes)}
@@ -86,7 +106,7 @@ def train_streaming(config, warn, on_epoch, init_model):
         valid = (Xv[yv >= 0], yv[yv >= 0])
     settings = TrainSettings.from_config(config, n_examples=n or size)
     fit_started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="sgdtext-chunks-") as folder:
+    with chunk_folder() as folder:
         cache = ChunkCache(folder) if data.chunk_cache and settings.epochs > 1 else None
         solver = StreamSolver(model, lambda: labelled_chunks(featurizer, documents(), model.classes), settings,
                               np.random.default_rng(config.training.seed), n=n or size, chunk_size=size,
