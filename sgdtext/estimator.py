@@ -13,6 +13,8 @@ from sgdtext.config import Config, validate
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import SgdtextError
 from sgdtext.io.documents import Document
+from sgdtext.linear.model import LinearModel
+from sgdtext.linear.sgd import SgdState, train_pass
 from sgdtext.text.features import Featurizer
 from sgdtext.training.data import sort_labels
 from sgdtext.training.fit import fit as fit_model
@@ -24,6 +26,16 @@ SECTION = {"model": ("model", "type"), "optimizer": ("training", "optimizer"), "
            "learning_rate": ("training", None), "batch_size": ("training", None), "seed": ("training", None)}
 
 
+def checked(X, y):
+    """(texts, labels) after scikit-learn's checks: strings, one label each."""
+    texts, y = list(X), np.asarray(y)
+    if not all(isinstance(t, str) for t in texts):
+        raise ValueError("X must be an iterable of strings, one document each")
+    if len(texts) != len(y):
+        raise ValueError(f"X has {len(texts)} documents but y has {len(y)} labels")
+    return texts, y
+
+
 class TextClassifier(ClassifierMixin, BaseEstimator):
     """A text classifier with sgdtext's defaults; see the README's config reference for each parameter.
 
@@ -31,7 +43,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     ----------
     model : str, the model.type. optimizer, ngram_range, token_pattern, weighting, min_df, l2, C, epochs,
     learning_rate, batch_size, seed : the config keys of those names. config : dict, other keys by section
-    (e.g. {"training": {"calibration": "sigmoid"}}).
+    (e.g. {"training": {"calibration": "sigmoid"}}); where it names a key a parameter sets too, its value wins.
     """
 
     def __init__(self, model="logistic", optimizer="auto", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b",
@@ -41,12 +53,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.weighting, self.min_df, self.l2, self.C, self.epochs = weighting, min_df, l2, C, epochs
         self.learning_rate, self.batch_size, self.seed, self.config = learning_rate, batch_size, seed, config
 
-    def _config(self):
-        raw = {section: dict(values) for section, values in (self.config or {}).items()}
-        raw.setdefault("data", {})["train"] = "<memory>"
+    def _config(self, streaming=False):
+        raw = {"data": {"train": "<memory>"}}
         for name, (section, key) in SECTION.items():
             value = getattr(self, name)
             raw.setdefault(section, {})[key or name] = list(value) if isinstance(value, tuple) else value
+        for section, values in (self.config or {}).items():  # the config mapping's keys win over the parameters
+            raw.setdefault(section, {}).update(values or {})
+        if streaming:  # partial_fit: SGD on hashed features, as the command line's streaming mode
+            raw["data"]["chunk_size"] = 1
+            raw.setdefault("features", {}).setdefault("n_features", 2**20)
         try:
             return Config.from_mapping(validate(raw, "TextClassifier"))
         except SgdtextError as exc:
@@ -54,11 +70,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y, sample_weight=None):
         """Featurise the texts X and train on the labels y (and per-document weights)."""
-        texts, y = list(X), np.asarray(y)
-        if not all(isinstance(t, str) for t in texts):
-            raise ValueError("X must be an iterable of strings, one document each")
-        if len(texts) != len(y):
-            raise ValueError(f"X has {len(texts)} documents but y has {len(y)} labels")
+        texts, y = checked(X, y)
+        self.__dict__.pop("stream_", None)
         config = self._config()
         labels = [str(label) for label in y]  # trained on as text; classes_ keeps y's own values
         classes = sort_labels(set(labels))
@@ -78,6 +91,48 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.classifier_ = Classifier(model, featurizer, config.mapping)
         self.n_features_ = featurizer.n_features
         return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One SGD pass over the batch (texts X, labels y), going on from the previous calls, on hashed features
+        (features.n_features, default 2^20), as `sgdtext train` with data.chunk_size streams; ``classes``, all the
+        labels, on the first call."""
+        texts, y = checked(X, y)
+        if not hasattr(self, "stream_"):
+            self._start_stream(classes, len(texts))
+        state, settings, rng, index = self.stream_
+        model = self.classifier_.model
+        missing = sorted({str(label) for label in y.tolist()} - set(index))
+        if missing:
+            raise ValueError(f"y holds {missing[0]!r}, not one of the classes given on the first call")
+        matrix = self.classifier_.featurizer.transform_texts(texts)
+        labels = np.array([index[str(label)] for label in y.tolist()], dtype=np.int64)
+        weights = np.ones(len(texts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        order = rng.permutation(len(texts)) if settings.shuffle else np.arange(len(texts))
+        with np.errstate(over="ignore", invalid="ignore"):
+            train_pass(state, model, matrix, labels, weights, order, total=1, epoch=1)
+        state.fold()  # W = scale V with scale 1: the model predicts with the weights so far
+        return self
+
+    def _start_stream(self, classes, n):
+        if classes is None:
+            raise ValueError("classes must be given on the first call to partial_fit (all the labels, as "
+                             "scikit-learn's SGDClassifier)")
+        config = self._config(streaming=True)
+        settings = TrainSettings.from_config(config, n_examples=n)
+        if settings.average or settings.schedule == "linear" or settings.optimizer not in ("sgd", "adagrad",
+                                                                                               "normalized_adagrad"):
+            raise ValueError("partial_fit steps SGD a batch at a time: use optimizer sgd, adagrad or "
+                             "normalized_adagrad, no average, a schedule other than linear")
+        names = sort_labels({str(label) for label in np.asarray(classes).tolist()})
+        original = {str(label): label for label in np.asarray(classes).tolist()}
+        self.classes_ = np.array([original[name] for name in names])
+        featurizer = Featurizer(config.features)
+        featurizer.fit_transform([])  # hashing: nothing to learn
+        model = LinearModel.zeros(config.model.type, names, featurizer.n_features)
+        self.classifier_ = Classifier(model, featurizer, config.mapping)
+        self.n_features_ = featurizer.n_features
+        self.stream_ = (SgdState(model.W, model.b, settings), settings, np.random.default_rng(config.training.seed),
+                        {name: i for i, name in enumerate(names)})
 
     def decision_function(self, X):
         check_is_fitted(self)

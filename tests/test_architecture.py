@@ -29,7 +29,7 @@ ALLOWED = {
     "inspection": set(),
     "explanation": {"errors"},
     "api": {"errors", "config", "io", "models", "training", "explanation"},
-    "estimator": {"api", "errors", "config", "core", "io", "text", "training"},
+    "estimator": {"api", "errors", "config", "core", "io", "text", "linear", "training"},
     "predict": {"errors", "core", "io"},
     "cli": {"errors", "registry", "config", "core", "io", "text", "linear", "nn", "models", "training",
             "inspection", "predict", "explanation"},

@@ -65,3 +65,34 @@ def test_the_errors_scikit_learn_users_expect():
         sgdtext.TextClassifier(model="svm").fit(X, y)
     with pytest.raises(ValueError, match="Invalid parameter"):
         sgdtext.TextClassifier().set_params(learnin_rate=0.1)
+
+
+def test_partial_fit_over_chunks_equals_the_streaming_command_line(tmp_path):
+    X, y = sms("train.tsv")
+    settings = {"features": {"n_features": 2**18, "weighting": "count"},
+                "training": {"optimizer": "sgd", "l2": 1e-5, "learning_rate": 0.5, "batch_size": 8, "epochs": 1}}
+    model = sgdtext.TextClassifier(model="logistic", config=settings)
+    for start in range(0, len(X), 1000):
+        model.partial_fit(X[start:start + 1000], y[start:start + 1000], classes=["ham", "spam"])
+    (tmp_path / "c.yaml").write_text(
+        f"data: {{train: {REPO / 'data/sms-spam/train.tsv'}, chunk_size: 1000, chunk_cache: false}}\n"
+        "features: {n_features: 262144, weighting: count}\nmodel: {type: logistic}\n"
+        "training: {optimizer: sgd, l2: 1.0e-5, learning_rate: 0.5, batch_size: 8, epochs: 1}\n")
+    result = CliRunner().invoke(cli, ["train", str(tmp_path / "c.yaml"), "--out-dir", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    streamed = sgdtext.load(tmp_path / "run")
+    np.testing.assert_allclose(model.classifier_.model.W, streamed.model.W, rtol=1e-9, atol=1e-12)
+    Xt, yt = sms("test.tsv")
+    assert model.predict(Xt).tolist() == streamed.predict(Xt)
+    assert model.score(Xt, yt) > 0.95
+
+
+def test_partial_fit_needs_the_classes_first_and_sgd():
+    X, y = sms("train.tsv", 200)
+    with pytest.raises(ValueError, match="classes must be given on the first call to partial_fit"):
+        sgdtext.TextClassifier().partial_fit(X, y)
+    with pytest.raises(ValueError, match="partial_fit steps SGD a batch at a time"):
+        sgdtext.TextClassifier(config={"training": {"average": True}}).partial_fit(X, y, classes=["ham", "spam"])
+    model = sgdtext.TextClassifier().partial_fit(X, y, classes=["ham", "spam", "other"])
+    with pytest.raises(ValueError, match="y holds 'new', not one of the classes given on the first call"):
+        model.partial_fit(["x"], ["new"])
