@@ -11,8 +11,8 @@ import importlib
 
 __version__ = "0.1.0"
 API = {"train": "sgdtext.api", "load": "sgdtext.api", "Classifier": "sgdtext.api",
-       "TextClassifier": "sgdtext.estimator"}
-__all__ = ["Classifier", "TextClassifier", "load", "train", "__version__"]
+       "TextClassifier": "sgdtext.estimator", "LinearClassifier": "sgdtext.estimator"}
+__all__ = ["Classifier", "LinearClassifier", "TextClassifier", "load", "train", "__version__"]
 
 
 def __getattr__(name):

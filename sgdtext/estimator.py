@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sgdtext.api import Classifier
 from sgdtext.config import Config, validate
+from sgdtext.config.choices import model_family
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import SgdtextError
 from sgdtext.io.documents import Document
@@ -146,3 +147,76 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         check_is_fitted(self)
         return self.classifier_.predict_proba(list(X))
+
+
+class LinearClassifier(ClassifierMixin, BaseEstimator):
+    """sgdtext's linear learners on a numeric matrix (dense or scipy sparse), as scikit-learn's linear classifiers.
+
+    Parameters
+    ----------
+    model : str, one of the linear model types. optimizer, l2, C, epochs, learning_rate, batch_size, seed : the
+    training keys of those names (l2 "auto" is 1/(C n)). fit_intercept : bool.
+    """
+
+    def __init__(self, model="logistic", optimizer="auto", l2="auto", C=30.0, epochs="auto", learning_rate=0.1,
+                 batch_size=32, fit_intercept=True, seed=0):
+        self.model, self.optimizer, self.l2, self.C, self.epochs = model, optimizer, l2, C, epochs
+        self.learning_rate, self.batch_size = learning_rate, batch_size
+        self.fit_intercept, self.seed = fit_intercept, seed
+
+    def fit(self, X, y, sample_weight=None):
+        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.validation import validate_data
+
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        check_classification_targets(y)
+        self.classes_, indices = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y holds one class ({self.classes_[0]!r}); a classifier needs at least two")
+        raw = {"data": {"train": "<memory>"}, "model": {"type": self.model, "fit_intercept": self.fit_intercept},
+               "training": {"optimizer": self.optimizer, "l2": self.l2, "C": self.C, "epochs": self.epochs,
+                            "learning_rate": self.learning_rate, "batch_size": self.batch_size, "seed": self.seed}}
+        try:
+            config = Config.from_mapping(validate(raw, "LinearClassifier"))
+        except SgdtextError as exc:
+            raise ValueError(str(exc)) from None
+        if model_family(config.model.type) != "linear":
+            raise ValueError(f"model must be a linear model type; got {self.model!r}")
+        import scipy.sparse as sp
+
+        X = sp.csr_matrix(X)
+        self.model_ = LinearModel.zeros(config.model.type, [str(c) for c in range(len(self.classes_))], X.shape[1])
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if weights is not None and not weights.sum() > 0:
+            raise ValueError("sample_weight sums to zero (or is not finite): no example would count")
+        n = X.shape[0] if weights is None else weights.sum()  # l2: auto weighs an example of weight 2 as two
+        fit_model(self.model_, X, indices.astype(np.int64), settings=TrainSettings.from_config(config, n_examples=n),
+                  rng=np.random.default_rng(config.training.seed), sample_weight=weights)
+        return self
+
+    def decision_function(self, X):
+        from sklearn.utils.validation import validate_data
+
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        import scipy.sparse as sp
+
+        scores = self.model_.scores(sp.csr_matrix(X))
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        scores = self.decision_function(X)
+        index = (scores >= 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[index]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        if not self.model_.has_proba:
+            raise AttributeError(f"a {self.model} model gives no probabilities")
+        scores = self.decision_function(X)
+        return self.model_.proba(scores[:, None] if scores.ndim == 1 else scores)
