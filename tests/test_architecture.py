@@ -48,7 +48,7 @@ THIRD_PARTY = {  # unit -> the libraries beyond the standard library it may impo
     "inspection": {"numpy"},
     "explanation": {"numpy"},
     "api": set(),
-    "estimator": {"numpy", "sklearn"},
+    "estimator": {"numpy", "scipy", "sklearn"},
     "predict": {"numpy"},
     "cli": {"click", "yaml", "tqdm"},
 }
