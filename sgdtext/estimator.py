@@ -1,12 +1,15 @@
-"""``sgdtext.TextClassifier``: a scikit-learn estimator on raw texts, for Pipeline, GridSearchCV, cross_val_score.
+"""scikit-learn estimators: ``TextClassifier`` on raw texts (Pipeline, GridSearchCV, cross_val_score),
+``LinearClassifier`` on numeric matrices.
 
-Its parameters are config keys (``model`` is model.type; ``config`` a mapping of any other keys, by section); fit
-featurises and trains as `sgdtext train` does, in memory.
+TextClassifier's parameters are config keys (``model`` is model.type; ``config`` a mapping of any other keys, by
+section); its fit featurises and trains as `sgdtext train` does, in memory.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sgdtext.api import Classifier
 from sgdtext.config import Config, validate
@@ -165,9 +168,6 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         self.fit_intercept, self.seed = fit_intercept, seed
 
     def fit(self, X, y, sample_weight=None):
-        from sklearn.utils.multiclass import check_classification_targets
-        from sklearn.utils.validation import validate_data
-
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
         check_classification_targets(y)
         self.classes_, indices = np.unique(y, return_inverse=True)
@@ -182,8 +182,6 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(str(exc)) from None
         if model_family(config.model.type) != "linear":
             raise ValueError(f"model must be a linear model type; got {self.model!r}")
-        import scipy.sparse as sp
-
         X = sp.csr_matrix(X)
         self.model_ = LinearModel.zeros(config.model.type, [str(c) for c in range(len(self.classes_))], X.shape[1])
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -195,12 +193,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X):
-        from sklearn.utils.validation import validate_data
-
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        import scipy.sparse as sp
-
         scores = self.model_.scores(sp.csr_matrix(X))
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
