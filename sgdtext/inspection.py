@@ -13,9 +13,10 @@ def weights_json(model, featurizer):
     out = {"model_type": model.model_type, "classes": model.classes, **model.describe_json()}
     columns = model.weight_columns()
     if columns:
-        names = featurizer.feature_names()
+        names, signs = featurizer.feature_names(), featurizer.feature_signs()
         out["weights"], out["intercept"] = {}, {}
         for label, w, b in columns:
+            w = w * signs  # a hashed term that counts negatively: its own weight
             cols = np.flatnonzero(w) if featurizer.hashing else range(len(w))
             out["weights"][label] = {names[j]: float(w[j]) for j in cols}
             out["intercept"][label] = b
@@ -24,9 +25,10 @@ def weights_json(model, featurizer):
 
 def top_features(model, featurizer, top):
     """Per weight vector: (label, intercept, [(name, weight)] most positive, [(name, weight)] most negative)."""
-    names = featurizer.feature_names()
+    names, signs = featurizer.feature_names(), featurizer.feature_signs()
     out = []
     for label, w, b in model.weight_columns():
+        w = w * signs  # a hashed term that counts negatively: its own weight
         order = np.argsort(-w, kind="stable")
         positive = [(names[j], float(w[j])) for j in order[:top] if w[j] > 0]
         negative = [(names[j], float(w[j])) for j in order[::-1][:top] if w[j] < 0]

@@ -39,3 +39,15 @@ def test_a_network_has_nothing_to_explain(tmp_path):
                "--set", "model.hidden_sizes=[4]", "--set", "training.epochs=1").exit_code == 0
     result = run("explain", tmp_path / "model.npz", input="hello\n")
     assert result.exit_code == 1 and "which a mlp model does not have; use a linear model" in result.stderr
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_hashed_columns_are_named_by_the_terms_seen_in_training(tmp_path, streaming):
+    args = ["--set", "features.n_features=65536", "--set", "training.epochs=1"]
+    if streaming:
+        args += ["--set", "data.chunk_size=1000", "--set", "features.weighting=count"]
+    assert run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path, *args).exit_code == 0
+    weights = json.loads(run("inspect", tmp_path, "--json").stdout)["weights"]["spam"]
+    assert weights["free"] > 0 and weights["call"] > 0 and weights["i"] < 0  # signs of alternate_sign folded in
+    item = json.loads(run("explain", tmp_path, "--json", input="free prize\n").stdout)
+    assert {f["feature"] for f in item["features"]} >= {"free", "prize"}

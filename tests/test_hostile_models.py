@@ -128,3 +128,13 @@ def test_a_compressed_member_is_refused_before_it_is_decompressed(good, tmp_path
 
 def test_a_missing_array(good, tmp_path):
     refused(crafted(tmp_path, good, idf=None), "array 'idf' is missing")
+
+
+def test_hashed_column_names_out_of_range(good, tmp_path):
+    def hashing(m):
+        m["config"]["features"].update(n_features=1024, weighting="count", min_df=1, max_df=1.0)
+
+    names = {"hash_names_blob": np.frombuffer(b"free", dtype=np.uint8), "hash_names_offsets": np.array([0, 4]),
+             "hash_names_columns": np.array([5000]), "hash_names_signs": np.array([1])}
+    arrays = {"idf": None, "vocabulary_blob": None, "vocabulary_offsets": None, "W": np.zeros((1024, 1))}
+    refused(crafted(tmp_path, good, meta=hashing, **arrays, **names), "the hashed columns' names must be")

@@ -202,3 +202,17 @@ def hash_word_ngrams(words, doc, ngram_range):
     if not hashes:
         return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
     return np.concatenate(hashes).astype(np.uint32), np.concatenate(docs)
+
+
+def word_ngram_names(words, doc, ngram_range):
+    """The words and n-grams hash_word_ngrams hashes, as strings, in the same order."""
+    low, high = ngram_range
+    names = list(words) if low == 1 else []
+    words = list(words)
+    for n in range(max(low, 2), high + 1):
+        m = len(words) - n + 1
+        if m <= 0:
+            break
+        same = doc[:m] == doc[n - 1:]
+        names += [" ".join(words[i:i + n]) for i in np.flatnonzero(same)]
+    return names

@@ -41,8 +41,11 @@ from sgdtext.text.analysis import (
     make_flat_analyzer,
     make_flat_tokenizer,
     resolve_stop_words,
+    word_ngram_names,
 )
 from sgdtext.text.handmade import load_extra
+
+MAX_HASH_NAMES = 1 << 18  # hashing mode: columns named by a term seen in them (the rest are hash:N)
 
 
 class Featurizer:
@@ -70,6 +73,7 @@ class Featurizer:
         self.word_tokens = main_analyzer(replace(settings, analyzer="word", ngram_range=(1, 1)), [])
         self.compiled = compiled_term_settings(settings, self.stop_words)
         self._index = None  # compiled TermIndex for transform, built on first use
+        self.hash_names = {}  # hashing mode: column -> a term seen in it (learn_names)
         self._hasher = None  # compiled TermIndex for hashing (keeps each word's hash)
 
     @property
@@ -105,10 +109,19 @@ class Featurizer:
         if not self.settings.bag_of_words:
             text = []
         elif self.hashing:
-            text = [f"hash:{j}" for j in range(self.settings.n_features)]
+            text = [self.hash_names[j][0] if j in self.hash_names else f"hash:{j}"
+                    for j in range(self.settings.n_features)]
         else:
             text = list(self.vocabulary)  # insertion order is column order
         return text + [spec["name"] for spec in self.extra]
+
+    def feature_signs(self):
+        """(n_features,) +1, or -1 for a hashed column whose named term counts negatively (alternate_sign): a
+        term's own weight is the column's weight times its sign."""
+        signs = np.ones(self.n_features)
+        for column, (_, sign) in self.hash_names.items():
+            signs[column] = sign
+        return signs
 
     def fit_transform(self, docs, n_jobs=1):
         """Learn the vocabulary (unless hashing) and idf from ``docs``; return their matrix.
@@ -121,6 +134,7 @@ class Featurizer:
             self.vocabulary = {}
         elif self.hashing:
             counts = self._count_chunks(texts, None, n_jobs)
+            self.learn_names(texts)
         elif self.compiled is not None:
             counts = self._fit_compiled(texts)
         else:
@@ -131,6 +145,21 @@ class Featurizer:
             df = np.bincount(counts.indices, minlength=counts.shape[1])
             self.idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
         return self._finish(counts, docs)
+
+    def learn_names(self, texts):
+        """Hashing mode (word n-grams): remember the term each column was first seen for, up to MAX_HASH_NAMES, so
+        inspect and explain can name columns (the others stay hash:N)."""
+        if not self.hashing or self.tokenize_batch is None or len(self.hash_names) >= MAX_HASH_NAMES:
+            return
+        words, doc = self.tokenize_batch(texts)
+        hashes, _ = hash_word_ngrams(words, doc, self.settings.ngram_range)
+        names = word_ngram_names(words, doc, self.settings.ngram_range)
+        negative = ((hashes & 0x80000000) != 0) & bool(self.settings.alternate_sign)
+        signs = np.where(negative, -1, 1).tolist()
+        for column, name, sign in zip((hashes % self.settings.n_features).tolist(), names, signs):
+            if len(self.hash_names) >= MAX_HASH_NAMES:
+                break
+            self.hash_names.setdefault(column, (name, sign))
 
     def _fit_compiled(self, texts):
         """fit_transform's counts through the compiled term index, in one process (faster than the regex path on
@@ -362,6 +391,11 @@ class Featurizer:
             arrays.update(pack_strings("vocabulary", self.feature_names()[: self.n_text_features]))
         if self.idf is not None:
             arrays["idf"] = self.idf
+        if self.hash_names:
+            columns = sorted(self.hash_names)
+            arrays.update(pack_strings("hash_names", [self.hash_names[c][0] for c in columns]))
+            arrays["hash_names_columns"] = np.array(columns, dtype=np.int64)
+            arrays["hash_names_signs"] = np.array([self.hash_names[c][1] for c in columns], dtype=np.int64)
         extra = [{k: v for k, v in spec.items() if not k.startswith("_")} for spec in self.extra]
         return arrays, {"stop_words": self.stop_words, "extra": extra}
 
@@ -383,15 +417,26 @@ class Featurizer:
         if not isinstance(stop_words, list) or not all(isinstance(w, str) for w in stop_words):
             raise ValueError("stop_words must be a list of words")
         vocabulary = [] if packed is None and settings.n_features is None else None
-        return cls(settings, vocabulary=vocabulary, packed=packed, idf=idf, stop_words=stop_words,
-                   extra=checked_extra(extra))
+        featurizer = cls(settings, vocabulary=vocabulary, packed=packed, idf=idf, stop_words=stop_words,
+                         extra=checked_extra(extra))
+        if "hash_names_blob" in arrays:
+            blob, offsets = checked_vocabulary(arrays, "hash_names")
+            columns = require(arrays, "hash_names_columns", "i", (len(offsets) - 1,))
+            signs = require(arrays, "hash_names_signs", "i", (len(offsets) - 1,))
+            if not settings.n_features or len(columns) > MAX_HASH_NAMES or np.any(columns < 0) or \
+                    np.any(columns >= settings.n_features) or np.any(np.abs(signs) != 1):
+                raise ValueError("the hashed columns' names must be at most 262,144 columns of the hashing space, "
+                                 "each with a sign of +1 or -1")
+            names = unpack_strings("hash_names", {"hash_names_blob": blob, "hash_names_offsets": offsets})
+            featurizer.hash_names = dict(zip(columns.tolist(), zip(names, signs.tolist())))
+        return featurizer
 
 
-def checked_vocabulary(arrays):
-    """(blob, offsets) of a packed vocabulary, checked: UTF-8 bytes, offsets from 0 to the end of the blob, in order,
-    each at the start of a character."""
-    blob = require(arrays, "vocabulary_blob", "u", (None,))
-    offsets = require(arrays, "vocabulary_offsets", "i", (None,))
+def checked_vocabulary(arrays, name="vocabulary"):
+    """(blob, offsets) of packed strings (the vocabulary, or hashing's column names), checked: UTF-8 bytes, offsets
+    from 0 to the end of the blob, in order, each at the start of a character."""
+    blob = require(arrays, f"{name}_blob", "u", (None,))
+    offsets = require(arrays, f"{name}_offsets", "i", (None,))
     if blob.dtype != np.uint8 or len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(blob) or \
             np.any(np.diff(offsets) < 0):
         raise ValueError("the vocabulary's offsets must run in order from 0 to the end of its bytes")

@@ -72,6 +72,7 @@ def labelled_chunks(featurizer, documents, classes):
     """(X, y) of each chunk of documents: its features and class indices."""
     index = {label: i for i, label in enumerate(classes)}
     for chunk in documents:
+        featurizer.learn_names([doc.text for doc in chunk])  # (bounded: stops once it has its share of names)
         yield featurizer.transform(chunk), np.array([index[doc.label] for doc in chunk], dtype=np.int64)
 
 
