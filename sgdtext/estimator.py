@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sgdtext.api import Classifier
 from sgdtext.config import Config, validate
+from sgdtext.config.checks import suggest
 from sgdtext.config.choices import model_family
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import SgdtextError
@@ -71,6 +72,14 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             return Config.from_mapping(validate(raw, "TextClassifier"))
         except SgdtextError as exc:
             raise ValueError(str(exc)) from None
+
+    def set_params(self, **params):
+        """As scikit-learn's, with a "did you mean" for a misspelt parameter."""
+        valid = self.get_params()
+        for name in params:
+            if name.partition("__")[0] not in valid:
+                raise ValueError(f"Invalid parameter {name!r} for TextClassifier{suggest(name, valid)}")
+        return super().set_params(**params)
 
     def fit(self, X, y, sample_weight=None):
         """Featurise the texts X and train on the labels y (and per-document weights)."""

@@ -63,7 +63,8 @@ def test_the_errors_scikit_learn_users_expect():
         sgdtext.TextClassifier().fit([1, 2], ["a", "b"])
     with pytest.raises(ValueError, match=r"model -> type: must be one of .*; got 'svm'"):
         sgdtext.TextClassifier(model="svm").fit(X, y)
-    with pytest.raises(ValueError, match="Invalid parameter"):
+    with pytest.raises(ValueError, match="Invalid parameter 'learnin_rate' for TextClassifier; did you mean "
+                                         "'learning_rate'?"):
         sgdtext.TextClassifier().set_params(learnin_rate=0.1)
 
 
@@ -96,3 +97,15 @@ def test_partial_fit_needs_the_classes_first_and_sgd():
     model = sgdtext.TextClassifier().partial_fit(X, y, classes=["ham", "spam", "other"])
     with pytest.raises(ValueError, match="y holds 'new', not one of the classes given on the first call"):
         model.partial_fit(["x"], ["new"])
+
+
+def test_a_fitted_classifier_pickles_through_joblib(tmp_path):
+    import joblib
+
+    X, y = sms("train.tsv", 800)
+    model = sgdtext.TextClassifier().fit(X, y)
+    joblib.dump(model, tmp_path / "model.joblib")
+    again = joblib.load(tmp_path / "model.joblib")
+    Xt, _ = sms("test.tsv")
+    assert again.predict(Xt).tolist() == model.predict(Xt).tolist()
+    np.testing.assert_allclose(again.predict_proba(Xt[:50]), model.predict_proba(Xt[:50]))

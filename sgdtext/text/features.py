@@ -115,6 +115,15 @@ class Featurizer:
             text = list(self.vocabulary)  # insertion order is column order
         return text + [spec["name"] for spec in self.extra]
 
+    def __getstate__(self):
+        """Pickled as the model file stores it (settings, arrays, metadata): the analysers and the compiled index
+        are rebuilt on loading (scikit-learn's clone, joblib; sgdtext's own files never pickle)."""
+        arrays, meta = self.state()
+        return {"settings": asdict(self.settings), "arrays": arrays, "meta": meta}
+
+    def __setstate__(self, state):
+        self.__dict__.update(Featurizer.from_state(state["settings"], state["arrays"], state["meta"]).__dict__)
+
     def feature_signs(self):
         """(n_features,) +1, or -1 for a hashed column whose named term counts negatively (alternate_sign): a
         term's own weight is the column's weight times its sign."""
