@@ -105,7 +105,7 @@ def test_kills_at_random_moments_leave_the_old_pair_or_the_new_one(data):
     command = [sys.executable, "-m", "sgdtext", "train", str(data / "spam.yaml"), "--out-dir", str(out)]
     for _ in range(100):
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 1.2))
+        time.sleep(rng.uniform(0.05, 1.6))
         proc.kill()
         proc.wait()
         state = live_state(out)  # loadable, and model and metrics from the same run
