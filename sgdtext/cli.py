@@ -59,11 +59,12 @@ def cli():
 
 def choices_help():
     """The train --help epilog: the model types and optimizers, from their registries."""
-    models = "\n".join(f"  {name:<11} {MODELS[name].summary}" for name in MODELS)
+    width = max(map(len, MODELS)) + 1
+    models = "\n".join(f"  {name:<{width}} {MODELS[name].summary}" for name in MODELS)
     by_help = {}
     for name in OPTIMIZERS:
         by_help.setdefault(OPTIMIZERS[name].facts["help"], []).append(name)
-    optimizers = []
+    optimizers = [f"  {'auto (the default)':<19} dual_cd for the models it solves, in memory; sgd otherwise"]
     for text, names in by_help.items():
         first, *rest = text.split("\n")
         optimizers.append(f"  {', '.join(names):<19} {first}")
