@@ -209,8 +209,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         scores = self.decision_function(X)
-        index = (scores >= 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[index]
+        return self.classes_[self.model_.predict_index(scores[:, None] if scores.ndim == 1 else scores)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
