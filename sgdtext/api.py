@@ -59,7 +59,8 @@ class Classifier:
         return self.model.proba(self._scores(texts))
 
     def explain(self, text, top=10):
-        """Why the model predicted what it did for ``text`` (see `sgdtext explain`)."""
+        """Why the model predicted what it did for ``text`` (see `sgdtext explain`): the label, the score, and the
+        ``top`` features by contribution (value * weight), which with the intercept sum to the score."""
         return explain(self.model, self.featurizer, [text], top)[0]
 
     def save(self, path):
@@ -68,7 +69,22 @@ class Classifier:
 
 
 def load(path):
-    """The Classifier of a model file or a model folder's live model."""
+    """Load a model file (or a model folder's live model) as a Classifier.
+
+    Parameters
+    ----------
+    path : str or Path
+        A model file written by `sgdtext train` or ``Classifier.save``, or a model folder (its ``current`` model).
+
+    Returns
+    -------
+    Classifier
+
+    Raises
+    ------
+    SgdtextError
+        The file is missing, not a model file, or fails the checks of its arrays against its metadata.
+    """
     model, featurizer, meta = load_model(live_model(path))
     return Classifier(model, featurizer, meta["config"])
 
@@ -83,8 +99,29 @@ def resolved_config(config):
 
 
 def train(config, *, out_dir=None, warn=None):
-    """Train as ``config`` says (a path, a mapping or a Config) and return (Classifier, metrics) in memory; with
-    ``out_dir``, also publish model.npz and metrics.json there as `sgdtext train --out-dir` does."""
+    """Train as a config says, in memory unless asked to write.
+
+    Parameters
+    ----------
+    config : str, Path, Mapping or sgdtext.config.Config
+        A YAML config file (paths in it relative to the file), a mapping of sections as the YAML's (paths relative
+        to the current folder), or a typed Config.
+    out_dir : str or Path, optional
+        Also publish model.npz and metrics.json in this model folder, as `sgdtext train --out-dir` does.
+    warn : callable, optional
+        Called with each warning's text (a header taken as data, a class with few examples, ...).
+
+    Returns
+    -------
+    classifier : Classifier
+    metrics : dict
+        As metrics.json: accuracy and macro F1 on the test data when there is some, per-epoch history, timings.
+
+    Raises
+    ------
+    SgdtextError
+        A config or data problem, with the message the command line prints.
+    """
     from sgdtext.training.run import fit_run, run_metrics
     from sgdtext.training.run import train as train_to_folder
 

@@ -109,3 +109,55 @@ def test_a_fitted_classifier_pickles_through_joblib(tmp_path):
     Xt, _ = sms("test.tsv")
     assert again.predict(Xt).tolist() == model.predict(Xt).tolist()
     np.testing.assert_allclose(again.predict_proba(Xt[:50]), model.predict_proba(Xt[:50]))
+
+
+def test_linear_classifier_partial_fit_steps_as_the_text_classifier_on_the_same_matrix():
+    X, y = sms("train.tsv")
+    settings = {"features": {"n_features": 2**16, "weighting": "count"},
+                "training": {"optimizer": "sgd", "l2": 1e-5, "learning_rate": 0.5, "batch_size": 8}}
+    texts = sgdtext.TextClassifier(model="hinge", config=settings)
+    numbers = sgdtext.LinearClassifier(model="hinge", optimizer="sgd", l2=1e-5, learning_rate=0.5, batch_size=8)
+    for start in range(0, len(X), 1000):
+        texts.partial_fit(X[start:start + 1000], y[start:start + 1000], classes=["ham", "spam"])
+        matrix = texts.classifier_.featurizer.transform_texts(X[start:start + 1000]).to_scipy()
+        numbers.partial_fit(matrix, y[start:start + 1000], classes=["ham", "spam"])
+    np.testing.assert_array_equal(numbers.coef_, texts.classifier_.model.W.T)
+    np.testing.assert_array_equal(numbers.intercept_, texts.classifier_.model.b)
+    Xt, yt = sms("test.tsv")
+    assert numbers.score(texts.classifier_.featurizer.transform_texts(Xt).to_scipy(), yt) == texts.score(Xt, yt) > 0.95
+
+
+def test_partial_fit_after_fit_goes_on_from_the_fitted_weights():
+    X, y = sms("train.tsv", 1500)
+    model = sgdtext.TextClassifier().fit(X[:1000], y[:1000])
+    before = model.classifier_.model.W.copy()
+    model.partial_fit(X[1000:], y[1000:])
+    after = model.classifier_.model.W
+    assert after.shape == before.shape and not np.array_equal(after, before)
+    assert np.corrcoef(before.ravel(), after.ravel())[0, 1] > 0.5  # a step from there, not a fresh start
+    with pytest.raises(ValueError, match=r"classes \['a', 'b'\] differ from the ones the model was started with"):
+        model.partial_fit(X[:10], y[:10], classes=["a", "b"])
+    refit = model.fit(X[:1000], y[:1000])  # fit starts again
+    np.testing.assert_array_equal(refit.classifier_.model.W, before)
+
+
+def test_partial_fit_refuses_what_streaming_cannot_train():
+    X, y = sms("train.tsv", 200)
+    network = sgdtext.TextClassifier(model="mlp", config={"model": {"hidden_sizes": [4]}, "training": {"epochs": 1}})
+    with pytest.raises(ValueError, match="streaming is for the linear models; an mlp trains in memory"):
+        network.fit(X, y).partial_fit(X, y)
+    calibrated = sgdtext.TextClassifier(model="squared_hinge", config={"training": {"calibration": "sigmoid"}})
+    with pytest.raises(ValueError, match="calibration trains K more models on the data in memory"):
+        calibrated.fit(X, y).partial_fit(X, y)
+
+
+def test_the_docstring_examples_run(monkeypatch):
+    import doctest
+
+    import sgdtext.api
+    import sgdtext.estimator
+
+    monkeypatch.chdir(REPO)  # the examples name data/ relative to the repository
+    for module in (sgdtext.api, sgdtext.estimator):
+        failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert attempted > 0 and failed == 0, module.__name__
