@@ -1,6 +1,7 @@
 """The model folder (train --out-dir): versions published together, the promotion gate, rollback, the lock, kills
 at random moments, and the nightly cron script."""
 
+import errno
 import hashlib
 import json
 import os
@@ -96,6 +97,60 @@ def test_a_second_run_waits_for_the_lock_then_gives_up(data):
     assert "another sgdtext run holds this model folder (waited 0.3 s); wait for it, or give --wait SECONDS" in \
         result.stderr
 
+
+
+def test_two_real_processes_on_one_folder_never_interleave(data):
+    out = data / "models"
+    slow = [sys.executable, "-m", "sgdtext", "train", str(data / "spam.yaml"), "--out-dir", str(out),
+            "--set", "training.optimizer=sgd", "--set", "training.epochs=8000"]  # a few seconds
+    log = data / "first.log"
+    with open(log, "w") as handle:
+        first = subprocess.Popen(slow, stdout=subprocess.DEVNULL, stderr=handle)
+    try:
+        while first.poll() is None and " epoch " not in log.read_text():  # training: it holds the lock
+            time.sleep(0.05)
+        assert first.poll() is None, "the first run ended before the second started: the test proves nothing"
+        quick = [sys.executable, "-m", "sgdtext", "train", str(data / "spam.yaml"), "--out-dir", str(out)]
+        refused = subprocess.run(quick + ["--wait", "0.5"], capture_output=True, text=True)
+        assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+        assert "another sgdtext run holds this model folder (waited 0.5 s)" in refused.stderr
+        assert first.poll() is None, "the first run ended while the second waited: the test proves nothing"
+        waited = subprocess.run(quick + ["--wait", "300"], capture_output=True, text=True)  # until the first ends
+        assert waited.returncode == 0, waited.stderr
+        assert first.wait(timeout=300) == 0
+    finally:
+        first.kill()
+        first.wait()
+    runs = [json.loads((out / "versions" / v / "metrics.json").read_text()) for v in ("000001", "000002")]
+    assert [r["config"]["training"]["optimizer"] for r in runs] == ["sgd", "dual_cd"]  # one after the other
+    assert runs[0]["lineage"]["time"] <= runs[1]["lineage"]["time"]
+    assert os.readlink(out / "current") == "versions/000002"
+
+
+def test_a_disk_full_after_the_model_keeps_the_live_pair(data, monkeypatch):
+    out = data / "models"
+    assert run("train", data / "spam.yaml", "--out-dir", out).exit_code == 0
+    before = live_state(out)
+    real_fsync = os.fsync
+
+    def full_for_the_metrics(fd):  # the model file is written; the metrics file finds the disk full
+        if "metrics.json" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_for_the_metrics)
+    result = run("train", data / "spam.yaml", "--out-dir", out)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    last = result.stderr.splitlines()[-1]  # after the epoch log lines, one message
+    assert last.startswith("Error: cannot write ") and last.endswith(
+        "versions/000002/metrics.json: No space left on device; free space or choose another output folder "
+        "(nothing was replaced)")
+    assert live_state(out) == before and os.readlink(out / "current") == "versions/000001"
+    assert not (out / "versions" / "000002" / ".complete").exists()
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert run("train", data / "spam.yaml", "--out-dir", out).exit_code == 0  # the next run sweeps and publishes
+    assert all((p / ".complete").exists() for p in (out / "versions").iterdir())
+    assert not [p for p in (out / "versions").rglob(".*.tmp")]
 
 def test_kills_at_random_moments_leave_the_old_pair_or_the_new_one(data):
     out = data / "models"

@@ -3,6 +3,7 @@ other, file modes, headers a spreadsheet writes, labels that would break predict
 
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -278,3 +279,20 @@ def test_chunk_folders_of_killed_streaming_runs_are_swept(tmp_path, monkeypatch)
         assert not stale.exists() and os.path.isdir(folder)
         with chunk_folder() as other:  # a live run's folder (locked) is left alone
             assert os.path.isdir(folder) and other != folder
+
+
+@pytest.mark.parametrize("where", ["token_pattern", "extra"])
+def test_a_regex_that_backtracks_catastrophically_ends_in_a_message_not_a_hang(tmp_path, monkeypatch, where):
+    import sgdtext.text.deadline
+
+    monkeypatch.setattr(sgdtext.text.deadline, "BASE_SECONDS", 0.5)
+    rows = ["label\ttext", "a\tan ordinary message", "b\t" + "a" * 60 + "!", "a\tanother one", "b\tand one more"]
+    (tmp_path / "train.tsv").write_text("\n".join(rows) + "\n")
+    features = ({"token_pattern": "(?:a|aa)+$"} if where == "token_pattern" else
+                {"extra": [{"name": "AS", "type": "regex", "pattern": "(?:a|aa)+$"}]})
+    (tmp_path / "c.yaml").write_text(json.dumps({"data": {"train": "train.tsv"}, "features": features}))
+    result = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "run")
+    assert result.exit_code == 1, result.output
+    assert re.search(r"took more than 0\.5\d* s: a regular expression of the config", result.stderr)
+    assert "backtracks catastrophically" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "run" / "model.npz").exists()

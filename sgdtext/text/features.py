@@ -43,6 +43,7 @@ from sgdtext.text.analysis import (
     resolve_stop_words,
     word_ngram_names,
 )
+from sgdtext.text.deadline import limit_for, time_limit
 from sgdtext.text.handmade import load_extra
 
 MAX_HASH_NAMES = 1 << 18  # hashing mode: columns named by a term seen in them (the rest are hash:N)
@@ -359,7 +360,9 @@ class Featurizer:
             counts = self._weight(counts)
         if not self.extra:
             return counts
-        values = self._extra_values(docs)
+        with time_limit(limit_for(sum(len(doc.text) for doc in docs)), f"the hand-made features of {len(docs)} "
+                                                                             "documents"):
+            values = self._extra_values(docs)
         return hstack_dense(counts, values, len(docs))
 
     def _weight(self, counts):
@@ -479,6 +482,8 @@ def checked_extra(extra):
 
 
 def count_chunk(payload, vocabulary, start, stop):
-    """One worker's share: the counts of texts[start:stop] (see Featurizer._count)."""
+    """One worker's share: the counts of texts[start:stop] (see Featurizer._count), within a time limit."""
     featurizer, texts = payload
-    return featurizer._count(texts[start:stop], vocabulary)
+    chunk = texts[start:stop]
+    with time_limit(limit_for(sum(map(len, chunk))), f"documents {start + 1} to {stop} of {len(texts)}"):
+        return featurizer._count(chunk, vocabulary)
