@@ -33,11 +33,19 @@ SECTION = {"model": ("model", "type"), "optimizer": ("training", "optimizer"), "
            "learning_rate": ("training", None), "batch_size": ("training", None), "seed": ("training", None)}
 
 
-def checked(X, y):
-    """(texts, labels) after scikit-learn's checks: strings, one label each."""
-    texts, y = list(X), np.asarray(y)
+def checked_texts(X):
+    """X as a list of strings, else the ValueError scikit-learn users expect."""
+    if isinstance(X, str):
+        raise ValueError("X must be an iterable of strings, one document each; got one string")
+    texts = list(X)
     if not all(isinstance(t, str) for t in texts):
         raise ValueError("X must be an iterable of strings, one document each")
+    return texts
+
+
+def checked(X, y):
+    """(texts, labels) after scikit-learn's checks: strings, one label each."""
+    texts, y = checked_texts(X), np.asarray(y)
     if len(texts) != len(y):
         raise ValueError(f"X has {len(texts)} documents but y has {len(y)} labels")
     return texts, y
@@ -262,19 +270,19 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """Scores: shape (n,) for a two-class model with one weight vector (>= 0 means classes_[1]), else
         (n, n_classes)."""
         check_is_fitted(self)
-        return self.classifier_.decision_function(list(X))
+        return self.classifier_.decision_function(checked_texts(X))
 
     def predict(self, X):
         """The predicted label of each text, in classes_'s type."""
         check_is_fitted(self)
         found = {str(label): label for label in self.classes_}
-        return np.array([found[label] for label in self.classifier_.predict(list(X))])
+        return np.array([found[label] for label in self.classifier_.predict(checked_texts(X))])
 
     def predict_proba(self, X):
         """Probabilities (n, n_classes) where the model has them (logistic, softmax, mlp, or calibrated)."""
         check_is_fitted(self)
         try:
-            return self.classifier_.predict_proba(list(X))
+            return self.classifier_.predict_proba(checked_texts(X))
         except SgdtextError as exc:
             raise AttributeError(str(exc)) from None
 

@@ -61,6 +61,13 @@ def test_the_errors_scikit_learn_users_expect():
         sgdtext.TextClassifier().fit(X, y[:98])
     with pytest.raises(ValueError, match="X must be an iterable of strings"):
         sgdtext.TextClassifier().fit([1, 2], ["a", "b"])
+    fitted = sgdtext.TextClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="X must be an iterable of strings, one document each; got one string"):
+        fitted.predict("hello")
+    with pytest.raises(ValueError, match="X must be an iterable of strings"):
+        fitted.predict_proba([b"bytes"])
+    with pytest.raises(ValueError, match=r"sample_weight has 3 values for 99 documents"):
+        sgdtext.TextClassifier().fit(X, y, sample_weight=[1, 2, 3])
     with pytest.raises(ValueError, match=r"model -> type: must be one of .*; got 'svm'"):
         sgdtext.TextClassifier(model="svm").fit(X, y)
     with pytest.raises(ValueError, match="Invalid parameter 'learnin_rate' for TextClassifier; did you mean "
