@@ -14,7 +14,7 @@ import sys
 import click
 
 from sgdtext import __version__
-from sgdtext.config.choices import MODELS, OPTIMIZERS
+from sgdtext.config.choices import MODELS, OPTIMIZERS, PREDICT_INPUTS
 from sgdtext.errors import SgdtextError
 
 
@@ -163,7 +163,7 @@ def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_bet
 
 @cli.command()
 @click.argument("model", type=click.Path())
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--top-k", type=click.IntRange(min=1), default=None,
               help="Print the K most likely labels, best first (default 1; with --proba, all).")
 @click.option("--proba", is_flag=True, help="Print each shown label's probability (logistic and softmax models).")
@@ -177,22 +177,40 @@ def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_bet
                    "--unknown). Needs probabilities (logistic, softmax, mlp, or training.calibration).")
 @click.option("--unknown", default=None, metavar="LABEL", help="With --threshold: the label printed when no label "
               "reaches it.")
+@click.option("--input", "kind", type=click.Choice(list(PREDICT_INPUTS)), default="lines", show_default=True,
+              help="What FILES hold: " + "; ".join(f"{k}: {v}" for k, v in PREDICT_INPUTS.items()) + ". Mail is read "
+                   "as the model's training read it (data.mail_text).")
+@click.option("--text-field", "--text-column", "text_field", default=None, metavar="NAME",
+              help="--input jsonl/tsv: the field or column holding the text (default: text).")
+@click.option("--id-field", "--id-column", "id_field", default=None, metavar="NAME",
+              help="--input jsonl/tsv: the field or column holding an id, printed first on each output line.")
 @user_errors
-def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown):
-    """Classify each line of FILES (or stdin) with MODEL: one output line per input line, in order.
+def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, text_field, id_field):
+    """Classify each line of FILES (or stdin) with MODEL: one output line per input line, in order; or each
+    message, JSON or TSV record (--input), its id first.
 
     \b
     Example:
       sgdtext predict runs/sms-spam/model.npz < messages.txt > labels.txt
       sgdtext predict runs/sms-spam/model.npz --proba --format jsonl new.txt.gz
+      sgdtext predict runs/spamassassin/model.npz --input maildir ~/Maildir
+      sgdtext predict runs/sms-spam/model.npz --input jsonl --text-field body --id-field id < new.jsonl
     """
     from sgdtext.io.documents import ReadStats, open_binary
     from sgdtext.io.versions import live_model
     from sgdtext.models import load_model
-    from sgdtext.predict import check_plain_text_input, predict_lines
+    from sgdtext.predict import check_plain_text_input, predict_lines, predict_records
 
-    linear, featurizer, _ = load_model(live_model(model))
-    check_plain_text_input(featurizer, model)
+    linear, featurizer, meta = load_model(live_model(model))
+    if kind == "lines":
+        if text_field is not None or id_field is not None:
+            raise click.UsageError("--text-field/--id-field: name fields of --input jsonl or tsv records; give "
+                                   "--input jsonl or --input tsv")
+        check_plain_text_input(featurizer, model)
+        folders = [name for name in files if os.path.isdir(name)]
+        if folders:
+            raise click.UsageError(f"{folders[0]} is a folder; predict reads lines of files, or mail with --input "
+                                   "maildir (a maildir or a folder of message files)")
     if (proba or threshold is not None) and not linear.has_proba:
         flag = "--proba" if proba else "--threshold"
         raise click.UsageError(f"{flag}: a {linear.model_type} model gives no probabilities (its loss is not a "
@@ -204,8 +222,22 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown):
     if top_k is None:
         top_k = len(linear.classes) if proba else 1
     stats = ReadStats()
-    streams = [("<stdin>", sys.stdin.buffer) if name == "-" else (name, open_binary(name)) for name in files or ["-"]]
     out = sys.stdout
+    if kind != "lines":
+        from sgdtext.io.inputs import input_options, raw_records
+
+        names = list(files or ["-"])
+        options = input_options(kind, meta["config"], text_field, id_field, names)
+        def note(where, what):
+            warn(f"{where}: {what}")
+
+        for chunk in predict_records(linear, featurizer, raw_records(options, names, note), options, top_k=top_k,
+                                     proba=proba, fmt=fmt, n_jobs=n_jobs, threshold=threshold, unknown=unknown,
+                                     warn=note):
+            out.write(chunk)
+        out.flush()
+        return
+    streams = [("<stdin>", sys.stdin.buffer) if name == "-" else (name, open_binary(name)) for name in files or ["-"]]
     for chunk in predict_lines(linear, featurizer, streams, top_k=top_k, proba=proba, fmt=fmt, stats=stats,
                                n_jobs=n_jobs, threshold=threshold, unknown=unknown):
         out.write(chunk)

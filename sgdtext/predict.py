@@ -4,6 +4,7 @@ Imports numpy only (no scipy, no scikit-learn), so a one-line ``sgdtext predict`
 """
 
 import json
+import re
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from sgdtext.io.documents import ReadStats, decode_line, strip_eol
 FORMATS = ("tsv", "jsonl")
 CHUNK_BYTES = 1 << 20  # input read, featurised and scored per step: memory stays flat
 MAX_LINE_BYTES = 1 << 26
+ID_BREAKS = re.compile("[\t\n\r]")
 
 
 def check_plain_text_input(featurizer, model_path):
@@ -93,15 +95,26 @@ def shown(classes, order, probs, threshold, unknown):
             yield ([unknown] if unknown is not None else []), []
 
 
-def format_lines(classes, order, probs, fmt, *, show_proba=True, threshold=None, unknown=None):
-    """The output lines (tsv or jsonl) of the ranked labels ``order`` (n, top_k) and their probabilities."""
+def tsv_field(value):
+    """An id as one TSV field: tabs and line breaks (which would break the framing) become spaces."""
+    return ID_BREAKS.sub(" ", "" if value is None else str(value))
+
+
+def format_lines(classes, order, probs, fmt, *, show_proba=True, threshold=None, unknown=None, ids=None):
+    """The output lines (tsv or jsonl) of the ranked labels ``order`` (n, top_k) and their probabilities; with
+    ``ids``, each line starts with its document's id (tsv: a first field; jsonl: "id")."""
+    if ids is not None and fmt == "tsv":
+        plain = format_lines(classes, order, probs, fmt, show_proba=show_proba, threshold=threshold,
+                             unknown=unknown)
+        return [f"{tsv_field(ident)}\t{line}" for ident, line in zip(ids, plain)]
     if fmt == "tsv" and threshold is None and (probs is None or not show_proba) and order.shape[1] == 1:
         return list(map(classes.__getitem__, order[:, 0].tolist()))
     lines = []
-    for labels, ps in shown(classes, order, probs, threshold, unknown):
+    for i, (labels, ps) in enumerate(shown(classes, order, probs, threshold, unknown)):
         ps = ps if show_proba else None
         if fmt == "jsonl":
-            record = {"label": labels[0] if labels else None}
+            record = {"id": ids[i]} if ids is not None else {}
+            record["label"] = labels[0] if labels else None
             if len(labels) > 1:
                 record["top"] = labels
             if ps is not None:
@@ -140,4 +153,51 @@ def predict_lines(model, featurizer, streams, *, top_k=1, proba=False, fmt="tsv"
         if invalid:
             stats.n_invalid_utf8 += invalid
             stats.first_invalid_utf8 = stats.first_invalid_utf8 or first
+        yield text
+
+
+def record_chunks(records, size=None):
+    """Lists of raw records (io.inputs.raw_records) of about ``size`` bytes each (default CHUNK_BYTES)."""
+    size, chunk, held = size or CHUNK_BYTES, [], 0
+    for where, raw in records:
+        chunk.append((where, raw))
+        held += len(raw) if isinstance(raw, bytes) else len(raw[1])
+        if held >= size:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
+        yield chunk
+
+
+def predict_record_chunk(payload, chunk):
+    """Output text of one chunk of raw records, and the problems met reading them (runs in a worker)."""
+    from sgdtext.io.inputs import record_document
+
+    model, featurizer, top_k, proba, fmt, threshold, unknown, options = payload
+    ids, docs, problems = [], [], []
+    for where, raw in chunk:
+        ident, doc, found = record_document(options, where, raw)
+        ids.append(ident)
+        docs.append(doc)
+        problems += found
+    scores = model.scores(featurizer.transform(docs) if featurizer.extra else
+                          featurizer.transform_texts([doc.text for doc in docs]))
+    order, probs = ranked(model, scores, top_k)
+    shown_ids = ids if options.kind in ("eml", "maildir", "mbox") or options.id_field else None
+    text = "\n".join(format_lines(model.classes, order, probs, fmt, show_proba=proba, threshold=threshold,
+                                  unknown=unknown, ids=shown_ids)) + "\n"
+    return text, problems
+
+
+def predict_records(model, featurizer, records, options, *, top_k=1, proba=False, fmt="tsv", n_jobs=1,
+                    threshold=None, unknown=None, warn=None):
+    """Yield output text, one chunk per ~1 MB of records (io.inputs.raw_records with its InputOptions): one line per
+    record, in order, each starting with the record's id (mail: its file or Message-ID; else --id-field's value,
+    when given). ``warn(where, what)`` receives each problem met reading a record."""
+    payload = (model, featurizer, min(top_k, len(model.classes)), proba, fmt, threshold, unknown, options)
+    for text, problems in parallel.imap_ordered(predict_record_chunk, payload, record_chunks(records),
+                                                parallel.n_workers(n_jobs)):
+        for where, what in problems:
+            if warn is not None:
+                warn(where, what)
         yield text

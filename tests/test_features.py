@@ -6,9 +6,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from sgdtext.config import DEFAULTS
 from sgdtext.errors import DataError
-from sgdtext.io.documents import Document
+from sgdtext.io.documents import Document, header_value
 from sgdtext.text.features import Featurizer
-from sgdtext.text.handmade import header_value
 
 TEXTS = [
     "Free entry: WIN a free prize, call now!",

@@ -290,9 +290,11 @@ def check_streaming(c, problems):
 
 
 def resolve_automatic(c):
-    """weighting, optimizer and epochs: auto become the values they stand for (l2: auto needs the number of
+    """mail_text, weighting, optimizer and epochs: auto become the values they stand for (l2: auto needs the number of
     training examples: it is resolved when training)."""
     t, streaming = c["training"], bool(c["data"]["chunk_size"])
+    if c["data"]["mail_text"] == "auto":  # mail read as mail; a message in a one-line file as it stands there
+        c["data"]["mail_text"] = "parsed" if c["data"]["format"] in ("maildir", "mbox") else "raw"
     if c["features"]["weighting"] == "auto":
         c["features"]["weighting"] = "count" if streaming else "tfidf"
     if t["optimizer"] == "auto":

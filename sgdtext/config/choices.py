@@ -88,7 +88,17 @@ READERS = Registry("reader", [
     Choice("jsonl", "one JSON object a line", f"{DOCUMENTS}:read_jsonl"),
     Choice("fasttext", "__label__spam Win a prize", f"{DOCUMENTS}:read_fasttext"),
     Choice("folder", "one sub-folder per class, one document per file", f"{DOCUMENTS}:read_folder"),
+    Choice("maildir", "one sub-folder per class, each a maildir (cur/, new/) or a folder of message files",
+           "sgdtext.io.mail:read_maildir"),
+    Choice("mbox", "an mbox file; each message's label in its data.label_header header", "sgdtext.io.mail:read_mbox"),
 ])
+
+# predict --input: what its FILES hold (read by sgdtext.io.inputs)
+PREDICT_INPUTS = {"lines": "one document a line (the default)", "eml": "each FILE is one mail message",
+                  "maildir": "each FILE is a maildir (cur/, new/) or a folder of message files",
+                  "mbox": "each FILE is an mbox; each message one document",
+                  "jsonl": "JSON Lines; --text-field names the text, --id-field the id",
+                  "tsv": "TSV with a header row; --text-column names the text, --id-column the id"}
 
 HANDMADE = "sgdtext.text.handmade"
 # features.extra types. facts: params, {parameter: (default, kind, doc)}; "required" marks one without default.

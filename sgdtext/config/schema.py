@@ -43,6 +43,14 @@ SCHEMA = {
         "header": Key("auto", "choice", "TSV: is the first line a header naming the columns",
                       choices=("auto", "yes", "no")),
         "label_prefix": Key("__label__", "str", "fastText format: label prefix"),
+        "mail_text": Key("auto", "choice", "what a mail message becomes: parsed (Subject, decoded text parts, HTML "
+                         "as text, attachments named) or raw (its bytes on one line, as a one-line-per-document file "
+                         "holds mail); auto: parsed for data.format maildir and mbox, else raw. Predict reads mail "
+                         "files (--input eml/maildir/mbox) as the model's training did",
+                         choices=("auto", "parsed", "raw")),
+        "mail_header_tokens": Key([], "list_str", "mail: headers whose words are added as prefixed tokens, e.g. "
+                                  "[subject, from] gives subject_free"),
+        "label_header": Key("X-Label", "str", "data.format mbox: the header holding each message's label"),
         "bad_lines": Key("error", "choice", "malformed record: stop with file:line, or count and skip it",
                          choices=("error", "skip")),
         "chunk_size": Key(None, "int", "stream the training data: documents read, featurised and learned from at "

@@ -1,4 +1,4 @@
-"""Readers: labelled documents from TSV, CSV, JSON Lines, fastText lines or a folder per class.
+"""Readers: labelled documents from TSV, CSV, JSON Lines, fastText lines or a folder per class (mail: io.mail).
 
 Every reader streams (one line or one file at a time), reads ``.gz`` transparently and yields
 ``Document`` tuples. A malformed record raises ``DataError`` naming ``file:line`` and what was
@@ -6,9 +6,11 @@ expected, or is counted and skipped when ``bad_lines`` is ``"skip"``.
 """
 
 import csv
+import functools
 import gzip
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -33,21 +35,32 @@ class ReadOptions(NamedTuple):
     header: str = "auto"  # TSV only: "auto", "yes" or "no"
     label_prefix: str = "__label__"
     bad_lines: str = "error"  # "error" or "skip"
+    mail_text: str = "parsed"  # mail readers: "parsed" or "raw" (sgdtext.io.mail)
+    mail_header_tokens: tuple = ()
+    label_header: str = "X-Label"  # mbox: the header holding the label
 
 
 class ReadStats:
-    """What a reader met on the way: skipped malformed records and invalid UTF-8 lines."""
+    """What a reader met on the way: skipped malformed records, invalid UTF-8 lines, and problems of records read
+    as far as they could be (a broken MIME part, an unknown charset)."""
 
     def __init__(self):
         self.skipped = []  # (where, reason), the first few kept for the report
         self.n_skipped = 0
         self.n_invalid_utf8 = 0
         self.first_invalid_utf8 = None
+        self.problems = []  # (where, what), the first few kept for the report
+        self.n_problems = 0
 
     def skip(self, where, reason):
         self.n_skipped += 1
         if len(self.skipped) < 5:
             self.skipped.append((where, reason))
+
+    def problem(self, where, what):
+        self.n_problems += 1
+        if len(self.problems) < 5:
+            self.problems.append((where, what))
 
 
 def decode_line(raw, stats, where):
@@ -273,6 +286,28 @@ def detect_format(path, options):
     return "fasttext" if first.startswith(options.label_prefix.encode()) else "tsv"
 
 
+def header_value(text, header):
+    """The value of an e-mail header in ``text``: its own line, or up to the next ``Name:`` when flattened."""
+    match = re.search(rf"(?im)^{re.escape(header)}:[ \t]*(.*)$", text)
+    if match and "\n" in text:
+        return match.group(1)
+    match = re.search(rf"(?i)(?:^|\s){re.escape(header)}:\s*(.*?)(?=\s+[A-Za-z][\w-]*:\s|$)", text)
+    return match.group(1) if match else ""
+
+
+def header_tokens(value_of, names):
+    """The words of the headers ``names`` with the header's name as a prefix (subject_free), ``value_of(name)``
+    giving a header's value."""
+    return " ".join(f"{name.lower().replace('-', '_')}_{word}" for name in names
+                    for word in re.findall(r"\w+", value_of(name).lower()))
+
+
+def with_header_tokens(docs, names):
+    """Documents holding a message as text (a mail on one line): data.mail_header_tokens added from its text."""
+    for doc in docs:
+        yield doc._replace(text=doc.text + " " + header_tokens(functools.partial(header_value, doc.text), names))
+
+
 def read_documents(path, options, stats=None):
     """Stream the documents of ``path`` with the reader ``options.format`` names (or detects)."""
     stats = stats if stats is not None else ReadStats()
@@ -280,6 +315,9 @@ def read_documents(path, options, stats=None):
         fmt = "tsv"  # standard input cannot be peeked at
     else:
         fmt = options.format if options.format != "auto" else detect_format(path, options)
-    if fmt != "folder" and Path(path).is_dir():
+    if fmt not in ("folder", "maildir") and Path(path).is_dir():
         raise DataError(f"{path}: is a folder but data.format is {fmt!r}; set data.format: folder")
-    return READERS.load(fmt)(path, options, stats)
+    docs = READERS.load(fmt)(path, options, stats)
+    if options.mail_header_tokens and fmt not in ("maildir", "mbox"):  # the mail readers add them themselves
+        return with_header_tokens(docs, options.mail_header_tokens)
+    return docs

@@ -6,15 +6,7 @@ import re
 import numpy as np
 
 from sgdtext.errors import DataError, SgdtextError
-
-
-def header_value(text, header):
-    """The value of an e-mail header in ``text``: its own line, or up to the next ``Name:`` when flattened."""
-    match = re.search(rf"(?im)^{re.escape(header)}:[ \t]*(.*)$", text)
-    if match and "\n" in text:
-        return match.group(1)
-    match = re.search(rf"(?i)(?:^|\s){re.escape(header)}:\s*(.*?)(?=\s+[A-Za-z][\w-]*:\s|$)", text)
-    return match.group(1) if match else ""
+from sgdtext.io.documents import header_value
 
 
 def regex_count(spec, doc, tokens):
@@ -35,8 +27,10 @@ def match_list(spec, doc, tokens):
                 f"{doc.where}: feature {spec['name']!r} reads field {spec['field']!r}, which this record lacks; "
                 f"add the field, or use 'header' to read an e-mail header from the text"
             )
-    else:
-        value = header_value(doc.text, spec["header"])
+    else:  # a parsed mail's header, else the header as it stands in the text (a raw message, or one on one line)
+        headers = (doc.fields or {}).get("mail_headers")
+        value = headers.get(spec["header"].lower(), "") if headers is not None else header_value(doc.text,
+                                                                                                  spec["header"])
     value = str(value).lower()
     return float(any(item in value for item in spec["_values"]))
 

@@ -14,8 +14,12 @@ HEADER_NAMES = {"label", "labels", "class", "category", "target", "text", "sente
 
 def read_options(data):
     """The reader's options from the data section (a config.sections.DataConfig, or its mapping)."""
-    get = data.get if isinstance(data, dict) else lambda name: getattr(data, name)
-    return ReadOptions(**{name: get(name) for name in ReadOptions._fields})
+    if isinstance(data, dict):  # a saved model's data section: one from before a key existed lacks it
+        values = {name: data[name] for name in ReadOptions._fields if name in data}
+        values.setdefault("mail_text", "raw")  # such a model was trained on one-line documents
+    else:
+        values = {name: getattr(data, name) for name in ReadOptions._fields}
+    return ReadOptions(**values)._replace(mail_header_tokens=tuple(values.get("mail_header_tokens", ())))
 
 
 def read_all(path, options, warn):
@@ -25,6 +29,9 @@ def read_all(path, options, warn):
     if stats.n_skipped:
         first = "; ".join(f"{where}: {why}" for where, why in stats.skipped[:2])
         warn(f"skipped {stats.n_skipped} malformed record(s) in {path} (first: {first})")
+    if stats.n_problems:
+        first = "; ".join(f"{where}: {what}" for where, what in stats.problems[:2])
+        warn(f"{stats.n_problems} problem(s) reading {path}, each read as far as it could be (first: {first})")
     if stats.n_invalid_utf8:
         warn(f"{stats.n_invalid_utf8} record(s) of {path} are not valid UTF-8 (first at "
              f"{stats.first_invalid_utf8}); invalid bytes were replaced by U+FFFD")
