@@ -137,3 +137,28 @@ def test_a_model_file_with_an_array_or_metadata_replaced_loads_or_is_refused(sms
     path = tmp_path_factory.mktemp("replaced") / "model.npz"
     np.savez(path, **arrays)
     loads_and_predicts_or_is_refused(path)
+
+
+MESSAGES = sorted(p for p in (REPO / "tests" / "mail" / "maildir").glob("*/*/*") if not p.name.startswith("."))
+MAIL_PIECES = [b"From: a@b.c\n", b"Subject: =?utf-8?b?ZnJlZQ==?=\n", b"Content-Type: multipart/mixed; boundary=x\n",
+               b"--x\n", b"--x--\n", b"Content-Type: text/html; charset=nonsense\n",
+               b"Content-Transfer-Encoding: base64\n", b"Content-Transfer-Encoding: quoted-printable\n", b"\n",
+               b"<p>hi<script>x</script>", b"=E9=\n", b"!!notbase64", b"From x\n", b">From y\n", b"\xff\xfe"]
+
+
+@FUZZ
+@given(source=st.sampled_from(MESSAGES), cuts=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(MAIL_PIECES)),
+                                                      max_size=6),
+       mode=st.sampled_from(["parsed", "raw"]))
+def test_any_mutated_real_message_is_read_with_problems_not_exceptions(source, cuts, mode):
+    from sgdtext.io.mail import mbox_messages, parse
+
+    data = source.read_bytes()
+    for position, piece in cuts:  # real messages with pieces of MIME syntax spliced in anywhere
+        at = int(position * len(data))
+        data = data[:at] + piece + data[at:]
+    mail = parse(data, mode, ["subject", "from"])
+    assert isinstance(mail.text, str) and all(isinstance(p, str) for p in mail.problems)
+    problems = []
+    messages = list(mbox_messages(io.BytesIO(data), "fuzz.mbox", lambda where, what: problems.append(what)))
+    assert b"".join(m for _, m in messages).count(b"\n") <= data.count(b"\n")

@@ -25,7 +25,7 @@ from typing import NamedTuple
 from sgdtext.errors import DataError
 from sgdtext.io.documents import Document, bad, header_tokens, header_value, open_binary
 
-MAX_MESSAGE_BYTES = 1 << 26  # a message is read up to here (the rest, e.g. a huge attachment, is left out)
+MAX_MESSAGE_BYTES = 1 << 23  # a message is read up to here (the rest, e.g. a huge attachment, is left out)
 MAX_PARTS_DEPTH = 32
 HEADERS = ("from", "to", "cc", "reply-to", "subject", "date", "message-id", "content-type")
 LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
@@ -110,9 +110,9 @@ def body_texts(part, problems, out, depth=0):
 def parse(data, mode="parsed", token_headers=(), more_headers=()):
     """The Mail of a message's bytes: ``mode`` "parsed" or "raw" (see the module's docstring); its headers are
     HEADERS, the ``token_headers`` and ``more_headers`` (names in any case)."""
-    problems = []
+    problems, cut = [], len(data) > MAX_MESSAGE_BYTES
     names = list(dict.fromkeys([*HEADERS, *(name.lower() for name in (*token_headers, *more_headers))]))
-    if len(data) > MAX_MESSAGE_BYTES:
+    if cut:
         data = data[:MAX_MESSAGE_BYTES]
         problems.append(f"larger than {MAX_MESSAGE_BYTES:,} bytes: only the first {MAX_MESSAGE_BYTES:,} read")
     headers, texts = {}, []
@@ -125,7 +125,7 @@ def parse(data, mode="parsed", token_headers=(), more_headers=()):
         defects = sorted({type(d).__name__ for p in message.walk() for d in p.defects})
         if not message.keys():  # (the parser notes a missing header block as a defect too: one warning is enough)
             problems.append("no mail headers: not a mail message; read as plain text")
-        elif defects:
+        elif defects and not cut:  # a cut message misses its closing boundaries: that is the cut's warning
             problems.append(f"malformed MIME ({', '.join(defects[:3])}): read as far as possible")
         if mode == "parsed":
             body_texts(message, problems, texts)
