@@ -14,7 +14,7 @@ import sys
 import click
 
 from sgdtext import __version__
-from sgdtext.config.choices import MODELS, OPTIMIZERS, PREDICT_INPUTS
+from sgdtext.config.choices import MODELS, OPTIMIZERS, PREDICT_INPUTS, READERS
 from sgdtext.errors import SgdtextError
 
 
@@ -45,7 +45,13 @@ def warn(message):
     click.echo(f"sgdtext: {message}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+GROUP_EPILOG = """\b
+Exit codes: 0 done; 1 an error in the input (one message on stderr); 2 a usage error; 3 train
+--promote-if-better trained a model but kept the live one.
+Config keys: sgdtext check-config --explain (or the README's config reference)."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=GROUP_EPILOG)
 @click.version_option(__version__, prog_name="sgdtext")
 def cli():
     """sgdtext: a text classifier trained by stochastic gradient descent.
@@ -250,7 +256,7 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, t
 @cli.command()
 @click.argument("model", type=click.Path())
 @click.argument("data", type=click.Path())
-@click.option("--format", "fmt", default="auto", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
               help="Reader of DATA (auto: from its name and first line, whatever the model was trained on).")
 @click.option("--label-field", default=None, help="Label column or field (default: the training config's).")
 @click.option("--text-field", default=None, help="Text column or field (default: the training config's).")
@@ -267,7 +273,6 @@ def evaluate(model, data, fmt, label_field, text_field, header, as_json):
     """
     import json
 
-    from sgdtext.config.choices import READERS
     from sgdtext.io.versions import live_model
     from sgdtext.models import load_model
     from sgdtext.training.data import read_all, read_options
@@ -276,8 +281,6 @@ def evaluate(model, data, fmt, label_field, text_field, header, as_json):
 
     linear, featurizer, meta = load_model(live_model(model))
     data_config = {**meta["config"]["data"], "format": fmt, "header": header}
-    if fmt not in ("auto", *READERS):
-        raise click.BadParameter(f"must be one of auto, {', '.join(READERS)}; got {fmt!r}", param_hint="--format")
     data_config["label_field"] = label_field or data_config["label_field"]
     data_config["text_field"] = text_field or data_config["text_field"]
     docs = read_all(data, read_options(data_config), warn)
@@ -464,22 +467,37 @@ def check_data(config, overrides, as_json):
 
 
 @cli.command("check-config")
-@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument("config", type=click.Path(dir_okay=False), required=False)
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a value, as in train.")
+@click.option("--explain", is_flag=True, help="Print the config reference (every key, its default and meaning, and "
+              "every named choice) instead; no CONFIG needed.")
 @user_errors
-def check_config(config, overrides):
-    """Validate CONFIG and print it resolved, every default filled in (YAML).
+def check_config(config, overrides, explain):
+    """Validate CONFIG and print it resolved, every default filled in (YAML); check that the files it names exist.
 
     \b
     Example:
       sgdtext check-config configs/sms-spam.yaml --set training.l2=1e-4
+      sgdtext check-config --explain | less
     """
     import yaml
 
     from sgdtext.config import load_config
+    from sgdtext.config.loading import path_problems
+    from sgdtext.errors import ConfigError
 
+    if explain:
+        from sgdtext.config.reference import choices_markdown, reference_markdown
+
+        click.echo(reference_markdown() + "\n" + choices_markdown())
+        return
+    if config is None:
+        raise click.UsageError("give CONFIG (or --explain for the reference of every key)")
     notes = []
     resolved = load_config(config, overrides, notes=notes)
+    missing = path_problems(resolved)
+    if missing:
+        raise ConfigError(missing, config)
     click.echo(yaml.safe_dump(resolved, sort_keys=False), nl=False)
     for note in notes:
         warn(f"{config}: {note}")
@@ -508,6 +526,23 @@ def grad(expression, assignments, as_json):
 
     result = gradients(expression, parse_assignments(assignments))
     click.echo(json.dumps(result) if as_json else format_table(result))
+
+
+SHORT_HELP = {  # the one-line summaries of `sgdtext --help` (a docstring's first line is cut at the screen's width)
+    "train": "Train as CONFIG says; publish model.npz and metrics.json.",
+    "predict": "Classify each line (or message, record) of FILES.",
+    "evaluate": "Accuracy, F1 and confusion matrix on labelled data.",
+    "inspect": "The features that drive each class.",
+    "explain": "Why each line got its label: features and weights.",
+    "tune": "Search the settings by cross-validation in a budget.",
+    "rollback": "Make the previous version of a model folder live.",
+    "init": "Print a short starter config for your data.",
+    "check-data": "Report on the config's data before training.",
+    "check-config": "Validate a config; --explain prints every key.",
+    "grad": "Backpropagation over an expression's graph.",
+}
+for _name, _text in SHORT_HELP.items():
+    cli.commands[_name].short_help = _text
 
 
 def main():

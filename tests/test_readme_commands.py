@@ -82,3 +82,9 @@ def test_the_readme_shell_block_runs(workspace, number):
 def test_every_block_is_found_and_a_shown_output_is_checked():
     assert len(BLOCKS) >= 5
     assert any(expected for block in BLOCKS for _, expected in commands(block))
+
+
+def test_the_readme_hand_made_features_config_is_the_shipped_one():
+    block = re.search(r"`configs/sms-spam-handmade.yaml`.*?```yaml\n(.*?)```", README, re.S).group(1)
+    shipped = (REPO / "configs" / "sms-spam-handmade.yaml").read_text()
+    assert block == "".join(line + "\n" for line in shipped.splitlines() if not line.startswith("#"))

@@ -56,6 +56,10 @@ def set_override(raw, assignment):
         value = text.strip() if text.strip() == "-" else yaml.safe_load(text) if text.strip() else None  # - is stdin
     except yaml.YAMLError as exc:
         raise ConfigError([f"--set {assignment!r}: the value is not valid YAML: {exc}"], "--set") from None
+    if parts[0] not in SCHEMA or parts[1] not in SCHEMA[parts[0]]:  # a typo on the command line, not in the file
+        unknown = (f"unknown section{suggest(parts[0], SCHEMA)}" if parts[0] not in SCHEMA else
+                   f"unknown key{suggest(parts[1], SCHEMA[parts[0]])}")
+        raise ConfigError([f"--set {assignment!r}: {unknown}"], "--set")
     section = raw.setdefault(parts[0], {})
     if not isinstance(section, dict):
         raise ConfigError([f"--set {assignment!r}: {parts[0]} is not a mapping in the config"], "--set")
@@ -102,7 +106,12 @@ def load_config(path, overrides=(), *, out_dir=None, environ=None, notes=None):
     validate)."""
     environ = os.environ if environ is None else environ
     path = Path(path)
-    config = validate(raw_config(path, overrides), str(path), notes=notes)
+    try:
+        config = validate(raw_config(path, overrides), str(path), notes=notes)
+    except ConfigError as exc:  # say which bad values came from --set rather than from the file
+        overridden = {assignment.partition("=")[0].strip().replace(".", " -> ") for assignment in overrides}
+        problems = [f"{p} (from --set)" if p.partition(":")[0] in overridden else p for p in exc.problems]
+        raise ConfigError(problems, exc.source) from None
     return resolve_paths(config, path, out_dir=out_dir, environ=environ)
 
 
@@ -131,3 +140,28 @@ def resolve_paths(config, config_path, *, out_dir=None, environ=None):
     else:
         out["dir"] = str((base / out["dir"]).resolve())
     return config
+
+
+def path_problems(resolved):
+    """The files a resolved config names that cannot be read: data files (a folder for the folder formats), word
+    and value lists; one problem each."""
+    data, problems = resolved["data"], []
+    folder_format = data["format"] in ("folder", "maildir")
+    for name in ("train", "valid", "test"):
+        path = data[name]
+        if path is None or path == "-":
+            continue
+        if not os.path.exists(path):
+            problems.append(f"data -> {name}: no such file or folder: {path}; check the path (relative to the "
+                            f"config file, or to data.root / SGDTEXT_DATA when set)")
+        elif os.path.isdir(path) and not folder_format and data["format"] != "auto":
+            problems.append(f"data -> {name}: {path} is a folder, but data.format is {data['format']}")
+        elif not os.access(path, os.R_OK):
+            problems.append(f"data -> {name}: {path} is not readable (permissions)")
+    for i, spec in enumerate(resolved["features"]["extra"]):
+        for key in ("wordlist", "values_file"):
+            path = spec.get(key)
+            if path and not (os.path.isfile(path) and os.access(path, os.R_OK)):
+                problems.append(f"features -> extra[{i}] ({spec['name']}) -> {key}: no readable file {path}; check "
+                                "the path (relative to the config file)")
+    return problems

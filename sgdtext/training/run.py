@@ -109,12 +109,39 @@ def new_model(config, classes, X, rng):
     return LinearModel.zeros(config.model.type, classes, X.shape[1])
 
 
+SCALE_RATIO = 10.0  # a hand-made column this many times the size of the word columns' values is worth a warning
+
+
+def hand_made_scale_notes(featurizer, X):
+    """A warning for each hand-made column (identity transform) whose values dwarf the word columns': its weight
+    then moves the score more than a whole document's words, and one L2 strength fits neither."""
+    n_text = featurizer.n_text_features
+    if not featurizer.extra or n_text == 0:
+        return []
+    X = X.tocsc()
+    words = X[:, :n_text].data
+    typical = float(np.percentile(np.abs(words), 99)) if words.size else 1.0
+    notes = []
+    for j, spec in enumerate(featurizer.extra):
+        if spec["transform"] != "identity":
+            continue
+        values = np.abs(X[:, n_text + j].toarray().ravel())
+        high = float(np.percentile(values, 99))
+        if high > SCALE_RATIO * max(typical, 1e-12):
+            notes.append(f"features.extra {spec['name']}: values up to {high:g} (99th percentile) against "
+                         f"{typical:.3g} for the word columns; a column that large outweighs the text (and one l2 fits "
+                         f"neither): set its transform: log1p (or binary)")
+    return notes
+
+
 def train_in_memory(config, warn, on_epoch, trace, init_model):
     data, n_jobs = config.data, config.features.n_jobs
     docs, y, classes, valid_docs = read_training_data(config, warn, min_classes=1 if init_model else 2)
     if init_model is None:
         featurizer = Featurizer(config.features)
         X = featurizer.fit_transform(docs, n_jobs=n_jobs).to_scipy()
+        for note in hand_made_scale_notes(featurizer, X):
+            warn(note)
         model = new_model(config, classes, X, np.random.default_rng([config.training.seed, 2]))
     else:
         model, featurizer = warm_start(init_model, config, classes, docs, warn)
