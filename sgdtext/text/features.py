@@ -344,11 +344,15 @@ class Featurizer:
             tf = np.bincount(counts.indices, weights=counts.data, minlength=n_terms)
             top = np.sort(np.argsort(-tf[keep], kind="stable")[: s.max_features])
             keep, kept_terms = keep[top], [kept_terms[i] for i in top.tolist()]
+        if len(keep) == 0 and n_terms == 0:
+            raise SgdtextError(
+                f"features: the documents hold no term at all: features.token_pattern {s.token_pattern!r} matches "
+                f"nothing in them (only punctuation or spaces?); check the data, or set a token_pattern such as "
+                f"'\\S+'")
         if len(keep) == 0:
             raise SgdtextError(
-                f"features: no term is left after min_df={s['min_df']}, max_df={s['max_df']}; "
-                f"lower min_df or raise max_df"
-            )
+                f"features: none of the {n_terms:,} terms is left after min_df={s.min_df}, max_df={s.max_df} "
+                f"({n_docs:,} documents); lower min_df or raise max_df")
         self.vocabulary = dict(zip(kept_terms, range(len(keep))))
         remap = np.full(n_terms, -1, dtype=np.int64)
         remap[keep] = np.arange(len(keep))
