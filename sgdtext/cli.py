@@ -146,12 +146,17 @@ def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_bet
     finally:
         bar.close()
     info = result.metrics["training"]
-    summary = [f"trained {info['model_type']} on {info['n_documents']} documents, "
+    kind = " (multi-label, one-vs-rest)" if result.metrics.get("train", {}).get("multilabel") else ""
+    summary = [f"trained {info['model_type']}{kind} on {info['n_documents']} documents, "
                f"{info['n_features']} features, {info['stopped_epoch']} epoch(s) ({info['stop_reason']}) "
                f"in {info['fit_seconds']:.2f} s"]
-    summary += [f"{split} accuracy {result.metrics[split]['accuracy']:.4f}  macro F1 "
-                f"{result.metrics[split]['macro_f1']:.4f}" for split in ("train", "valid", "test")
-                if split in result.metrics]
+    for split in ("train", "valid", "test"):
+        m = result.metrics.get(split)
+        if m is not None and m.get("multilabel"):
+            summary.append(f"{split} micro F1 {m['micro_f1']:.4f}  macro F1 {m['macro_f1']:.4f}  subset accuracy "
+                           f"{m['accuracy']:.4f}")
+        elif m is not None:
+            summary.append(f"{split} accuracy {m['accuracy']:.4f}  macro F1 {m['macro_f1']:.4f}")
     decision = result.decision
     if decision is not None:
         live = "no live model yet" if decision["live"] is None else f"live model {decision['live']:.4f}"
@@ -205,7 +210,7 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, t
     from sgdtext.io.documents import ReadStats, open_binary
     from sgdtext.io.versions import live_model
     from sgdtext.models import load_model
-    from sgdtext.predict import check_plain_text_input, predict_lines, predict_records
+    from sgdtext.predict import Shown, check_plain_text_input, predict_lines, predict_records
 
     linear, featurizer, meta = load_model(live_model(model))
     if kind == "lines":
@@ -222,11 +227,14 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, t
         raise click.UsageError(f"{flag}: a {linear.model_type} model gives no probabilities (its loss is not a "
                                f"log-likelihood); train model.type: logistic or softmax, or set training.calibration: "
                                f"sigmoid, or drop {flag}")
-    if unknown is not None and threshold is None:
+    multilabel = getattr(linear, "multilabel", False)
+    if unknown is not None and threshold is None and not multilabel:
         raise click.UsageError("--unknown: names the label printed when no label reaches --threshold; give "
                                "--threshold P too")
-    if top_k is None:
+    if top_k is None and not multilabel:  # a multi-label model prints its whole label set unless capped
         top_k = len(linear.classes) if proba else 1
+    separator = meta["config"].get("data", {}).get("label_separator") or ","
+    show = Shown(top_k, proba, fmt, threshold, unknown, separator)
     stats = ReadStats()
     out = sys.stdout
     if kind != "lines":
@@ -237,15 +245,13 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, t
         def note(where, what):
             warn(f"{where}: {what}")
 
-        for chunk in predict_records(linear, featurizer, raw_records(options, names, note), options, top_k=top_k,
-                                     proba=proba, fmt=fmt, n_jobs=n_jobs, threshold=threshold, unknown=unknown,
-                                     warn=note):
+        for chunk in predict_records(linear, featurizer, raw_records(options, names, note), options, show,
+                                     n_jobs=n_jobs, warn=note):
             out.write(chunk)
         out.flush()
         return
     streams = [("<stdin>", sys.stdin.buffer) if name == "-" else (name, open_binary(name)) for name in files or ["-"]]
-    for chunk in predict_lines(linear, featurizer, streams, top_k=top_k, proba=proba, fmt=fmt, stats=stats,
-                               n_jobs=n_jobs, threshold=threshold, unknown=unknown):
+    for chunk in predict_lines(linear, featurizer, streams, show, stats=stats, n_jobs=n_jobs):
         out.write(chunk)
     out.flush()
     if stats.n_invalid_utf8:
@@ -283,7 +289,7 @@ def evaluate(model, data, fmt, label_field, text_field, header, as_json):
     data_config = {**meta["config"]["data"], "format": fmt, "header": header}
     data_config["label_field"] = label_field or data_config["label_field"]
     data_config["text_field"] = text_field or data_config["text_field"]
-    docs = read_all(data, read_options(data_config), warn)
+    docs = read_all(data, read_options(data_config, multilabel=getattr(linear, "multilabel", False)), warn)
     metrics = evaluate_split(linear, featurizer.transform(docs), docs)
     click.echo(json.dumps(metrics, indent=2) if as_json else format_metrics(str(data), metrics))
 

@@ -21,8 +21,10 @@ from sgdtext.io.modelfile import read_model_file, write_model_file
 from sgdtext.registry import load
 from sgdtext.text.features import Featurizer
 
-# model family -> the class of its models (imported when a model of the family is loaded)
-MODEL_CLASSES = {"linear": "sgdtext.linear.model:LinearModel", "network": "sgdtext.nn.network:MLPModel"}
+# model family -> the class of its models (imported when a model of the family is loaded); multi-label models
+# (metadata "multilabel": true) have their own
+MODEL_CLASSES = {"linear": "sgdtext.linear.model:LinearModel", "network": "sgdtext.nn.network:MLPModel",
+                 "multilabel": "sgdtext.linear.multilabel:MultiLabelModel"}
 
 
 def save_model(path, model, featurizer, config, *, lineage=None):
@@ -51,7 +53,8 @@ def load_model(path):
         if not isinstance(meta.get("model_type"), str) or meta["model_type"] not in MODELS:
             raise ValueError(f"model_type {str(meta.get('model_type'))[:40]!r} is not one sgdtext has")
         featurizer = Featurizer.from_state(meta["config"]["features"], arrays, meta["features"])
-        model_class = load(MODEL_CLASSES[model_family(meta["model_type"])])
+        kind = "multilabel" if meta.get("multilabel") is True else model_family(meta["model_type"])
+        model_class = load(MODEL_CLASSES[kind])
         model = model_class.from_arrays(meta, arrays, featurizer.n_features)
     except ValueError as exc:
         raise ModelFileError(f"{path}: not a model sgdtext wrote: {exc}; retrain it with `sgdtext train`") from None

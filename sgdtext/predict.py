@@ -5,6 +5,7 @@ Imports numpy only (no scipy, no scikit-learn), so a one-line ``sgdtext predict`
 
 import json
 import re
+from typing import NamedTuple
 
 import numpy as np
 
@@ -127,27 +128,74 @@ def format_lines(classes, order, probs, fmt, *, show_proba=True, threshold=None,
     return lines
 
 
+def multilabel_lines(model, scores, show, ids=None):
+    """Output lines of a multi-label model: each document's label set (the labels whose score reaches their
+    threshold, or whose probability reaches --threshold), best first, at most top_k; tsv: joined by the separator
+    (with --proba, label<TAB>p pairs); jsonl: {"labels": [...], "proba": {...}}."""
+    probs = model.proba(scores) if model.has_proba else None
+    chosen = probs >= show.threshold if show.threshold is not None else model.predict_sets(scores)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    lines = []
+    for i, row in enumerate(order):
+        picked = [j for j in row.tolist() if chosen[i, j]][:show.top_k]
+        labels = [model.classes[j] for j in picked]
+        if not labels and show.unknown is not None:
+            labels, picked = [show.unknown], []
+        shown_probs = [float(probs[i, j]) for j in picked] if probs is not None and show.proba else None
+        if show.fmt == "jsonl":
+            record = {"id": ids[i]} if ids is not None else {}
+            record["labels"] = labels
+            if shown_probs is not None:
+                record["proba"] = {label: round(p, 6) for label, p in zip(labels, shown_probs)}
+            lines.append(json.dumps(record, ensure_ascii=False))
+            continue
+        line = ("\t".join(f"{label}\t{p:.6f}" for label, p in zip(labels, shown_probs)) if shown_probs
+                else show.separator.join(labels))
+        lines.append(line if ids is None else f"{tsv_field(ids[i])}\t{line}")
+    return lines
+
+
+class Shown(NamedTuple):
+    """What predict prints of each document (its flags)."""
+
+    top_k: int | None = 1  # None: every label (multi-label: every label in the set)
+    proba: bool = False
+    fmt: str = "tsv"
+    threshold: float | None = None
+    unknown: str | None = None
+    separator: str = ","  # multi-label tsv: between the labels of a set
+
+
+DEFAULT_SHOWN = Shown()
+
+
+def output_lines(model, scores, show, ids=None):
+    """The output lines of scored documents, as ``show`` says."""
+    if getattr(model, "multilabel", False):
+        return multilabel_lines(model, scores, show, ids)
+    top_k = len(model.classes) if show.top_k is None else min(show.top_k, len(model.classes))
+    order, probs = ranked(model, scores, top_k)
+    return format_lines(model.classes, order, probs, show.fmt, show_proba=show.proba, threshold=show.threshold,
+                        unknown=show.unknown, ids=ids)
+
+
 def predict_chunk(payload, chunk):
     """Output text of one chunk of raw lines, and the invalid-UTF-8 count (runs in a worker when parallel)."""
-    model, featurizer, top_k, proba, fmt, threshold, unknown = payload
+    model, featurizer, show = payload
     name, first, lines = chunk
     stats = ReadStats()
     scores = model.scores(featurizer.transform_texts(list(decode_chunk(name, first, lines, stats)), where=name))
-    order, probs = ranked(model, scores, top_k)
-    text = "\n".join(format_lines(model.classes, order, probs, fmt, show_proba=proba, threshold=threshold,
-                                  unknown=unknown)) + "\n"
+    text = "\n".join(output_lines(model, scores, show)) + "\n"
     return text, stats.n_invalid_utf8, stats.first_invalid_utf8
 
 
-def predict_lines(model, featurizer, streams, *, top_k=1, proba=False, fmt="tsv", stats=None, n_jobs=1,
-                  threshold=None, unknown=None):
-    """Yield output text, one chunk per ~1 MB of input: one line per input line, in order.
-
-    ``threshold``: print only the labels whose probability reaches it, and ``unknown`` (or an empty field) when
-    none does. ``n_jobs`` > 1 featurises and scores chunks in forked processes while this one reads and writes.
-    """
+def predict_lines(model, featurizer, streams, show=DEFAULT_SHOWN, *, stats=None, n_jobs=1):
+    """Yield output text, one chunk per ~1 MB of input: one line per input line, in order, as ``show`` (a Shown)
+    says: ``threshold`` prints only the labels whose probability reaches it, and ``unknown`` (or an empty field)
+    when none does. ``n_jobs`` > 1 featurises and scores chunks in forked processes while this one reads and
+    writes."""
     stats = stats if stats is not None else ReadStats()
-    payload = (model, featurizer, min(top_k, len(model.classes)), proba, fmt, threshold, unknown)
+    payload = (model, featurizer, show)
     for text, invalid, first in parallel.imap_ordered(predict_chunk, payload, raw_chunks(streams),
                                                       parallel.n_workers(n_jobs)):
         if invalid:
@@ -173,7 +221,7 @@ def predict_record_chunk(payload, chunk):
     """Output text of one chunk of raw records, and the problems met reading them (runs in a worker)."""
     from sgdtext.io.inputs import record_document
 
-    model, featurizer, top_k, proba, fmt, threshold, unknown, options = payload
+    model, featurizer, show, options = payload
     ids, docs, problems = [], [], []
     for where, raw in chunk:
         ident, doc, found = record_document(options, where, raw)
@@ -182,19 +230,15 @@ def predict_record_chunk(payload, chunk):
         problems += found
     scores = model.scores(featurizer.transform(docs) if featurizer.extra else
                           featurizer.transform_texts([doc.text for doc in docs]))
-    order, probs = ranked(model, scores, top_k)
     shown_ids = ids if options.kind in ("eml", "maildir", "mbox") or options.id_field else None
-    text = "\n".join(format_lines(model.classes, order, probs, fmt, show_proba=proba, threshold=threshold,
-                                  unknown=unknown, ids=shown_ids)) + "\n"
-    return text, problems
+    return "\n".join(output_lines(model, scores, show, shown_ids)) + "\n", problems
 
 
-def predict_records(model, featurizer, records, options, *, top_k=1, proba=False, fmt="tsv", n_jobs=1,
-                    threshold=None, unknown=None, warn=None):
+def predict_records(model, featurizer, records, options, show=DEFAULT_SHOWN, *, n_jobs=1, warn=None):
     """Yield output text, one chunk per ~1 MB of records (io.inputs.raw_records with its InputOptions): one line per
     record, in order, each starting with the record's id (mail: its file or Message-ID; else --id-field's value,
     when given). ``warn(where, what)`` receives each problem met reading a record."""
-    payload = (model, featurizer, min(top_k, len(model.classes)), proba, fmt, threshold, unknown, options)
+    payload = (model, featurizer, show, options)
     for text, problems in parallel.imap_ordered(predict_record_chunk, payload, record_chunks(records),
                                                 parallel.n_workers(n_jobs)):
         for where, what in problems:

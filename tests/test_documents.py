@@ -91,9 +91,28 @@ def test_jsonl_fields_and_errors(write):
 def test_fasttext_lines(write):
     path = write("a.txt", "__label__spam Win a prize\n__label__ham see you\n")
     assert read(path)[0] == [("spam", "Win a prize"), ("ham", "see you")]
-    multi = write("b.ft", "__label__a __label__b text\n")
-    with pytest.raises(DataError, match=r"b.ft:1: expected one __label__LABEL first on the line \(single-label\)"):
-        read(multi)
+    multi = write("b.ft", "__label__a __label__b text\n__label__c other __label__c\nno label\n")
+    with pytest.raises(DataError, match=r"b.ft:1: expected one __label__LABEL on the line \(single-label\), found 2; "
+                                        r"set model.multilabel: true for several"):
+        read(multi, multilabel=False)
+    with pytest.raises(DataError, match=r"b.ft:3: expected one __label__LABEL on the line \(single-label\), found "
+                                        r"none; fix the line"):
+        read(multi)  # multilabel auto: several labels are a set, none is a mistake
+    assert read(multi, multilabel=True)[0] == [(("a", "b"), "text"), (("c",), "other"), ((), "no label")]
+
+
+def test_label_lists_in_tsv_and_jsonl(write):
+    tsv = write("a.tsv", "label\ttext\nsport,politics\tvote on the stadium\nsport\tgoal\n\tnothing\n")
+    assert read(tsv, label_separator=",", multilabel=True)[0] == [
+        (("sport", "politics"), "vote on the stadium"), (("sport",), "goal"), ((), "nothing")]
+    with pytest.raises(DataError, match=r"a.tsv:4: expected a label, found an empty one \(model.multilabel: true "
+                                        r"allows none\)"):
+        read(tsv, label_separator=",")
+    broken = write("b.tsv", "label\ttext\nsport,,politics\tx\n")
+    with pytest.raises(DataError, match=r"b.tsv:2: an empty label between separators ',' in 'sport,,politics'"):
+        read(broken, label_separator=",")
+    jsonl = write("c.jsonl", '{"label": ["a", "b"], "text": "x"}\n{"label": "a", "text": "y"}\n')
+    assert read(jsonl)[0] == [(("a", "b"), "x"), ("a", "y")]
 
 
 def test_folder_one_subfolder_per_class(tmp_path):

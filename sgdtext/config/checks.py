@@ -184,9 +184,32 @@ def check_extra(path, value, problems):
     return out
 
 
+def multilabel_problems(c):
+    """Why the config cannot train a multi-label model (checked when model.multilabel is true, and again when auto
+    finds several labels in the data)."""
+    kind, problems = c["model"]["type"], []
+    if model_family(kind) != "linear":
+        problems.append(f"model -> multilabel: a {kind} model trains single-label only; use a linear model.type "
+                        "(logistic, squared_hinge, ...), one-vs-rest")
+    elif not MODELS[kind].facts.get("multilabel"):
+        problems.append(f"model -> multilabel: {kind}'s probabilities share one sum over the labels, so it picks one; "
+                        "use a per-label loss: logistic, hinge, squared_hinge, modified_huber")
+    if c["data"]["chunk_size"]:
+        problems.append("model -> multilabel: multi-label models train in memory; remove data.chunk_size")
+    if c["training"]["calibration"] != "none":
+        problems.append("model -> multilabel: calibration is for single-label models; use model.type: logistic for "
+                        "per-label probabilities")
+    return problems
+
+
 def check_combinations(c, problems):
     if c["data"]["train"] is None:
         problems.append("data -> train: is required; set it to the training file or folder")
+    if c["model"]["multilabel"] is True:
+        problems.extend(multilabel_problems(c))
+    if c["training"]["thresholds"] != "fixed" and not (c["data"]["valid"] or c["data"]["validation_split"]):
+        problems.append(f"training -> thresholds: {c['training']['thresholds']} tunes the thresholds on validation "
+                        "data; set data.valid or data.validation_split")
     out = c["output"]
     for name in ("model", "metrics"):
         value = out[name]
@@ -306,8 +329,8 @@ def resolve_automatic(c):
 
 # keys every run reads whatever the model and optimizer; the others are read by the choices that list them
 ALWAYS_READ = {"training": ("epochs", "seed", "optimizer", "l2", "class_weight", "tol", "loss_lower_bound", "patience",
-                            "early_stopping", "calibration"),
-               "model": ("type", "fit_intercept")}
+                            "early_stopping", "calibration", "thresholds"),
+               "model": ("type", "fit_intercept", "multilabel")}
 LINEAR_ONLY = ("training.l1", "training.average")  # the SGD loop of the linear models has them
 
 

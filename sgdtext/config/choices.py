@@ -7,22 +7,23 @@ from sgdtext.registry import Choice, Registry, load
 LOSSES = "sgdtext.core.losses"
 
 # model.type. facts: family (linear: one weight vector per column; network: trained by backpropagation),
-# proba (the loss is a log-likelihood, so scores give probabilities).
+# proba (the loss is a log-likelihood, so scores give probabilities), multilabel (a loss on one label's yes/no, so
+# one-vs-rest trains it per label).
 MODELS = Registry("model type", [
     Choice("perceptron", "the lecture's perceptron (two classes); the multi-class perceptron rule for more",
-           f"{LOSSES}:Perceptron", facts={"family": "linear", "proba": False}),
+           f"{LOSSES}:Perceptron", facts={"family": "linear", "proba": False, "multilabel": True}),
     Choice("logistic", "logistic regression (two classes); one-vs-rest for more",
-           f"{LOSSES}:Logistic", facts={"family": "linear", "proba": True}),
+           f"{LOSSES}:Logistic", facts={"family": "linear", "proba": True, "multilabel": True}),
     Choice("softmax", "multi-class softmax, one weight vector per class",
            f"{LOSSES}:Softmax", facts={"family": "linear", "proba": True}),
     Choice("hinge", "hinge loss, a linear SVM (two classes); one-vs-rest for more",
-           f"{LOSSES}:Hinge", facts={"family": "linear", "proba": False}),
+           f"{LOSSES}:Hinge", facts={"family": "linear", "proba": False, "multilabel": True}),
     Choice("squared_hinge", "squared hinge loss, LIBLINEAR's default SVM (two classes); one-vs-rest for more",
-           f"{LOSSES}:SquaredHinge", facts={"family": "linear", "proba": False}),
+           f"{LOSSES}:SquaredHinge", facts={"family": "linear", "proba": False, "multilabel": True}),
     Choice("modified_huber", "modified Huber loss, a smooth robust SVM (two classes); one-vs-rest for more",
-           f"{LOSSES}:ModifiedHuber", facts={"family": "linear", "proba": False}),
+           f"{LOSSES}:ModifiedHuber", facts={"family": "linear", "proba": False, "multilabel": True}),
     Choice("linear", "the linear unit with squared error, the delta rule (two classes); one-vs-rest for more",
-           f"{LOSSES}:Squared", facts={"family": "linear", "proba": False}),
+           f"{LOSSES}:Squared", facts={"family": "linear", "proba": False, "multilabel": True}),
     Choice("mlp", "a neural network: model.hidden_sizes hidden layers and a softmax output, trained by "
            "backpropagation", f"{LOSSES}:Softmax",
            reads=("model.hidden_sizes", "model.activation", "model.dropout", "model.wide"),

@@ -42,7 +42,9 @@ SCHEMA = {
         "text_field": Key("text", "str", "text column or field; null for numeric columns only", nullable=True),
         "header": Key("auto", "choice", "TSV: is the first line a header naming the columns",
                       choices=("auto", "yes", "no")),
-        "label_prefix": Key("__label__", "str", "fastText format: label prefix"),
+        "label_prefix": Key("__label__", "str", "fastText format: label prefix (several on a line: multi-label)"),
+        "label_separator": Key(None, "str", "TSV/CSV: the label column holds several labels split on this string "
+                               "(multi-label), e.g. ','; null: one label", nullable=True),
         "mail_text": Key("auto", "choice", "what a mail message becomes: parsed (Subject, decoded text parts, HTML "
                          "as text, attachments named) or raw (its bytes on one line, as a one-line-per-document file "
                          "holds mail); auto: parsed for data.format maildir and mbox, else raw. Predict reads mail "
@@ -95,6 +97,10 @@ SCHEMA = {
     "model": {
         "type": Key("logistic", "choice", "the loss and model", choices=tuple(MODELS)),
         "fit_intercept": Key(True, "bool", "learn a bias b as well as the weights W (linear models)"),
+        "multilabel": Key("auto", "bool", "a document holds any number of labels (fastText lines with several "
+                          "__label__, JSON label lists, data.label_separator): one-vs-rest, a label predicted when its "
+                          "score reaches its threshold; auto: when the training data holds a document with other "
+                          "than one label (said on stderr)", auto=True),
         "hidden_sizes": Key([], "int_list", "mlp: widths of the hidden layers; one entry is the lecture's two-layer "
                             "network, more its N-layer network, e.g. [256]"),
         "activation": Key("relu", "choice", "mlp: hidden-layer activation", choices=tuple(ACTIVATIONS)),
@@ -145,7 +151,13 @@ SCHEMA = {
         "average": Key(False, "bool", "averaged SGD / averaged perceptron: keep the mean of the weights over all "
                        "steps"),
         "class_weight": Key(None, "class_weight", "null, balanced (n / (k n_class)), or a mapping label -> weight "
-                            "(missing labels weigh 1)", nullable=True),
+                            "(missing labels weigh 1); multi-label: balanced weighs each label's positives and "
+                            "negatives apart, a mapping weighs a label's positive documents", nullable=True),
+        "thresholds": Key("fixed", "choice", "multi-label: a label is predicted when its score reaches its threshold: "
+                          "fixed (0: probability 0.5 for logistic, the margin's sign otherwise), or tuned on the "
+                          "validation data (data.valid or data.validation_split) for each label's F1 (per_label) or "
+                          "for micro F1 (micro, one threshold for every label)",
+                          choices=("fixed", "per_label", "micro")),
         "dual_tol": Key(0.1, "float", "dual_cd: a class has converged when its projected gradients span at "
                         "most this over a pass of every example (logistic: its largest absolute gradient is below it; "
                         "LIBLINEAR's eps, its default 0.1); training stops when every class has (stop reason "

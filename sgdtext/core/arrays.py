@@ -24,9 +24,9 @@ def require(arrays, name, kind, shape, *, finite=False):
     return np.ascontiguousarray(array, dtype=np.int64 if array.dtype.kind == "i" else array.dtype)
 
 
-def require_labels(classes):
-    """The model's classes: a list of at least two distinct strings."""
-    if not isinstance(classes, list) or len(classes) < 2 or not all(isinstance(c, str) for c in classes) or \
+def require_labels(classes, minimum=2):
+    """The model's classes: a list of at least ``minimum`` distinct strings (a multi-label model may have one)."""
+    if not isinstance(classes, list) or len(classes) < minimum or not all(isinstance(c, str) for c in classes) or \
             len(set(classes)) != len(classes):
-        raise ValueError(f"classes must be a list of at least two distinct labels; it is {str(classes)[:80]}")
+        raise ValueError(f"classes must be a list of at least {minimum} distinct labels; it is {str(classes)[:80]}")
     return classes

@@ -22,7 +22,7 @@ MAX_LINE_BYTES = 1 << 26  # a line (a document) longer than this is refused, so 
 
 
 class Document(NamedTuple):
-    label: str | None
+    label: str | tuple | None  # a tuple of labels where the document holds several (multi-label), else one
     text: str
     fields: dict | None  # every named column/field of the record (CSV, JSON Lines), else None
     where: str  # "file:line" (or the file's path for the folder reader)
@@ -38,6 +38,8 @@ class ReadOptions(NamedTuple):
     mail_text: str = "parsed"  # mail readers: "parsed" or "raw" (sgdtext.io.mail)
     mail_header_tokens: tuple = ()
     label_header: str = "X-Label"  # mbox: the header holding the label
+    label_separator: str | None = None  # TSV/CSV: a label column holding several labels, split on this
+    multilabel: object = "auto"  # True: a document may hold any number of labels (none too); False: exactly one
 
 
 class ReadStats:
@@ -147,6 +149,31 @@ def bad(options, stats, where, reason):
     raise DataError(f"{where}: {reason}; fix the line, or set data.bad_lines: skip to count and skip such lines")
 
 
+def split_labels(value, options, stats, where):
+    """The label(s) of a TSV/CSV label column: one label, or with data.label_separator a tuple of several (in a
+    multi-label file, the empty value is the empty set); None (counted as bad) when malformed."""
+    if options.label_separator is None:
+        if not value:
+            bad(options, stats, where, "expected a label, found an empty one")
+            return None
+        return value
+    if not value:
+        if options.multilabel is True:
+            return ()
+        bad(options, stats, where, "expected a label, found an empty one (model.multilabel: true allows none)")
+        return None
+    labels = value.split(options.label_separator)
+    if not all(label.strip() for label in labels):
+        bad(options, stats, where, f"an empty label between separators {options.label_separator!r} in {value[:80]!r}")
+        return None
+    labels = tuple(dict.fromkeys(label.strip() for label in labels))
+    if len(labels) > 1 and options.multilabel is False:
+        bad(options, stats, where, f"holds {len(labels)} labels ({', '.join(labels[:3])}), but model.multilabel is "
+                                   "false; set it to true (or auto) for a multi-label model")
+        return None
+    return labels[0] if len(labels) == 1 and options.multilabel is not True else labels
+
+
 def read_tsv(path, options, stats):
     lines = numbered_lines(path, stats)
     columns = None
@@ -185,10 +212,12 @@ def read_tsv(path, options, stats):
             fields = dict(zip(columns, parts))
             label = fields[options.label_field]
             text = fields[options.text_field] if options.text_field else ""
-        if not label:
+        if not label and options.label_separator is None:
             bad(options, stats, where, "expected a label before the first tab, found an empty one")
             continue
-        yield Document(label, text, fields, where)
+        label = split_labels(label, options, stats, where)
+        if label is not None:
+            yield Document(label, text, fields, where)
 
 
 def read_csv(path, options, stats):
@@ -210,8 +239,11 @@ def read_csv(path, options, stats):
                     bad(options, stats, where, f"expected {len(names)} comma-separated columns as in the header")
                     continue
                 label = row[options.label_field]
-                if not label:
+                if not label and options.label_separator is None:
                     bad(options, stats, where, f"expected a value in column {options.label_field!r}, found none")
+                    continue
+                label = split_labels(label, options, stats, where)
+                if label is None:
                     continue
                 yield Document(label, row[options.text_field] if options.text_field else "", row, where)
         except csv.Error as exc:
@@ -233,26 +265,44 @@ def read_jsonl(path, options, stats):
             continue
         label = record.get(options.label_field)
         text = record.get(options.text_field, None) if options.text_field else ""
-        if label is None or label == "" or isinstance(label, (dict, list)):
-            bad(options, stats, where, f"expected a label in field {options.label_field!r}, found {label!r}")
+        if isinstance(label, list) and options.multilabel is not False and all(
+                isinstance(v, (str, int)) and not isinstance(v, bool) and str(v) for v in label):
+            label = tuple(dict.fromkeys(str(v) for v in label))  # a list of labels: multi-label
+        elif label is None or label == "" or isinstance(label, (dict, list)):
+            bad(options, stats, where, f"expected a label (or, multi-label, a list of labels) in field "
+                                       f"{options.label_field!r}, found {shown_value(label)}")
             continue
         if not isinstance(text, str):
             bad(options, stats, where, f"expected a string in field {options.text_field!r}, found {text!r}")
             continue
-        yield Document(str(label), text, record, where)
+        yield Document(label if isinstance(label, tuple) else str(label), text, record, where)
+
+
+def shown_value(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def read_fasttext(path, options, stats):
+    """fastText's format: every token starting with the prefix is a label (several: multi-label), the rest the
+    text."""
     prefix = options.label_prefix
     for lineno, line in numbered_lines(path, stats):
         where = f"{path}:{lineno}"
         tokens = line.split(" ")
-        labels = [tok for tok in tokens if tok.startswith(prefix)]
-        if len(labels) != 1 or not tokens[0].startswith(prefix) or tokens[0] == prefix:
-            found = "none" if not labels else f"{len(labels)}"
-            bad(options, stats, where, f"expected one {prefix}LABEL first on the line (single-label), found {found}")
+        labels = [tok[len(prefix):] for tok in tokens if tok.startswith(prefix)]
+        text = " ".join(tok for tok in tokens if not tok.startswith(prefix))
+        if not all(labels):
+            bad(options, stats, where, f"expected {prefix}LABEL, found {prefix} alone")
             continue
-        yield Document(tokens[0][len(prefix):], " ".join(tokens[1:]), None, where)
+        if len(labels) == 1 and options.multilabel is not True:
+            yield Document(labels[0], text, None, where)
+        elif options.multilabel is False or (not labels and options.multilabel != True):  # noqa: E712
+            found = "none" if not labels else f"{len(labels)}"
+            bad(options, stats, where, f"expected one {prefix}LABEL on the line (single-label), found {found}"
+                + ("; set model.multilabel: true for several" if labels else ""))
+        else:
+            yield Document(tuple(dict.fromkeys(labels)), text, None, where)
 
 
 def read_folder(path, options, stats):

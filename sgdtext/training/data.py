@@ -12,14 +12,17 @@ MAX_CLASSES = 5000
 HEADER_NAMES = {"label", "labels", "class", "category", "target", "text", "sentence", "document", "message"}
 
 
-def read_options(data):
-    """The reader's options from the data section (a config.sections.DataConfig, or its mapping)."""
+def read_options(data, multilabel="auto"):
+    """The reader's options from the data section (a config.sections.DataConfig, or its mapping) and
+    model.multilabel (auto: a record's several labels are read as a tuple)."""
+    fields = [name for name in ReadOptions._fields if name != "multilabel"]  # model.multilabel: the argument
     if isinstance(data, dict):  # a saved model's data section: one from before a key existed lacks it
-        values = {name: data[name] for name in ReadOptions._fields if name in data}
+        values = {name: data[name] for name in fields if name in data}
         values.setdefault("mail_text", "raw")  # such a model was trained on one-line documents
     else:
-        values = {name: getattr(data, name) for name in ReadOptions._fields}
-    return ReadOptions(**values)._replace(mail_header_tokens=tuple(values.get("mail_header_tokens", ())))
+        values = {name: getattr(data, name) for name in fields}
+    return ReadOptions(**values, multilabel=multilabel)._replace(
+        mail_header_tokens=tuple(values.get("mail_header_tokens", ())))
 
 
 def read_all(path, options, warn):
@@ -37,14 +40,38 @@ def read_all(path, options, warn):
              f"{stats.first_invalid_utf8}); invalid bytes were replaced by U+FFFD")
     if not docs:
         raise DataError(f"{path}: has no documents; check data.format and the file")
-    if docs[0].label.strip().lower() in HEADER_NAMES:
+    if isinstance(docs[0].label, str) and docs[0].label.strip().lower() in HEADER_NAMES:
         warn(f"{docs[0].where}: the first row looks like a header ({docs[0].label[:20]!r}) but was read as a "
              f"document; set data.header: yes, or name the columns in data.label_field / data.text_field")
     for doc in docs:
-        if any(c in doc.label for c in "\t\n\r"):
-            raise DataError(f"{doc.where}: the label {doc.label[:40]!r} holds a tab or a line break, which would "
-                            f"break predict's one-line-per-document output; fix the label")
+        for label in (doc.label,) if isinstance(doc.label, str) else doc.label:
+            if any(c in label for c in "\t\n\r"):
+                raise DataError(f"{doc.where}: the label {label[:40]!r} holds a tab or a line break, which would "
+                                f"break predict's one-line-per-document output; fix the label")
     return docs
+
+
+def is_multilabel(docs, setting, path, warn):
+    """Whether the documents train a multi-label model: model.multilabel true, or auto and some document holds
+    other than one label (said through ``warn``). A document with several labels under model.multilabel: false
+    is refused."""
+    several = next((doc for doc in docs if not isinstance(doc.label, str)), None)
+    if setting is True:
+        return True
+    if several is None:
+        return False
+    if setting is False:
+        raise DataError(f"{several.where}: holds {len(several.label)} labels ({', '.join(several.label[:3])}), but "
+                        f"model.multilabel is false; set it to true (or auto) for a multi-label model, or give one "
+                        f"label a document")
+    warn(f"{path}: documents hold several labels (first: {several.where}): training a multi-label model "
+         f"(one-vs-rest); set model.multilabel: true to say so, false to refuse such data")
+    return True
+
+
+def label_sets(docs):
+    """Each document's labels as a tuple (a single-label document's one label too)."""
+    return [(doc.label,) if isinstance(doc.label, str) else doc.label for doc in docs]
 
 
 def sort_labels(labels):
@@ -94,11 +121,16 @@ def class_weights(setting, classes, y):
     return None if table is None else table[y]
 
 
-def read_training_data(config, warn, *, min_classes=2):
+def read_training_data(config, warn, *, min_classes=2, docs=None):
     """Training documents, their classes and class indices, and the validation documents (or None).
-    ``min_classes`` 1: a warm start's data may hold one class (the model knows the others)."""
+    ``min_classes`` 1: a warm start's data may hold one class (the model knows the others). ``docs``: the training
+    documents when already read."""
     data, options = config.data, read_options(config.data)
-    docs = read_all(data.train, options, warn)
+    docs = read_all(data.train, options, warn) if docs is None else docs
+    several = next((doc for doc in docs if not isinstance(doc.label, str)), None)
+    if several is not None:
+        raise DataError(f"{several.where}: holds {len(several.label)} labels, but this model trains single-label; "
+                        f"set model.multilabel: true (a linear model, in memory)")
     classes = sort_labels(d.label for d in docs)
     if len(classes) > MAX_CLASSES:
         raise DataError(f"{data.train}: has {len(classes):,} different labels, more than the {MAX_CLASSES:,} sgdtext "

@@ -3,8 +3,8 @@ never saw counted as errors."""
 
 import numpy as np
 
-from sgdtext.training.data import label_indices, sort_labels
-from sgdtext.training.metrics import classification_metrics
+from sgdtext.training.data import label_indices, label_sets, sort_labels
+from sgdtext.training.metrics import classification_metrics, multilabel_metrics
 
 
 def classes_with_unseen(model, labels):
@@ -14,6 +14,8 @@ def classes_with_unseen(model, labels):
 
 def evaluate_split(model, X, docs):
     """Metrics of ``model`` on labelled documents (their matrix X)."""
+    if getattr(model, "multilabel", False):
+        return evaluate_multilabel(model, X, docs)
     classes = classes_with_unseen(model, (d.label for d in docs))
     y = label_indices(docs, classes)
     pred = model.predict_index(model.scores(X))
@@ -30,3 +32,24 @@ def evaluate_chunks(model, featurizer, chunks):
     index = {label: i for i, label in enumerate(classes)}
     y = np.fromiter(map(index.__getitem__, truth), dtype=np.int64, count=len(truth))
     return classification_metrics(y, np.concatenate(predicted) if predicted else np.zeros(0, np.int64), classes)
+
+
+def label_matrix(sets, labels):
+    """(n, labels) booleans: row i marks the labels of ``sets[i]`` (labels not in ``labels`` are left out)."""
+    index = {label: j for j, label in enumerate(labels)}
+    Y = np.zeros((len(sets), len(labels)), dtype=bool)
+    for i, labels_i in enumerate(sets):
+        Y[i, [index[label] for label in labels_i if label in index]] = True
+    return Y
+
+
+def evaluate_multilabel(model, X, docs):
+    """Multi-label metrics; a true label the model does not know counts as missed (a label column of its own)."""
+    sets = label_sets(docs)
+    labels = list(model.classes) + sorted({label for s in sets for label in s} - set(model.classes))
+    k = len(model.classes)
+    scores = np.full((len(docs), len(labels)), -np.inf)
+    scores[:, :k] = model.scores(X)
+    predicted = np.zeros((len(docs), len(labels)), dtype=bool)
+    predicted[:, :k] = model.predict_sets(scores[:, :k])
+    return multilabel_metrics(label_matrix(sets, labels), predicted, scores, labels)

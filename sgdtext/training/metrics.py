@@ -40,8 +40,53 @@ def classification_metrics(y_true, y_pred, classes):
     }
 
 
+def multilabel_metrics(truth, predicted, scores, labels, ks=(1, 3, 5)):
+    """Multi-label metrics from (n, labels) boolean matrices of the true and predicted label sets and the scores.
+
+    ``accuracy`` is the subset accuracy (the whole set right); micro scores pool every (document, label) decision,
+    macro scores average each label's, over every label (scikit-learn's f1_score(average="macro") on indicator
+    matrices, zero_division=0); ``hamming_loss`` the fraction of decisions wrong; ``precision_at_k`` the mean
+    fraction of true labels among each document's k best-scored."""
+    truth, predicted = np.asarray(truth, dtype=bool), np.asarray(predicted, dtype=bool)
+    n = truth.shape[0]
+    tp = (truth & predicted).sum(axis=0).astype(float)
+    n_predicted, support = predicted.sum(axis=0), truth.sum(axis=0)
+    precision = np.divide(tp, n_predicted, out=np.zeros_like(tp), where=n_predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
+    denom = precision + recall
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
+    micro_p = tp.sum() / max(n_predicted.sum(), 1)
+    micro_r = tp.sum() / max(support.sum(), 1)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    at_k = {}
+    for k in ks:
+        if k <= truth.shape[1]:
+            hits = np.take_along_axis(truth, order[:, :k], axis=1).sum(axis=1)
+            at_k[str(k)] = float(hits.mean() / k) if n else 0.0
+    return {
+        "n_documents": int(n),
+        "multilabel": True,
+        "accuracy": float(np.all(truth == predicted, axis=1).mean()) if n else 0.0,
+        "micro_precision": float(micro_p),
+        "micro_recall": float(micro_r),
+        "micro_f1": float(2 * micro_p * micro_r / (micro_p + micro_r)) if micro_p + micro_r else 0.0,
+        "macro_precision": float(precision.mean()),
+        "macro_recall": float(recall.mean()),
+        "macro_f1": float(f1.mean()),
+        "hamming_loss": float((truth != predicted).mean()) if truth.size else 0.0,
+        "precision_at_k": at_k,
+        "per_class": {
+            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        },
+        "labels": list(labels),
+    }
+
+
 def format_metrics(name, m):
     """A readable table of one split's metrics."""
+    if m.get("multilabel"):
+        return format_multilabel_metrics(name, m)
     width = max([len(label) for label in m["labels"]] + [9])
     lines = [f"{name}: accuracy {m['accuracy']:.4f}  macro F1 {m['macro_f1']:.4f}  ({m['n_documents']} documents)",
              f"  {'class':<{width}}  precision  recall      f1  support"]
@@ -51,4 +96,17 @@ def format_metrics(name, m):
     lines.append("  confusion matrix (rows: true class, columns: predicted, in the order above):")
     cell = max(len(str(v)) for row in m["confusion_matrix"] for v in row)
     lines.extend("  " + " ".join(f"{v:>{cell}}" for v in row) for row in m["confusion_matrix"])
+    return "\n".join(lines)
+
+
+def format_multilabel_metrics(name, m):
+    width = max([len(label) for label in m["labels"]] + [9])
+    at_k = "  ".join(f"P@{k} {v:.4f}" for k, v in m["precision_at_k"].items())
+    lines = [f"{name}: micro F1 {m['micro_f1']:.4f}  macro F1 {m['macro_f1']:.4f}  subset accuracy "
+             f"{m['accuracy']:.4f}  Hamming loss {m['hamming_loss']:.4f}  ({m['n_documents']} documents)",
+             f"  micro precision {m['micro_precision']:.4f}  micro recall {m['micro_recall']:.4f}  {at_k}",
+             f"  {'label':<{width}}  precision  recall      f1  support"]
+    for label, r in m["per_class"].items():
+        lines.append(f"  {label:<{width}}  {r['precision']:9.4f}  {r['recall']:6.4f}  {r['f1']:6.4f}  "
+                     f"{r['support']:7d}")
     return "\n".join(lines)

@@ -8,19 +8,28 @@ from pathlib import Path
 import numpy as np
 
 from sgdtext import __version__
+from sgdtext.config.checks import multilabel_problems
 from sgdtext.config.choices import CALIBRATIONS, model_family
 from sgdtext.config.sections import Config
 from sgdtext.core.settings import TrainSettings
-from sgdtext.errors import DataError, SgdtextError
+from sgdtext.errors import ConfigError, DataError, SgdtextError
 from sgdtext.io.files import write_text_atomic
 from sgdtext.io.versions import ModelFolder
 from sgdtext.linear.model import LinearModel
 from sgdtext.models import save_model
 from sgdtext.nn.network import Architecture, MLPModel
 from sgdtext.text.features import Featurizer
-from sgdtext.training.data import class_weights, label_indices, read_all, read_options, read_training_data
+from sgdtext.training.data import (
+    class_weights,
+    is_multilabel,
+    label_indices,
+    read_all,
+    read_options,
+    read_training_data,
+)
 from sgdtext.training.evaluation import evaluate_split
 from sgdtext.training.fit import fit
+from sgdtext.training.multilabel import train_multilabel
 from sgdtext.training.publish import Publishing, gate, gate_documents, lineage
 from sgdtext.training.streaming import train_streaming
 from sgdtext.training.trace import tracer
@@ -67,10 +76,21 @@ def train(resolved, *, warn=print, on_epoch=None, trace=None, init_model=None, p
 
 
 def fit_run(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
-    """Read, featurise and fit as the typed config says, in memory or streaming; returns a Fitted."""
+    """Read, featurise and fit as the typed config says, in memory or streaming, single- or multi-label; returns a
+    Fitted."""
     if config.data.chunk_size:
         return Fitted(*train_streaming(config, warn, on_epoch, init_model))
-    return train_in_memory(config, warn, on_epoch, trace, init_model)
+    docs = read_all(config.data.train, read_options(config.data, config.model.multilabel), warn)
+    if is_multilabel(docs, config.model.multilabel, config.data.train, warn):
+        problems = multilabel_problems(config.mapping)
+        if init_model is not None:
+            problems.append("--init-model: a multi-label model trains from scratch")
+        if trace is not None:
+            problems.append("--trace: traces single-label SGD steps")
+        if problems:
+            raise ConfigError(problems, "multi-label data")
+        return Fitted(*train_multilabel(config, docs, warn))
+    return train_in_memory(config, warn, on_epoch, trace, init_model, docs)
 
 
 def check_request(config, trace, init_model):
@@ -134,9 +154,9 @@ def hand_made_scale_notes(featurizer, X):
     return notes
 
 
-def train_in_memory(config, warn, on_epoch, trace, init_model):
+def train_in_memory(config, warn, on_epoch, trace, init_model, docs=None):
     data, n_jobs = config.data, config.features.n_jobs
-    docs, y, classes, valid_docs = read_training_data(config, warn, min_classes=1 if init_model else 2)
+    docs, y, classes, valid_docs = read_training_data(config, warn, min_classes=1 if init_model else 2, docs=docs)
     if init_model is None:
         featurizer = Featurizer(config.features)
         X = featurizer.fit_transform(docs, n_jobs=n_jobs).to_scipy()

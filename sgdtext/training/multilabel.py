@@ -1,0 +1,119 @@
+"""Training a multi-label model: one two-class problem per label (one-vs-rest) on the same features, each fitted by
+the model type's solver and optimizer (training.fit, as a single-label two-class model), labels spread over
+processes; then the thresholds, fixed or tuned on validation data.
+
+Per label, the examples holding it are the positive class; ``training.class_weight`` balanced weighs the label's
+positives and negatives as a two-class problem's classes, a mapping weighs the positive documents of the labels it
+names. Each label's problem has its own seeded random stream, so the weights do not depend on the processes used.
+"""
+
+import time
+
+import numpy as np
+
+from sgdtext.core import parallel
+from sgdtext.core.settings import TrainSettings
+from sgdtext.errors import DataError
+from sgdtext.linear.model import LinearModel
+from sgdtext.linear.multilabel import MultiLabelModel
+from sgdtext.text.features import Featurizer
+from sgdtext.training.data import MAX_CLASSES, label_sets, read_all, read_options, sort_labels
+from sgdtext.training.evaluation import evaluate_split, label_matrix
+from sgdtext.training.fit import fit
+from sgdtext.training.loop import History
+
+
+def label_weights(setting, label, positive):
+    """Per-example weights of one label's two-class problem (``positive``: the examples holding it), or None."""
+    if setting is None:
+        return None
+    if setting == "balanced":
+        n, n_pos = len(positive), int(positive.sum())
+        return np.where(positive, n / (2 * max(n_pos, 1)), n / (2 * max(n - n_pos, 1)))
+    return np.where(positive, setting.get(label, 1.0), 1.0)
+
+
+def fit_label(payload, j):
+    """(weights, intercept, history) of label j's two-class model."""
+    model_type, X, Y, labels, settings, seed, class_weight = payload
+    positive = Y[:, j]
+    model = LinearModel.zeros(model_type, ["", labels[j]], X.shape[1])
+    history = fit(model, X, positive.astype(np.int64), settings=settings, rng=np.random.default_rng([seed, 3, j]),
+                  sample_weight=label_weights(class_weight, labels[j], positive))
+    return model.W[:, 0].copy(), float(model.b[0]), history
+
+
+def fit_one_vs_rest(model_type, X, Y, labels, settings, seed, class_weight, workers=None):
+    """(W (d, labels), b (labels,), History summing the labels' fits)."""
+    payload = (model_type, X, Y, labels, settings, seed, class_weight)
+    fitted = parallel.map_ordered(fit_label, payload, [(j,) for j in range(len(labels))],
+                                  parallel.n_workers(workers))
+    W = np.column_stack([w for w, _, _ in fitted])
+    b = np.array([b for _, b, _ in fitted])
+    histories = [h for _, _, h in fitted]
+    reasons = sorted({h.stop_reason for h in histories})
+    history = History(stop_reason=reasons[0] if len(reasons) == 1 else "per label: " + ", ".join(reasons),
+                      stopped_epoch=max(h.stopped_epoch for h in histories),
+                      steps=sum(h.steps for h in histories))
+    return W, b, history
+
+
+def best_threshold(scores, truth):
+    """The score threshold that maximises F1 of these decisions (scores (m,), truth (m,) booleans): halfway between
+    the lowest score kept and the next one below; 0 when nothing is true."""
+    if not truth.any():
+        return 0.0
+    order = np.argsort(-scores, kind="stable")
+    s, t = scores[order], truth[order]
+    tp = np.cumsum(t)
+    f1 = 2 * tp / (np.arange(1, len(s) + 1) + t.sum())
+    last = np.flatnonzero(np.r_[s[1:] != s[:-1], True])  # cut only between different scores
+    cut = last[np.argmax(f1[last])]
+    return float((s[cut] + s[cut + 1]) / 2) if cut + 1 < len(s) else float(s[cut]) - 1e-9
+
+
+def tuned_thresholds(scores, truth, mode):
+    """Thresholds (labels,) tuned on validation scores and truth: per label for its F1, or one for micro F1."""
+    if mode == "micro":
+        return np.full(scores.shape[1], best_threshold(scores.ravel(), truth.ravel()))
+    return np.array([best_threshold(scores[:, j], truth[:, j]) for j in range(scores.shape[1])])
+
+
+def train_multilabel(config, docs, warn):
+    """Featurise, fit one-vs-rest, set the thresholds, evaluate: (model, featurizer, history, metrics, n, seconds)."""
+    data, training = config.data, config.training
+    sets = label_sets(docs)
+    labels = sort_labels({label for s in sets for label in s})
+    if not labels:
+        raise DataError(f"{data.train}: no document holds a label; a multi-label model needs at least one")
+    if len(labels) > MAX_CLASSES:
+        raise DataError(f"{data.train}: has {len(labels):,} different labels, more than the {MAX_CLASSES:,} sgdtext "
+                        f"trains; check data.label_separator and the label column")
+    options = read_options(data, multilabel=True)
+    valid_docs = read_all(data.valid, options, warn) if data.valid else None
+    if valid_docs is None and data.validation_split:
+        held = np.random.default_rng([training.seed, 1]).permutation(len(docs))[:int(round(data.validation_split *
+                                                                                          len(docs)))]
+        kept = np.setdiff1d(np.arange(len(docs)), held)
+        valid_docs, docs = [docs[i] for i in np.sort(held)], [docs[i] for i in kept]
+        sets = label_sets(docs)
+    featurizer = Featurizer(config.features)
+    X = featurizer.fit_transform(docs, n_jobs=config.features.n_jobs).to_scipy()
+    started = time.perf_counter()
+    settings = TrainSettings.from_config(config, n_examples=X.shape[0])
+    W, b, history = fit_one_vs_rest(config.model.type, X, label_matrix(sets, labels), labels, settings,
+                                    training.seed, training.class_weight)
+    model = MultiLabelModel(config.model.type, labels, W, b)
+    splits = {"train": (X, docs)}
+    if valid_docs is not None:
+        Xv = featurizer.transform(valid_docs, n_jobs=config.features.n_jobs).to_scipy()
+        splits["valid"] = (Xv, valid_docs)
+        if training.thresholds != "fixed":
+            model.thresholds = tuned_thresholds(model.scores(Xv), label_matrix(label_sets(valid_docs), labels),
+                                                training.thresholds)
+    seconds = time.perf_counter() - started
+    if data.test:
+        test_docs = read_all(data.test, options, warn)
+        splits["test"] = (featurizer.transform(test_docs, n_jobs=config.features.n_jobs).to_scipy(), test_docs)
+    metrics = {name: evaluate_split(model, Xs, ds) for name, (Xs, ds) in splits.items()}
+    return model, featurizer, history, metrics, len(docs), seconds

@@ -1,0 +1,137 @@
+"""Multi-label classification (issue 16): label sets read from fastText, JSON Lines and TSV; one-vs-rest training
+equal to scikit-learn's per label; thresholds; predict's label sets; the metrics against scikit-learn's."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+from sklearn.metrics import f1_score, hamming_loss, precision_score, recall_score
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.svm import LinearSVC
+
+from sgdtext.cli import cli
+from sgdtext.core.settings import TrainSettings
+from sgdtext.training.evaluation import label_matrix
+from sgdtext.training.metrics import multilabel_metrics
+from sgdtext.training.multilabel import best_threshold, fit_one_vs_rest
+
+SMS = REPO / "data" / "sms-spam"
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+def sms_sets(limit=None):
+    """Real texts with label sets: spam or ham, and "money" as well when the text names a price or prize."""
+    rows = [line.split("\t", 1) for line in SMS.joinpath("train.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    sets = [(label,) + (("money",) if any(w in text.lower() for w in ("£", "$", "prize", "cash")) else ())
+            for label, text in rows[:limit]]
+    return sets, [text for _, text in rows[:limit]]
+
+
+@pytest.fixture(scope="module")
+def multilabel_file(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ml")
+    sets, texts = sms_sets()
+    lines = ["label\ttext"] + [f"{','.join(s)}\t{t}" for s, t in zip(sets, texts)]
+    (folder / "train.tsv").write_text("\n".join(lines[:3001]) + "\n", encoding="utf-8")
+    (folder / "test.tsv").write_text("\n".join(lines[:1] + lines[3001:]) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_label_column_with_several_labels_trains_a_multi_label_model(multilabel_file, tmp_path):
+    (tmp_path / "c.yaml").write_text(json.dumps({"data": {
+        "train": str(multilabel_file / "train.tsv"), "test": str(multilabel_file / "test.tsv"),
+        "label_separator": ","}}))
+    result = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "model", "--json")
+    assert result.exit_code == 0, result.output
+    assert "documents hold several labels (first: " in result.stderr and "training a multi-label model" in \
+        result.stderr
+    test = json.loads(result.stdout)["test"]
+    assert test["multilabel"] and test["micro_f1"] > 0.9 and test["labels"] == ["ham", "money", "spam"]
+    assert set(test) >= {"micro_precision", "micro_recall", "macro_f1", "hamming_loss", "precision_at_k", "per_class"}
+    texts = ["WINNER! claim your cash prize now, call 0800", "see you at lunch"]
+    tsv = run("predict", tmp_path / "model", input="".join(t + "\n" for t in texts))
+    assert tsv.stdout.splitlines() == ["spam,money", "ham"]  # best first, joined by the data's separator
+    jsonl = run("predict", tmp_path / "model", "--format", "jsonl", "--proba", input=texts[0] + "\n")
+    record = json.loads(jsonl.stdout)
+    assert record["labels"] == ["spam", "money"] and all(p >= 0.5 for p in record["proba"].values())
+    assert run("predict", tmp_path / "model", "--top-k", "1", input=texts[0] + "\n").stdout == "spam\n"
+    none = run("predict", tmp_path / "model", "--threshold", "0.9999", input="see you at lunch\n")
+    assert none.exit_code == 0 and none.stdout == "\n"  # the empty set is an empty field
+    evaluated = run("evaluate", tmp_path / "model", multilabel_file / "test.tsv")
+    assert evaluated.exit_code == 0 and "micro F1" in evaluated.stdout and "Hamming loss" in evaluated.stdout
+
+
+def test_one_vs_rest_by_dual_cd_equals_linearsvc_per_label(multilabel_file):
+    from sgdtext.config import Config, validate
+    from sgdtext.text.features import Featurizer
+    from sgdtext.training.data import label_sets, read_all, read_options
+
+    raw = {"data": {"train": str(multilabel_file / "train.tsv"), "label_separator": ","},
+           "features": {"weighting": "tfidf", "ngram_range": [1, 1]},
+           "model": {"type": "squared_hinge", "multilabel": True},
+           "training": {"optimizer": "dual_cd", "l2": 1e-3, "dual_tol": 1e-6, "epochs": 10000}}
+    config = Config.from_mapping(validate(raw))
+    docs = read_all(config.data.train, read_options(config.data, True), print)
+    X = Featurizer(config.features).fit_transform(docs).to_scipy()
+    labels = ["ham", "money", "spam"]
+    Y = label_matrix(label_sets(docs), labels)
+    settings = TrainSettings.from_config(config, n_examples=X.shape[0])
+    W, b, _ = fit_one_vs_rest("squared_hinge", X, Y, labels, settings, 0, None, workers=1)
+    oracle = OneVsRestClassifier(LinearSVC(C=1 / (X.shape[0] * 1e-3), tol=1e-10, max_iter=10**6)).fit(X, Y)
+    coef = np.vstack([e.coef_ for e in oracle.estimators_])
+    np.testing.assert_allclose(W, coef.T, atol=1e-4 * np.abs(coef).max())
+    np.testing.assert_allclose(b, [e.intercept_[0] for e in oracle.estimators_], atol=1e-4)
+    W2, b2, _ = fit_one_vs_rest("squared_hinge", X, Y, labels, settings, 0, None, workers=2)
+    assert np.array_equal(W, W2) and np.array_equal(b, b2)  # the same weights whatever the processes
+
+
+def test_the_metrics_equal_scikit_learns():
+    rng = np.random.default_rng(0)
+    truth, predicted = rng.random((200, 6)) < 0.3, rng.random((200, 6)) < 0.3
+    truth[:, 5] = predicted[:, 5] = False  # a label nobody holds or predicts
+    m = multilabel_metrics(truth, predicted, rng.random((200, 6)), list("abcdef"))
+    assert m["micro_f1"] == pytest.approx(f1_score(truth, predicted, average="micro", zero_division=0))
+    assert m["macro_f1"] == pytest.approx(f1_score(truth, predicted, average="macro", zero_division=0))
+    assert m["micro_precision"] == pytest.approx(precision_score(truth, predicted, average="micro", zero_division=0))
+    assert m["macro_recall"] == pytest.approx(recall_score(truth, predicted, average="macro", zero_division=0))
+    assert m["hamming_loss"] == pytest.approx(hamming_loss(truth, predicted))
+    assert m["accuracy"] == pytest.approx(np.mean(np.all(truth == predicted, axis=1)))
+    f1s = f1_score(truth, predicted, average=None, zero_division=0)
+    assert [m["per_class"][c]["f1"] for c in "abcdef"] == pytest.approx(f1s)
+
+
+def test_a_tuned_threshold_maximises_f1_on_the_validation_scores():
+    scores = np.array([3.0, 2.0, 1.0, 0.5, -1.0, -2.0])
+    truth = np.array([True, True, False, True, False, False])
+    threshold = best_threshold(scores, truth)
+    assert threshold == pytest.approx(-0.25)  # halfway between the lowest score kept (0.5) and the next (-1)
+    kept = scores >= threshold
+    f1 = 2 * (kept & truth).sum() / (kept.sum() + truth.sum())
+    assert f1 == max(2 * (scores >= t)[truth].sum() / ((scores >= t).sum() + truth.sum()) for t in scores)
+
+
+def test_thresholds_tuned_on_validation_data(multilabel_file, tmp_path):
+    (tmp_path / "c.yaml").write_text(json.dumps({"data": {
+        "train": str(multilabel_file / "train.tsv"), "label_separator": ",", "validation_split": 0.2},
+        "model": {"multilabel": True}, "training": {"thresholds": "per_label"}}))
+    result = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "model", "--json")
+    assert result.exit_code == 0, result.output
+    assert "thresholds tuned" in run("inspect", tmp_path / "model").stdout
+
+
+def test_multi_label_data_a_single_label_config_and_models_that_cannot_are_refused(multilabel_file, tmp_path):
+    base = {"train": str(multilabel_file / "train.tsv"), "label_separator": ","}
+    cases = [({"model": {"multilabel": False}}, "holds 2 labels (spam, money), but model.multilabel is false"),
+             ({"model": {"type": "softmax"}}, "softmax's probabilities share one sum over the labels"),
+             ({"model": {"type": "mlp", "hidden_sizes": [8]}}, "a mlp model trains single-label only"),
+             ({"model": {"multilabel": True}, "training": {"thresholds": "micro"}},
+              "training -> thresholds: micro tunes the thresholds on validation data")]
+    for extra, message in cases:
+        (tmp_path / "c.yaml").write_text(json.dumps({"data": dict(base), **extra}))
+        result = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "model")
+        assert result.exit_code == 1 and message in result.stderr, (extra, result.stderr)
