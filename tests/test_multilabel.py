@@ -126,12 +126,14 @@ def test_thresholds_tuned_on_validation_data(multilabel_file, tmp_path):
 
 def test_multi_label_data_a_single_label_config_and_models_that_cannot_are_refused(multilabel_file, tmp_path):
     base = {"train": str(multilabel_file / "train.tsv"), "label_separator": ","}
-    cases = [({"model": {"multilabel": False}}, "holds 2 labels (spam, money), but model.multilabel is false"),
+    cases = [({"model": {"multilabel": False}}, "holds 2 labels (spam, money), but the model trains single-label"),
              ({"model": {"type": "softmax"}}, "softmax's probabilities share one sum over the labels"),
              ({"model": {"type": "mlp", "hidden_sizes": [8]}}, "a mlp model trains single-label only"),
+             ({"data": {**base, "chunk_size": 500}, "features": {"n_features": 4096}},
+              "but the model trains single-label (model.multilabel: false, or streaming with data.chunk_size)"),
              ({"model": {"multilabel": True}, "training": {"thresholds": "micro"}},
               "training -> thresholds: micro tunes the thresholds on validation data")]
     for extra, message in cases:
-        (tmp_path / "c.yaml").write_text(json.dumps({"data": dict(base), **extra}))
+        (tmp_path / "c.yaml").write_text(json.dumps({"data": dict(base)} | extra))
         result = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "model")
         assert result.exit_code == 1 and message in result.stderr, (extra, result.stderr)

@@ -168,8 +168,9 @@ def split_labels(value, options, stats, where):
         return None
     labels = tuple(dict.fromkeys(label.strip() for label in labels))
     if len(labels) > 1 and options.multilabel is False:
-        bad(options, stats, where, f"holds {len(labels)} labels ({', '.join(labels[:3])}), but model.multilabel is "
-                                   "false; set it to true (or auto) for a multi-label model")
+        bad(options, stats, where, f"holds {len(labels)} labels ({', '.join(labels[:3])}), but the model trains "
+                                   "single-label (model.multilabel: false, or streaming with data.chunk_size); a "
+                                   "multi-label model trains in memory with model.multilabel true or auto")
         return None
     return labels[0] if len(labels) == 1 and options.multilabel is not True else labels
 

@@ -79,7 +79,7 @@ def labelled_chunks(featurizer, documents, classes):
 def train_streaming(config, warn, on_epoch, init_model):
     """Returns (model, featurizer, history, metrics, n_documents, fit_seconds)."""
     data, size = config.data, config.data.chunk_size
-    options = read_options(data)
+    options = read_options(data, multilabel=False)  # streaming trains single-label models
     if data.train == "-":
         counts = {label: 0 for label in data.classes}
         source_once = [document_chunks("-", options, size, warn)]
