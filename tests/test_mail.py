@@ -196,3 +196,14 @@ def test_a_model_trained_on_the_one_line_tsv_reads_the_raw_maildir_as_it_read_it
     files = {p.name.split(":")[0]: p for p in (data / "spamassassin-mail" / "test-maildir").glob("*/*/*")}
     from_mail = run("predict", tmp_path / "model", "--input", "eml", *[files[i.split("/")[1]] for i in ids])
     assert [line.split("\t")[1] for line in from_mail.stdout.splitlines()] == from_tsv  # all 929, the same labels
+
+
+def test_header_values_are_decoded_and_always_valid_text():
+    from sgdtext.io.mail import header_text
+
+    assert header_text("=?utf-8?b?ZnLDqWU=?= prize") == "frée prize"
+    assert header_text("=?no-such-charset?q?abc?= x") == "abc x"
+    raw = b"Message-ID: <caf\xe9@x>\nSubject: caf\xe9 =?utf-8?b?ZnLDqWU=?=\n\nbody\n"
+    for mode in ("parsed", "raw"):
+        mail = parse(raw, mode)
+        assert mail.headers["message-id"] == "<caf\ufffd@x>" and mail.headers["subject"] == "caf\ufffd frée"

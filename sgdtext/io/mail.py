@@ -15,6 +15,8 @@ not a mail) are returned as warnings; the message is still read as far as it can
 """
 
 import email
+import email.errors
+import email.header
 import email.policy
 import functools
 import re
@@ -107,6 +109,29 @@ def body_texts(part, problems, out, depth=0):
     out.append(html_to_text(text) if kind == "text/html" else text)
 
 
+def header_text(value):
+    """A header's raw value as text, its encoded words (=?utf-8?b?...?=) decoded; bytes that are not UTF-8 (the
+    parser keeps them as surrogates) become U+FFFD, so ids and tokens are always valid text."""
+    value = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if "=?" not in value:
+        return value
+    try:
+        parts = email.header.decode_header(value)
+    except (ValueError, email.errors.HeaderParseError):
+        return value
+    return "".join(chunk if isinstance(chunk, str) else decoded(chunk, charset) for chunk, charset in parts)
+
+
+def decoded(chunk, charset):
+    """One part of email.header.decode_header: its plain parts come back raw-unicode-escape encoded."""
+    if charset is None:
+        return chunk.decode("raw-unicode-escape", "replace")
+    try:
+        return chunk.decode(charset, "replace")
+    except LookupError:  # a charset Python does not know
+        return chunk.decode("utf-8", "replace")
+
+
 def parse(data, mode="parsed", token_headers=(), more_headers=()):
     """The Mail of a message's bytes: ``mode`` "parsed" or "raw" (see the module's docstring); its headers are
     HEADERS, the ``token_headers`` and ``more_headers`` (names in any case)."""
@@ -117,11 +142,17 @@ def parse(data, mode="parsed", token_headers=(), more_headers=()):
         problems.append(f"larger than {MAX_MESSAGE_BYTES:,} bytes: only the first {MAX_MESSAGE_BYTES:,} read")
     headers, texts = {}, []
     try:
-        message = email.message_from_bytes(data, policy=email.policy.default)
+        # parsed: the MIME structure read by policy default; raw needs only a few header values, which the
+        # compat32 policy reads some fifteen times faster. Either way the headers' raw values are decoded here
+        # (email.header), not through policy default's header objects, the slowest part of reading a message.
+        message = email.message_from_bytes(data, policy=email.policy.default if mode == "parsed" else
+                                           email.policy.compat32)
+        raw = {}
+        for name, value in message.raw_items():
+            raw.setdefault(name.lower(), []).append(value)
         for name in names:
-            value = message.get(name)
-            headers[name] = " ".join(str(value).split()) if value is not None else ""
-        headers["received"] = str(len(message.get_all("received") or []))
+            headers[name] = " ".join(header_text(raw[name][0]).split()) if name in raw else ""
+        headers["received"] = str(len(raw.get("received", [])))
         defects = sorted({type(d).__name__ for p in message.walk() for d in p.defects})
         if not message.keys():  # (the parser notes a missing header block as a defect too: one warning is enough)
             problems.append("no mail headers: not a mail message; read as plain text")
