@@ -60,7 +60,8 @@ def f1_scores(truth, predicted, labels):
 
 
 def run_sgdtext(name, settings, folder, test):
-    config = {"data": {"train": str(folder / "train.tsv"), "label_separator": ",", "multilabel": True}, **settings}
+    config = {"data": {"train": str(folder / "train.tsv"), "label_separator": ","}, **settings}
+    config["model"] = {**settings.get("model", {}), "multilabel": True}
     (folder / f"{name}.yaml").write_text(yaml.safe_dump(config))
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "sgdtext", "train", str(folder / f"{name}.yaml"), "--out-dir",

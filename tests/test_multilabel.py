@@ -137,3 +137,29 @@ def test_multi_label_data_a_single_label_config_and_models_that_cannot_are_refus
         (tmp_path / "c.yaml").write_text(json.dumps({"data": dict(base)} | extra))
         result = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "model")
         assert result.exit_code == 1 and message in result.stderr, (extra, result.stderr)
+
+
+def test_a_warm_start_goes_on_from_a_multi_label_model(multilabel_file, tmp_path):
+    lines = (multilabel_file / "train.tsv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "day1.tsv").write_text("\n".join(lines[:1501]) + "\n", encoding="utf-8")
+    (tmp_path / "day2.tsv").write_text("\n".join(lines[:1] + lines[1501:]) + "\n", encoding="utf-8")
+    settings = {"model": {"multilabel": True}, "training": {"optimizer": "sgd", "epochs": 3}}
+    for day in ("day1", "day2"):
+        (tmp_path / f"{day}.yaml").write_text(json.dumps({"data": {"train": f"{day}.tsv", "label_separator": ","},
+                                                          **settings}))
+    assert run("train", tmp_path / "day1.yaml", "--out-dir", tmp_path / "one").exit_code == 0
+    warm = run("train", tmp_path / "day2.yaml", "--out-dir", tmp_path / "two", "--init-model",
+               tmp_path / "one" / "model.npz", "--json")
+    assert warm.exit_code == 0, warm.output
+    cold = run("train", tmp_path / "day2.yaml", "--out-dir", tmp_path / "cold", "--json")
+    from sgdtext.models import load_model
+
+    first, second, fresh = (load_model(tmp_path / name / "model.npz")[0] for name in ("one", "two", "cold"))
+    assert second.classes == first.classes and second.W.shape[0] >= first.W.shape[0]
+    assert not np.array_equal(second.W, fresh.W)  # it went on from day 1's weights, not from zeros
+    assert json.loads(warm.stdout)["train"]["micro_f1"] > 0.8 and json.loads(cold.stdout)["train"]["micro_f1"] > 0.8
+    single = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "single")
+    assert single.exit_code == 0
+    refused = run("train", tmp_path / "day2.yaml", "--out-dir", tmp_path / "three", "--init-model",
+                  tmp_path / "single" / "model.npz")
+    assert refused.exit_code == 1 and "label 'money' is not a class of" in refused.stderr

@@ -306,14 +306,19 @@ def read_fasttext(path, options, stats):
             yield Document(tuple(dict.fromkeys(labels)), text, None, where)
 
 
-def read_folder(path, options, stats):
+def class_folders(path, fmt, each):
+    """The class sub-folders of ``path`` (hidden ones left out), sorted; ``each`` says what one should hold."""
     root = Path(path)
     if not root.is_dir():
-        raise DataError(f"{root}: not a folder; data.format: folder wants one sub-folder per class")
+        raise DataError(f"{root}: not a folder; data.format: {fmt} wants one sub-folder per class ({each})")
     classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not classes:
-        raise DataError(f"{root}: has no sub-folders; make one sub-folder per class, one document per file")
-    for folder in classes:
+        raise DataError(f"{root}: has no sub-folders; make one sub-folder per class ({each})")
+    return classes
+
+
+def read_folder(path, options, stats):
+    for folder in class_folders(path, "folder", "one document per file"):
         for file in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
             with open_binary(file) as handle:
                 data = handle.read()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sgdtext.errors import DataError
-from sgdtext.io.documents import Document, bad, header_tokens, header_value, open_binary
+from sgdtext.io.documents import Document, bad, class_folders, header_tokens, header_value, open_binary
 
 MAX_MESSAGE_BYTES = 1 << 23  # a message is read up to here (the rest, e.g. a huge attachment, is left out)
 MAX_PARTS_DEPTH = 32
@@ -265,13 +265,7 @@ def mail_fields(mail, mode):
 
 def read_maildir(path, options, stats):
     """Training data: a folder with one sub-folder per class, each a maildir or a folder of message files."""
-    root = Path(path)
-    if not root.is_dir():
-        raise DataError(f"{root}: not a folder; data.format: maildir wants one sub-folder (a maildir) per class")
-    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not classes:
-        raise DataError(f"{root}: has no sub-folders; make one maildir (or folder of message files) per class")
-    for folder in classes:
+    for folder in class_folders(path, "maildir", "a maildir or a folder of message files"):
         for file in message_files(folder, stats.problem):
             yield mail_document(read_message_file(file), str(file), options, stats, label=folder.name)
 

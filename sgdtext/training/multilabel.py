@@ -13,7 +13,7 @@ import numpy as np
 
 from sgdtext.core import parallel
 from sgdtext.core.settings import TrainSettings
-from sgdtext.errors import DataError
+from sgdtext.errors import DataError, SgdtextError
 from sgdtext.linear.model import LinearModel
 from sgdtext.linear.multilabel import MultiLabelModel
 from sgdtext.text.features import Featurizer
@@ -21,6 +21,7 @@ from sgdtext.training.data import MAX_CLASSES, label_sets, read_all, read_option
 from sgdtext.training.evaluation import evaluate_split, label_matrix
 from sgdtext.training.fit import fit
 from sgdtext.training.loop import History
+from sgdtext.training.warm import warm_start
 
 
 def label_weights(setting, label, positive):
@@ -34,18 +35,20 @@ def label_weights(setting, label, positive):
 
 
 def fit_label(payload, j):
-    """(weights, intercept, history) of label j's two-class model."""
-    model_type, X, Y, labels, settings, seed, class_weight = payload
+    """(weights, intercept, history) of label j's two-class model (from ``start``'s column j in a warm start)."""
+    model_type, X, Y, labels, settings, seed, class_weight, start = payload
     positive = Y[:, j]
     model = LinearModel.zeros(model_type, ["", labels[j]], X.shape[1])
+    if start is not None:
+        model.W[:, 0], model.b[0] = start[0][:, j], start[1][j]
     history = fit(model, X, positive.astype(np.int64), settings=settings, rng=np.random.default_rng([seed, 3, j]),
                   sample_weight=label_weights(class_weight, labels[j], positive))
     return model.W[:, 0].copy(), float(model.b[0]), history
 
 
-def fit_one_vs_rest(model_type, X, Y, labels, settings, seed, class_weight, workers=None):
-    """(W (d, labels), b (labels,), History summing the labels' fits)."""
-    payload = (model_type, X, Y, labels, settings, seed, class_weight)
+def fit_one_vs_rest(model_type, X, Y, labels, settings, seed, class_weight, workers=None, start=None):
+    """(W (d, labels), b (labels,), History summing the labels' fits); ``start``: (W, b) to go on from."""
+    payload = (model_type, X, Y, labels, settings, seed, class_weight, start)
     fitted = parallel.map_ordered(fit_label, payload, [(j,) for j in range(len(labels))],
                                   parallel.n_workers(workers))
     W = np.column_stack([w for w, _, _ in fitted])
@@ -79,8 +82,9 @@ def tuned_thresholds(scores, truth, mode):
     return np.array([best_threshold(scores[:, j], truth[:, j]) for j in range(scores.shape[1])])
 
 
-def train_multilabel(config, docs, warn):
-    """Featurise, fit one-vs-rest, set the thresholds, evaluate: (model, featurizer, history, metrics, n, seconds)."""
+def train_multilabel(config, docs, warn, init_model=None):
+    """Featurise, fit one-vs-rest (from ``init_model``'s weights in a warm start), set the thresholds, evaluate:
+    (model, featurizer, history, metrics, n, seconds)."""
     data, training = config.data, config.training
     sets = label_sets(docs)
     labels = sort_labels({label for s in sets for label in s})
@@ -97,12 +101,21 @@ def train_multilabel(config, docs, warn):
         kept = np.setdiff1d(np.arange(len(docs)), held)
         valid_docs, docs = [docs[i] for i in np.sort(held)], [docs[i] for i in kept]
         sets = label_sets(docs)
-    featurizer = Featurizer(config.features)
-    X = featurizer.fit_transform(docs, n_jobs=config.features.n_jobs).to_scipy()
+    start = None
+    if init_model is None:
+        featurizer = Featurizer(config.features)
+        X = featurizer.fit_transform(docs, n_jobs=config.features.n_jobs).to_scipy()
+    else:
+        previous, featurizer = warm_start(init_model, config, labels, docs, warn)
+        if not getattr(previous, "multilabel", False):
+            raise SgdtextError(f"--init-model {init_model}: a single-label model; a multi-label run goes on from a "
+                               "multi-label model")
+        labels, start = previous.classes, (previous.W, previous.b)
+        X = featurizer.transform(docs, n_jobs=config.features.n_jobs).to_scipy()
     started = time.perf_counter()
     settings = TrainSettings.from_config(config, n_examples=X.shape[0])
     W, b, history = fit_one_vs_rest(config.model.type, X, label_matrix(sets, labels), labels, settings,
-                                    training.seed, training.class_weight)
+                                    training.seed, training.class_weight, start=start)
     model = MultiLabelModel(config.model.type, labels, W, b)
     splits = {"train": (X, docs)}
     if valid_docs is not None:

@@ -83,13 +83,11 @@ def fit_run(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
     docs = read_all(config.data.train, read_options(config.data, config.model.multilabel), warn)
     if is_multilabel(docs, config.model.multilabel, config.data.train, warn):
         problems = multilabel_problems(config.mapping)
-        if init_model is not None:
-            problems.append("--init-model: a multi-label model trains from scratch")
         if trace is not None:
             problems.append("--trace: traces single-label SGD steps")
         if problems:
             raise ConfigError(problems, "multi-label data")
-        return Fitted(*train_multilabel(config, docs, warn))
+        return Fitted(*train_multilabel(config, docs, warn, init_model))
     return train_in_memory(config, warn, on_epoch, trace, init_model, docs)
 
 
