@@ -59,8 +59,12 @@ def f1_scores(truth, predicted, labels):
             float(np.mean([set(t) == set(p) for t, p in zip(truth, predicted)])))
 
 
-def run_sgdtext(name, settings, folder, test):
-    config = {"data": {"train": str(folder / "train.tsv"), "label_separator": ","}, **settings}
+WORDS = {"ngram_range": [1, 1], "token_pattern": r"(?u)\b\w\w+\b", "weighting": "tfidf", "sublinear_tf": False}
+
+
+def run_sgdtext(name, settings, folder, test, validation_split=0.0):
+    config = {"data": {"train": str(folder / "train.tsv"), "label_separator": ",",
+                       "validation_split": validation_split}, **settings}
     config["model"] = {**settings.get("model", {}), "multilabel": True}
     (folder / f"{name}.yaml").write_text(yaml.safe_dump(config))
     started = time.perf_counter()
@@ -99,9 +103,9 @@ def run_fasttext(train, test, folder):
                                       seed=0, verbose=0)
     seconds = time.perf_counter() - started
     predicted = []
-    for _, text in test:
-        found, _ = model.predict(" ".join(text.split()), k=-1, threshold=0.5)
-        predicted.append([label[len("__label__"):] for label in found])
+    for _, text in test:  # the binding's own call: fastText's Python predict trips over NumPy 2's copy=False
+        found = model.f.predict(" ".join(text.split()), -1, 0.5, "strict")
+        predicted.append([label[len("__label__"):] for _, label in found])
     return predicted, seconds
 
 
@@ -130,6 +134,14 @@ def main():
                 "defaults", {}, folder, test)),
             ("sgdtext", "squared_hinge, dual_cd, C = 1", lambda: run_sgdtext(
                 "svm", {"model": {"type": "squared_hinge"}, "training": {"C": 1.0}}, folder, test)),
+            ("sgdtext", "squared_hinge, dual_cd, C = 1, words (as TfidfVectorizer())", lambda: run_sgdtext(
+                "svm-words", {"model": {"type": "squared_hinge"}, "training": {"C": 1.0}, "features": WORDS},
+                folder, test)),
+            ("sgdtext", "the same, thresholds tuned per label on a 10 % validation split", lambda: run_sgdtext(
+                "svm-tuned", {"model": {"type": "squared_hinge"}, "training": {"C": 1.0, "thresholds": "per_label"},
+                              "features": WORDS}, folder, test, validation_split=0.1)),
+            ("sgdtext", "defaults, thresholds tuned per label on a 10 % validation split", lambda: run_sgdtext(
+                "defaults-tuned", {"training": {"thresholds": "per_label"}}, folder, test, validation_split=0.1)),
             ("scikit-learn", "TfidfVectorizer() + OneVsRestClassifier(LinearSVC())",
              lambda: run_linearsvc(train, test, labels)),
             ("fastText", "-loss ova -epoch 25 -lr 0.5 -wordNgrams 2 -thread 2, predict k=-1 threshold 0.5",
