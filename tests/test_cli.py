@@ -139,7 +139,7 @@ def test_bad_config_is_one_message_exit_1(tmp_path):
                              "  training -> learning_rate: must be a number > 0; got -0.1\n"
                              "  training -> epohcs: unknown key; did you mean 'epochs'?\n")
     result = run("check-config", path, "--set", "training.learning_rate=0.5", "--set", "training.epohcs=1")
-    assert result.exit_code == 1 and "epohcs: unknown key" in result.stderr
+    assert result.exit_code == 1 and "--set 'training.epohcs=1': unknown key; did you mean 'epochs'?" in result.stderr
 
 
 def test_missing_data_file_is_one_message(tmp_path):

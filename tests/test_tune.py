@@ -40,8 +40,8 @@ def test_tune_writes_a_better_config_with_the_search_recorded(small_config, tmp_
     best = float(text.splitlines()[1].split("Best: trial ")[1].split(", ")[1].split(" ")[0])
     base = float(text.splitlines()[1].split("the config as it was: ")[1].split(" ")[0])
     assert best >= base
-    check = run("check-config", out)
-    assert check.exit_code == 0, check.output
+    check = run("check-config", out)  # valid, its paths rewritten: only the test file, absent on purpose, is missing
+    assert check.exit_code == 1 and "1 problem:\n  data -> test: no such file or folder" in check.stderr, check.output
 
 
 def test_the_same_seed_and_trials_give_the_same_search(small_config, tmp_path):

@@ -13,9 +13,10 @@ from sgdtext.config.schema import DEFAULTS, SCHEMA
 from sgdtext.errors import ConfigError, SgdtextError
 
 
-def validate(raw, source="config", *, notes=None):
+def validate(raw, source="config", *, notes=None, set_keys=()):
     """Validate a raw mapping against SCHEMA; return the resolved config (defaults filled in). ``notes``, a list,
-    receives what is valid but worth saying (keys set that the chosen model and optimizer do not read)."""
+    receives what is valid but worth saying (keys set that the chosen model and optimizer do not read);
+    ``set_keys``, the (section, key) pairs --set gave, whose bad values are said to come from --set."""
     problems = []
     if raw is None:
         raw = {}
@@ -35,7 +36,10 @@ def validate(raw, source="config", *, notes=None):
             if name not in SCHEMA[section]:
                 problems.append(f"{section} -> {name}: unknown key{suggest(str(name), SCHEMA[section])}")
                 continue
+            before = len(problems)
             resolved[section][name] = check_value(f"{section} -> {name}", SCHEMA[section][name], value, problems)
+            if (section, name) in set_keys:
+                problems[before:] = [f"{problem} (from --set)" for problem in problems[before:]]
     if not problems:  # the rules between keys read values of the right types
         resolve_automatic(resolved)
         check_combinations(resolved, problems)
@@ -106,12 +110,8 @@ def load_config(path, overrides=(), *, out_dir=None, environ=None, notes=None):
     validate)."""
     environ = os.environ if environ is None else environ
     path = Path(path)
-    try:
-        config = validate(raw_config(path, overrides), str(path), notes=notes)
-    except ConfigError as exc:  # say which bad values came from --set rather than from the file
-        overridden = {assignment.partition("=")[0].strip().replace(".", " -> ") for assignment in overrides}
-        problems = [f"{p} (from --set)" if p.partition(":")[0] in overridden else p for p in exc.problems]
-        raise ConfigError(problems, exc.source) from None
+    set_keys = {tuple(assignment.partition("=")[0].strip().split(".", 1)) for assignment in overrides}
+    config = validate(raw_config(path, overrides), str(path), notes=notes, set_keys=set_keys)
     return resolve_paths(config, path, out_dir=out_dir, environ=environ)
 
 
