@@ -242,7 +242,8 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, t
 
         names = list(files or ["-"])
         options = input_options(kind, meta["config"], text_field, id_field, names)
-        def note(where, what):
+
+        def note(where, what):  # one warning per problem, with its file or line
             warn(f"{where}: {what}")
 
         for chunk in predict_records(linear, featurizer, raw_records(options, names, note), options, show,
