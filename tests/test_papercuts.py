@@ -69,3 +69,19 @@ def test_no_term_at_all_names_the_token_pattern_not_min_df(tmp_path):
     pruned = run("train", tmp_path / "d.yaml", "--out-dir", tmp_path / "run")
     assert pruned.exit_code == 1 and "none of the 2 terms is left after min_df=2, max_df=1.0 (2 documents)" in \
         pruned.stderr
+
+
+def test_the_output_folder_rule_is_the_documented_one(tmp_path, monkeypatch):
+    """Default: runs/<config name> under the current folder; a folder the config sets: relative to the config, as
+    every path in it; --out-dir: as given (README, Quickstart)."""
+    from sgdtext.config import load_config
+
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    config = tmp_path / "configs" / "spam.yaml"
+    config.write_text(f"data:\n  train: {SMS / 'train.tsv'}\n")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert load_config(config)["output"]["dir"] == str(tmp_path / "elsewhere" / "runs" / "spam")
+    config.write_text(f"data:\n  train: {SMS / 'train.tsv'}\noutput:\n  dir: ../models\n")
+    assert load_config(config)["output"]["dir"] == str(tmp_path / "models")
+    assert load_config(config, out_dir="here")["output"]["dir"] == str(tmp_path / "elsewhere" / "here")
