@@ -140,6 +140,12 @@ def main():
             ("sgdtext", "the same, thresholds tuned per label on a 10 % validation split", lambda: run_sgdtext(
                 "svm-tuned", {"model": {"type": "squared_hinge"}, "training": {"C": 1.0, "thresholds": "per_label"},
                               "features": WORDS}, folder, test, validation_split=0.1)),
+            ("sgdtext", "mlp [256] with a sigmoid per label, adam 1e-3, 10 epochs, words (min_df 2), thresholds "
+             "tuned per label on a 10 % validation split", lambda: run_sgdtext(
+                "mlp", {"model": {"type": "mlp", "hidden_sizes": [256]},
+                        "features": {**WORDS, "weighting": "tfidf", "min_df": 2},
+                        "training": {"optimizer": "adam", "learning_rate": 0.001, "epochs": 10, "batch_size": 32,
+                                     "thresholds": "per_label"}}, folder, test, validation_split=0.1)),
             ("sgdtext", "defaults, thresholds tuned per label on a 10 % validation split", lambda: run_sgdtext(
                 "defaults-tuned", {"training": {"thresholds": "per_label"}}, folder, test, validation_split=0.1)),
             ("scikit-learn", "TfidfVectorizer() + OneVsRestClassifier(LinearSVC())",

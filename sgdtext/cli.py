@@ -146,7 +146,7 @@ def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_bet
     finally:
         bar.close()
     info = result.metrics["training"]
-    kind = " (multi-label, one-vs-rest)" if result.metrics.get("train", {}).get("multilabel") else ""
+    kind = f" ({result.model.multiclass})" if getattr(result.model, "multilabel", False) else ""
     summary = [f"trained {info['model_type']}{kind} on {info['n_documents']} documents, "
                f"{info['n_features']} features, {info['stopped_epoch']} epoch(s) ({info['stop_reason']}) "
                f"in {info['fit_seconds']:.2f} s"]

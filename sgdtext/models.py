@@ -53,7 +53,8 @@ def load_model(path):
         if not isinstance(meta.get("model_type"), str) or meta["model_type"] not in MODELS:
             raise ValueError(f"model_type {str(meta.get('model_type'))[:40]!r} is not one sgdtext has")
         featurizer = Featurizer.from_state(meta["config"]["features"], arrays, meta["features"])
-        kind = "multilabel" if meta.get("multilabel") is True else model_family(meta["model_type"])
+        family = model_family(meta["model_type"])  # a multi-label network is an MLPModel, a linear one its own
+        kind = "multilabel" if meta.get("multilabel") is True and family == "linear" else family
         model_class = load(MODEL_CLASSES[kind])
         model = model_class.from_arrays(meta, arrays, featurizer.n_features)
     except ValueError as exc:

@@ -128,7 +128,8 @@ def test_multi_label_data_a_single_label_config_and_models_that_cannot_are_refus
     base = {"train": str(multilabel_file / "train.tsv"), "label_separator": ","}
     cases = [({"model": {"multilabel": False}}, "holds 2 labels (spam, money), but the model trains single-label"),
              ({"model": {"type": "softmax"}}, "softmax's probabilities share one sum over the labels"),
-             ({"model": {"type": "mlp", "hidden_sizes": [8]}}, "a mlp model trains single-label only"),
+             ({"model": {"type": "mlp", "hidden_sizes": [8]}, "training": {"class_weight": "balanced"}},
+              "a multi-label network weighs documents, not labels"),
              ({"data": {**base, "chunk_size": 500}, "features": {"n_features": 4096}},
               "but the model trains single-label (model.multilabel: false, or streaming with data.chunk_size)"),
              ({"model": {"multilabel": True}, "training": {"thresholds": "micro"}},
@@ -163,3 +164,27 @@ def test_a_warm_start_goes_on_from_a_multi_label_model(multilabel_file, tmp_path
     refused = run("train", tmp_path / "day2.yaml", "--out-dir", tmp_path / "three", "--init-model",
                   tmp_path / "single" / "model.npz")
     assert refused.exit_code == 1 and "label 'money' is not a class of" in refused.stderr
+
+
+def test_a_network_with_a_sigmoid_per_label(multilabel_file, tmp_path):
+    (tmp_path / "c.yaml").write_text(json.dumps({
+        "data": {"train": str(multilabel_file / "train.tsv"), "test": str(multilabel_file / "test.tsv"),
+                 "label_separator": ",", "validation_split": 0.2},
+        "model": {"type": "mlp", "hidden_sizes": [16], "multilabel": True},
+        "training": {"optimizer": "adam", "learning_rate": 0.01, "epochs": 4, "thresholds": "per_label"}}))
+    result = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "model", "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["test"]["multilabel"] and metrics["test"]["micro_f1"] > 0.9
+    assert "valid_accuracy" in metrics["training"]["epochs"][-1]  # the subset accuracy of the validation data
+    described = run("inspect", tmp_path / "model").stdout
+    assert "sigmoid output (multi-label): W 16 x 3" in described
+    texts = ["WINNER! claim your cash prize now, call 0800", "see you at lunch"]
+    out = run("predict", tmp_path / "model", "--format", "jsonl", "--proba", input="".join(t + "\n" for t in texts))
+    first, second = (json.loads(line) for line in out.stdout.splitlines())
+    assert "spam" in first["labels"] and second["labels"] == ["ham"]
+    assert all(0 <= p <= 1 for p in first["proba"].values())
+    from sgdtext.models import load_model
+
+    network = load_model(tmp_path / "model" / "model.npz")[0]
+    assert network.multilabel and network.thresholds.shape == (3,) and np.any(network.thresholds != 0)

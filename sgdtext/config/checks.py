@@ -188,10 +188,7 @@ def multilabel_problems(c):
     """Why the config cannot train a multi-label model (checked when model.multilabel is true, and again when auto
     finds several labels in the data)."""
     kind, problems = c["model"]["type"], []
-    if model_family(kind) != "linear":
-        problems.append(f"model -> multilabel: a {kind} model trains single-label only; use a linear model.type "
-                        "(logistic, squared_hinge, ...), one-vs-rest")
-    elif not MODELS[kind].facts.get("multilabel"):
+    if not MODELS[kind].facts.get("multilabel"):
         problems.append(f"model -> multilabel: {kind}'s probabilities share one sum over the labels, so it picks one; "
                         "use a per-label loss: logistic, hinge, squared_hinge, modified_huber")
     if c["data"]["chunk_size"]:
@@ -199,6 +196,9 @@ def multilabel_problems(c):
     if c["training"]["calibration"] != "none":
         problems.append("model -> multilabel: calibration is for single-label models; use model.type: logistic for "
                         "per-label probabilities")
+    if model_family(kind) == "network" and c["training"]["class_weight"] is not None:
+        problems.append("model -> multilabel: a multi-label network weighs documents, not labels; remove "
+                        "training.class_weight (or use a linear model, one-vs-rest)")
     return problems
 
 

@@ -27,7 +27,7 @@ MODELS = Registry("model type", [
     Choice("mlp", "a neural network: model.hidden_sizes hidden layers and a softmax output, trained by "
            "backpropagation", f"{LOSSES}:Softmax",
            reads=("model.hidden_sizes", "model.activation", "model.dropout", "model.wide"),
-           facts={"family": "network", "proba": True}),
+           facts={"family": "network", "proba": True, "multilabel": True}),
 ])
 
 # training.optimizer. impl: the network's update rule (sgdtext.nn.optimizers); facts: solvers, the solver of each

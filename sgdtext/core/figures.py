@@ -7,9 +7,21 @@ from sgdtext.errors import TrainingError
 
 
 def figures(model, scores, y, weights):
-    """(weighted mean loss, accuracy) of ``model``'s scores (n, k) against the class indices y (n,)."""
+    """(weighted mean loss, accuracy) of ``model``'s scores (n, k) against the class indices y (n,), or for a
+    multi-label model its 0/1 rows y (n, k): the loss summed over the labels, the subset accuracy."""
+    if getattr(model, "multilabel", False):
+        n, k = scores.shape
+        losses, _ = model.loss.loss(scores.reshape(-1, 1), np.asarray(y).reshape(-1).astype(np.int64))
+        return float(np.average(losses.reshape(n, k).sum(axis=1), weights=weights)), accuracy(model, scores, y)
     losses, _ = model.loss.loss(scores, y)
-    return float(np.average(losses, weights=weights)), float(np.mean(model.predict_index(scores) == y))
+    return float(np.average(losses, weights=weights)), accuracy(model, scores, y)
+
+
+def accuracy(model, scores, y):
+    """The share of documents predicted right: the class, or (multi-label) the whole label set."""
+    if getattr(model, "multilabel", False):
+        return float(np.mean(np.all(model.predict_sets(scores) == np.asarray(y, dtype=bool), axis=1)))
+    return float(np.mean(model.predict_index(scores) == y))
 
 
 def check_finite(losses, scores, epoch, step, s):

@@ -256,6 +256,22 @@ def loss_node(scores, y, loss, weights=None):
     return make(value, (scores,), f"{type(loss).__name__.lower()}_loss", backward)
 
 
+def sigmoid_cross_entropy(scores, Y, weights=None):
+    """Multi-label: mean (optionally weighted) over the documents of the binary cross-entropy of sigmoid(scores)
+    (n, k) against Y (n, k) of 0/1, summed over the labels; each unit's loss and gradient are the compiled logistic
+    loss's."""
+    scores = as_node(scores)
+    n, k = scores.value.shape
+    w = np.ones(n) if weights is None else weights
+    losses, G = LOSSES["logistic"].loss(scores.value.reshape(-1, 1), np.asarray(Y).reshape(-1).astype(np.int64))
+    value = (w * losses.reshape(n, k).sum(axis=1)).sum() / n
+    G = G.reshape(n, k)
+
+    def backward(g):
+        scores.accumulate(g * G * (w / n)[:, None])
+    return make(value, (scores,), "sigmoid_cross_entropy", backward)
+
+
 def softmax_cross_entropy(scores, y, weights=None):
     """Mean (optionally weighted) cross-entropy of softmax(scores) (n, k) against class indices y (n,)."""
     return loss_node(scores, y, LOSSES["softmax"], weights)

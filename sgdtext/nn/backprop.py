@@ -23,13 +23,15 @@ def step_graph(model, Xc, cols, y, weights, dropout_rng):
     if wide:  # the linear path: the minibatch's rows of U, as for W_0
         nodes.append(ad.Node(model.params[-1][cols]))
         scores = scores + ad.matmul(Xc, nodes[-1])
-    loss = ad.loss_node(scores, y, model.loss, weights)
+    loss = (ad.sigmoid_cross_entropy(scores, y, weights) if model.multilabel else
+            ad.loss_node(scores, y, model.loss, weights))
     loss.backward()
     return loss, scores.value, nodes
 
 
 class NetworkSolver:
-    """Minibatch epochs on X (n, d) CSR and class indices y (n,) for an MLPModel (parameters updated in place).
+    """Minibatch epochs on X (n, d) CSR and class indices y (n,) (multi-label: 0/1 rows Y (n, labels)) for an
+    MLPModel (parameters updated in place).
     The network has no progressive figures: each epoch is scored on a full pass."""
 
     has_progressive = False

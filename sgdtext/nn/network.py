@@ -1,4 +1,5 @@
-"""The lecture's neural networks: N hidden layers and a softmax output, trained by backpropagation.
+"""The lecture's neural networks: N hidden layers and a softmax output (multi-label: a sigmoid per label), trained by
+backpropagation.
 
 Shapes: X (n, d) sparse; layer l has W_l (fan_in, width) and b_l (width,); scores (n, k).
 Gradients come from the computational graph of ``autodiff`` (each op's backward beside its forward).
@@ -90,16 +91,27 @@ class MLPModel:
     model_type = "mlp"
     family = "network"
     has_proba = True
-    multiclass = "native"
-    loss = LOSSES["mlp"]
 
-    def __init__(self, classes, params, arch):
+    def __init__(self, classes, params, arch, *, multilabel=False, thresholds=None):
+        """``multilabel``: sigmoid outputs, one per label, trained on binary cross-entropy; a label is predicted
+        when its score reaches its threshold (0: probability 0.5), as a multi-label linear model's."""
         self.classes = list(classes)
         self.params = params
         self.arch = arch
+        self.multilabel = multilabel
+        self.thresholds = (np.zeros(len(self.classes)) if thresholds is None else thresholds) if multilabel else None
+
+    @property
+    def loss(self):
+        """The output's loss: softmax cross-entropy, or (multi-label) the logistic loss of each output unit."""
+        return LOSSES["logistic"] if self.multilabel else LOSSES["mlp"]
+
+    @property
+    def multiclass(self):
+        return "multi-label (sigmoid outputs)" if self.multilabel else "native"
 
     @classmethod
-    def initial(cls, classes, n_features, arch, rng, *, first_fan_in):
+    def initial(cls, classes, n_features, arch, rng, *, first_fan_in, multilabel=False):
         """Seeded initialisation: uniform with Glorot's scale (sigmoid, tanh) or He's (the ReLU family).
 
         The first layer's fan-in is the mean number of non-zeros per document, not the vocabulary size:
@@ -117,7 +129,7 @@ class MLPModel:
             fan_in = width
         if arch.wide:
             params.append(np.zeros((n_features, len(classes))))  # the linear path starts as a linear model does
-        return cls(classes, params, arch)
+        return cls(classes, params, arch, multilabel=multilabel)
 
     @property
     def layers(self):
@@ -151,7 +163,15 @@ class MLPModel:
     def predict_index(self, scores):
         return scores.argmax(axis=1)
 
+    def predict_sets(self, scores):
+        """Multi-label: (n, labels) booleans, each label whose score reaches its threshold."""
+        return scores >= self.thresholds
+
     def proba(self, scores):
+        """Softmax probabilities, or (multi-label) each label's own sigmoid probability."""
+        if self.multilabel:
+            n, k = scores.shape
+            return self.loss.proba(scores.reshape(-1, 1))[:, 1].reshape(n, k)
         return self.loss.proba(scores)
 
     @property
@@ -161,14 +181,19 @@ class MLPModel:
 
     def to_arrays(self):
         """(arrays, metadata) for the model file."""
-        return {f"param_{i}": p for i, p in enumerate(self.params)}, {"multiclass": "native",
-                                                                      "architecture": vars(self.arch)}
+        arrays = {f"param_{i}": p for i, p in enumerate(self.params)}
+        meta = {"multiclass": self.multiclass, "architecture": vars(self.arch)}
+        if self.multilabel:
+            arrays["thresholds"], meta["multilabel"] = self.thresholds, True
+        return arrays, meta
 
     @classmethod
     def from_arrays(cls, meta, arrays, n_features):
         """The network of a file's metadata and arrays, every parameter's shape checked against the architecture
         (ValueError)."""
-        classes, arch = require_labels(meta["classes"]), checked_architecture(meta["architecture"])
+        multilabel = meta.get("multilabel") is True
+        classes = require_labels(meta["classes"], minimum=1 if multilabel else 2)
+        arch = checked_architecture(meta["architecture"])
         pieces = arch.maxout_pieces if arch.activation == "maxout" else 1
         fan_in, shapes = n_features, []
         for layer, width in enumerate(list(arch.hidden_sizes) + [len(classes)]):
@@ -178,7 +203,8 @@ class MLPModel:
         if arch.wide:
             shapes.append((n_features, len(classes)))
         params = [require(arrays, f"param_{i}", "f", shape, finite=True) for i, shape in enumerate(shapes)]
-        return cls(classes, params, arch)
+        thresholds = require(arrays, "thresholds", "f", (len(classes),), finite=True) if multilabel else None
+        return cls(classes, params, arch, multilabel=multilabel, thresholds=thresholds)
 
     def describe(self, n_features):
         """The layers with their shapes and parameter counts, a line each."""
@@ -191,7 +217,8 @@ class MLPModel:
         network = self.network
         for i in range(0, len(network), 2):
             W, b = network[i], network[i + 1]
-            kind = "softmax output" if i + 2 == len(network) else f"hidden layer {i // 2 + 1}"
+            output = "sigmoid output (multi-label)" if self.multilabel else "softmax output"
+            kind = output if i + 2 == len(network) else f"hidden layer {i // 2 + 1}"
             lines.append(f"  {kind}: W {W.shape[0]} x {W.shape[1]}, b {b.shape[0]}: {W.size + b.size:,} parameters")
         if a.wide:
             U = self.params[-1]

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sgdtext.core.figures import accuracy
+
 
 @dataclass
 class History:
@@ -71,12 +73,12 @@ class Stopper:
 def epoch_record(solver, progressive, valid):
     """The epoch's record: objective (weighted mean loss + penalty), accuracy, validation accuracy."""
     valid_scores = None if valid is None else solver.scores(valid[0])
-    loss, accuracy = solver.progressive_figures() if progressive else solver.full_figures()
-    record = {"loss": loss + solver.penalty(), "accuracy": accuracy}
+    loss, train_accuracy = solver.progressive_figures() if progressive else solver.full_figures()
+    record = {"loss": loss + solver.penalty(), "accuracy": train_accuracy}
     if progressive:
         record["progressive"] = True
     if valid is not None:
-        record["valid_accuracy"] = float(np.mean(solver.model.predict_index(valid_scores) == valid[1]))
+        record["valid_accuracy"] = accuracy(solver.model, valid_scores, valid[1])
     return record
 
 

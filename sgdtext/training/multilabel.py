@@ -1,6 +1,7 @@
-"""Training a multi-label model: one two-class problem per label (one-vs-rest) on the same features, each fitted by
-the model type's solver and optimizer (training.fit, as a single-label two-class model), labels spread over
-processes; then the thresholds, fixed or tuned on validation data.
+"""Training a multi-label model: for a linear model type, one two-class problem per label (one-vs-rest) on the same
+features, each fitted by the model type's solver and optimizer (training.fit, as a single-label two-class model),
+labels spread over processes; for the network, one network with a sigmoid output per label trained on binary
+cross-entropy; then the thresholds, fixed or tuned on validation data.
 
 Per label, the examples holding it are the positive class; ``training.class_weight`` balanced weighs the label's
 positives and negatives as a two-class problem's classes, a mapping weighs the positive documents of the labels it
@@ -11,11 +12,13 @@ import time
 
 import numpy as np
 
+from sgdtext.config.choices import model_family
 from sgdtext.core import parallel
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import DataError, SgdtextError
 from sgdtext.linear.model import LinearModel
 from sgdtext.linear.multilabel import MultiLabelModel
+from sgdtext.nn.network import Architecture, MLPModel
 from sgdtext.text.features import Featurizer
 from sgdtext.training.data import MAX_CLASSES, label_sets, read_all, read_options, sort_labels
 from sgdtext.training.evaluation import evaluate_split, label_matrix
@@ -82,9 +85,9 @@ def tuned_thresholds(scores, truth, mode):
     return np.array([best_threshold(scores[:, j], truth[:, j]) for j in range(scores.shape[1])])
 
 
-def train_multilabel(config, docs, warn, init_model=None):
-    """Featurise, fit one-vs-rest (from ``init_model``'s weights in a warm start), set the thresholds, evaluate:
-    (model, featurizer, history, metrics, n, seconds)."""
+def train_multilabel(config, docs, warn, init_model=None, on_epoch=None):
+    """Featurise, fit one-vs-rest (from ``init_model``'s weights in a warm start) or a network with a sigmoid per
+    label, set the thresholds, evaluate: (model, featurizer, history, metrics, n, seconds)."""
     data, training = config.data, config.training
     sets = label_sets(docs)
     labels = sort_labels({label for s in sets for label in s})
@@ -112,18 +115,26 @@ def train_multilabel(config, docs, warn, init_model=None):
                                "multi-label model")
         labels, start = previous.classes, (previous.W, previous.b)
         X = featurizer.transform(docs, n_jobs=config.features.n_jobs).to_scipy()
+    Xv = None if valid_docs is None else featurizer.transform(valid_docs, n_jobs=config.features.n_jobs).to_scipy()
+    Yv = None if valid_docs is None else label_matrix(label_sets(valid_docs), labels)
     started = time.perf_counter()
     settings = TrainSettings.from_config(config, n_examples=X.shape[0])
-    W, b, history = fit_one_vs_rest(config.model.type, X, label_matrix(sets, labels), labels, settings,
-                                    training.seed, training.class_weight, start=start)
-    model = MultiLabelModel(config.model.type, labels, W, b)
+    Y = label_matrix(sets, labels)
+    if model_family(config.model.type) == "network":  # one network, a sigmoid output per label
+        model = MLPModel.initial(labels, X.shape[1], Architecture.from_config(config.model),
+                                 np.random.default_rng([training.seed, 2]), first_fan_in=X.nnz / max(X.shape[0], 1),
+                                 multilabel=True)
+        history = fit(model, X, Y.astype(np.int64), settings=settings, rng=np.random.default_rng(training.seed),
+                      valid=None if Xv is None else (Xv, Yv), on_epoch=on_epoch)
+    else:
+        W, b, history = fit_one_vs_rest(config.model.type, X, Y, labels, settings, training.seed,
+                                        training.class_weight, start=start)
+        model = MultiLabelModel(config.model.type, labels, W, b)
     splits = {"train": (X, docs)}
-    if valid_docs is not None:
-        Xv = featurizer.transform(valid_docs, n_jobs=config.features.n_jobs).to_scipy()
+    if Xv is not None:
         splits["valid"] = (Xv, valid_docs)
         if training.thresholds != "fixed":
-            model.thresholds = tuned_thresholds(model.scores(Xv), label_matrix(label_sets(valid_docs), labels),
-                                                training.thresholds)
+            model.thresholds = tuned_thresholds(model.scores(Xv), Yv, training.thresholds)
     seconds = time.perf_counter() - started
     if data.test:
         test_docs = read_all(data.test, options, warn)

@@ -87,7 +87,7 @@ def fit_run(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
             problems.append("--trace: traces single-label SGD steps")
         if problems:
             raise ConfigError(problems, "multi-label data")
-        return Fitted(*train_multilabel(config, docs, warn, init_model))
+        return Fitted(*train_multilabel(config, docs, warn, init_model, on_epoch))
     return train_in_memory(config, warn, on_epoch, trace, init_model, docs)
 
 
