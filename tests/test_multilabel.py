@@ -130,8 +130,10 @@ def test_multi_label_data_a_single_label_config_and_models_that_cannot_are_refus
              ({"model": {"type": "softmax"}}, "softmax's probabilities share one sum over the labels"),
              ({"model": {"type": "mlp", "hidden_sizes": [8]}, "training": {"class_weight": "balanced"}},
               "a multi-label network weighs documents, not labels"),
-             ({"data": {**base, "chunk_size": 500}, "features": {"n_features": 4096}},
-              "but the model trains single-label (model.multilabel: false, or streaming with data.chunk_size)"),
+             ({"data": {**base, "chunk_size": 500}, "features": {"n_features": 4096},
+               "training": {"class_weight": "balanced"}}, "a streamed multi-label model weighs no labels"),
+             ({"data": {**base, "chunk_size": 500}, "features": {"n_features": 4096},
+               "model": {"multilabel": False}}, "but the model trains single-label (model.multilabel: false"),
              ({"model": {"multilabel": True}, "training": {"thresholds": "micro"}},
               "training -> thresholds: micro tunes the thresholds on validation data")]
     for extra, message in cases:
@@ -188,3 +190,23 @@ def test_a_network_with_a_sigmoid_per_label(multilabel_file, tmp_path):
 
     network = load_model(tmp_path / "model" / "model.npz")[0]
     assert network.multilabel and network.thresholds.shape == (3,) and np.any(network.thresholds != 0)
+
+
+def test_streaming_trains_a_multi_label_model_a_chunk_at_a_time(multilabel_file, tmp_path):
+    config = {"data": {"train": str(multilabel_file / "train.tsv"), "test": str(multilabel_file / "test.tsv"),
+                       "label_separator": ",", "chunk_size": 500},
+              "features": {"n_features": 2**16},
+              "training": {"optimizer": "sgd", "learning_rate": 0.5, "epochs": 3}}
+    (tmp_path / "c.yaml").write_text(json.dumps(config))
+    runs = [run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / f"m{i}", "--json") for i in range(2)]
+    assert runs[0].exit_code == 0, runs[0].output
+    assert "training a multi-label model" in runs[0].stderr
+    metrics = json.loads(runs[0].stdout)
+    assert metrics["test"]["multilabel"] and metrics["test"]["micro_f1"] > 0.9
+    assert metrics["training"]["epochs"][-1]["progressive"]
+    from sgdtext.models import load_model
+
+    first, second = (load_model(tmp_path / f"m{i}" / "model.npz")[0] for i in range(2))
+    assert first.classes == ["ham", "money", "spam"] and np.array_equal(first.W, second.W)  # deterministic
+    out = run("predict", tmp_path / "m0", input="WINNER! claim your cash prize now, call 0800\n")
+    assert "spam" in out.stdout.strip().split(",")

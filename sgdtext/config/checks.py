@@ -191,8 +191,8 @@ def multilabel_problems(c):
     if not MODELS[kind].facts.get("multilabel"):
         problems.append(f"model -> multilabel: {kind}'s probabilities share one sum over the labels, so it picks one; "
                         "use a per-label loss: logistic, hinge, squared_hinge, modified_huber")
-    if c["data"]["chunk_size"]:
-        problems.append("model -> multilabel: multi-label models train in memory; remove data.chunk_size")
+    if c["data"]["chunk_size"] and model_family(kind) == "network":
+        problems.append("model -> multilabel: a network trains in memory; remove data.chunk_size")
     if c["training"]["calibration"] != "none":
         problems.append("model -> multilabel: calibration is for single-label models; use model.type: logistic for "
                         "per-label probabilities")

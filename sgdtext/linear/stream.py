@@ -9,7 +9,8 @@ Vowpal Wabbit reports them): a stream has no full pass to score.
 import numpy as np
 
 from sgdtext.core.sparse import SparseRows
-from sgdtext.linear.sgd import SgdState, StateSolver, train_pass
+from sgdtext.linear.model import LinearModel
+from sgdtext.linear.sgd import SgdState, StateSolver, compiled_arrays, train_pass
 
 
 def planned_steps(n, chunk_size, batch_size, epochs):
@@ -38,6 +39,17 @@ class ChunkCache:
                 yield SparseRows(z["data"].astype(np.float64), z["indices"], z["indptr"], (len(y), int(z["n_cols"]))), y
 
 
+def featurised_chunks(chunks, cache, epoch):
+    """The chunks of an epoch: read (and kept in ``cache`` on the first epoch), or read back from the cache."""
+    if epoch > 1 and cache is not None:
+        yield from cache
+        return
+    for X, y in chunks():
+        if cache is not None:
+            cache.save(X, y)
+        yield X, y
+
+
 class StreamSolver(StateSolver):
     """SGD epochs over the chunks ``chunks()`` yields (a fresh iterator per epoch, of (X, y) with X SparseRows or
     CSR and y class indices), n documents in all. ``class_weight`` (k,) or None weighs each class; ``cache`` (a
@@ -53,13 +65,7 @@ class StreamSolver(StateSolver):
         self.progress, self.n_seen = None, 0
 
     def featurised(self, epoch):
-        if epoch > 1 and self.cache is not None:
-            yield from self.cache
-            return
-        for X, y in self.chunks():
-            if self.cache is not None:
-                self.cache.save(X, y)
-            yield X, y
+        return featurised_chunks(self.chunks, self.cache, epoch)
 
     def run_epoch(self, epoch):
         s = self.s
@@ -71,3 +77,54 @@ class StreamSolver(StateSolver):
                                                    epoch=epoch)
             loss, correct, seen = loss + chunk_loss, correct + chunk_correct, seen + len(y)
         self.progress, self.n_seen = (loss / max(seen, 1), correct / max(seen, 1)), seen
+
+
+class MultiLabelStreamSolver:
+    """SGD epochs over the chunks for a multi-label linear model (linear.multilabel): on every chunk each label's
+    two-class problem takes its steps (its own SgdState; the chunk's order shared), so an epoch reads the data once
+    for all the labels. ``chunks()`` yields (X, Y) with Y (n, labels) of 0/1. The progressive figures are the loss
+    summed over the labels and the share of (document, label) decisions right before their step."""
+
+    has_progressive, has_full = True, False
+
+    def __init__(self, model, chunks, settings, rng, *, n, chunk_size, cache=None):
+        self.model, self.chunks, self.s, self.rng, self.cache = model, chunks, settings, rng, cache
+        self.binary = [LinearModel(model.model_type, ["", label], np.ascontiguousarray(model.W[:, [j]]),
+                                   model.b[[j]].copy()) for j, label in enumerate(model.classes)]
+        self.states = [SgdState(m.W, m.b, settings) for m in self.binary]
+        self.total = planned_steps(n, chunk_size, settings.batch_size, settings.epochs)
+        self.progress, self.n_seen = None, 0
+
+    def run_epoch(self, epoch):
+        loss = correct = seen = 0
+        for X, Y in featurised_chunks(self.chunks, self.cache, epoch):
+            order = self.rng.permutation(len(Y)) if self.s.shuffle else np.arange(len(Y))
+            arrays = compiled_arrays(X)
+            for j, (state, model) in enumerate(zip(self.states, self.binary)):
+                state.mark(X.indices)
+                label_loss, label_correct = train_pass(state, model, X, np.asarray(Y[:, j], dtype=np.int64),
+                                                       np.ones(len(Y)), order, total=self.total, epoch=epoch,
+                                                       arrays=arrays)
+                loss, correct = loss + label_loss, correct + label_correct
+            seen += len(Y)
+        self.progress = (loss / max(seen, 1), correct / max(seen * len(self.states), 1))
+        self.n_seen = seen
+
+    def progressive_figures(self):
+        return self.progress
+
+    def penalty(self):
+        return sum(state.penalty() for state in self.states)
+
+    def scores(self, X):
+        return np.column_stack([state.scores(X)[:, 0] for state in self.states])
+
+    def snapshot(self):
+        return [state.snapshot() for state in self.states]
+
+    def finish(self, best):
+        steps = sum(state.finish(model, None if best is None else best[j])
+                    for j, (state, model) in enumerate(zip(self.states, self.binary)))
+        self.model.W = np.column_stack([model.W[:, 0] for model in self.binary])
+        self.model.b = np.array([model.b[0] for model in self.binary])
+        return steps // max(len(self.states), 1)

@@ -23,7 +23,14 @@ def evaluate_split(model, X, docs):
 
 
 def evaluate_chunks(model, featurizer, chunks):
-    """Metrics of ``model`` over labelled chunks of documents, one chunk in memory at a time."""
+    """Metrics of ``model`` over labelled chunks of documents, one chunk in memory at a time (a multi-label model
+    keeps the scores, float32, for precision@k)."""
+    if getattr(model, "multilabel", False):
+        sets, scores = [], []
+        for chunk in chunks:
+            scores.append(model.scores(featurizer.transform(chunk)).astype(np.float32))
+            sets += label_sets(chunk)
+        return multilabel_evaluation(model, np.vstack(scores) if scores else np.zeros((0, len(model.classes))), sets)
     truth, predicted = [], []
     for chunk in chunks:
         predicted.append(model.predict_index(model.scores(featurizer.transform(chunk))))
@@ -44,12 +51,17 @@ def label_matrix(sets, labels):
 
 
 def evaluate_multilabel(model, X, docs):
-    """Multi-label metrics; a true label the model does not know counts as missed (a label column of its own)."""
-    sets = label_sets(docs)
+    """Multi-label metrics of labelled documents (their matrix X)."""
+    return multilabel_evaluation(model, model.scores(X), label_sets(docs))
+
+
+def multilabel_evaluation(model, model_scores, sets):
+    """Multi-label metrics of the model's scores against the true label sets; a true label the model does not know
+    counts as missed (a label column of its own)."""
     labels = list(model.classes) + sorted({label for s in sets for label in s} - set(model.classes))
     k = len(model.classes)
-    scores = np.full((len(docs), len(labels)), -np.inf)
-    scores[:, :k] = model.scores(X)
-    predicted = np.zeros((len(docs), len(labels)), dtype=bool)
-    predicted[:, :k] = model.predict_sets(scores[:, :k])
+    scores = np.full((len(sets), len(labels)), -np.inf)
+    scores[:, :k] = model_scores
+    predicted = np.zeros((len(sets), len(labels)), dtype=bool)
+    predicted[:, :k] = model.predict_sets(model_scores)
     return multilabel_metrics(label_matrix(sets, labels), predicted, scores, labels)

@@ -15,14 +15,23 @@ from pathlib import Path
 
 import numpy as np
 
+from sgdtext.config.checks import multilabel_problems
 from sgdtext.core.settings import TrainSettings
-from sgdtext.errors import DataError
+from sgdtext.errors import ConfigError, DataError
 from sgdtext.io.documents import ReadStats, read_documents
 from sgdtext.linear.model import LinearModel
-from sgdtext.linear.stream import ChunkCache, StreamSolver
+from sgdtext.linear.multilabel import MultiLabelModel
+from sgdtext.linear.stream import ChunkCache, MultiLabelStreamSolver, StreamSolver
 from sgdtext.text.features import Featurizer
-from sgdtext.training.data import class_weight_table, label_indices, read_all, read_options, sort_labels
-from sgdtext.training.evaluation import evaluate_chunks
+from sgdtext.training.data import (
+    class_weight_table,
+    label_indices,
+    label_sets,
+    read_all,
+    read_options,
+    sort_labels,
+)
+from sgdtext.training.evaluation import evaluate_chunks, label_matrix
 from sgdtext.training.loop import run_epochs
 from sgdtext.training.warm import warm_start
 
@@ -42,14 +51,21 @@ def document_chunks(path, options, size, warn=None):
 
 
 def scan_labels(path, options, size):
-    """Counts of each label in ``path`` (one reading pass), for the classes, class weights and step count."""
-    counts = {}
+    """(counts of each label, number of documents, the first document with other than one label or None) of
+    ``path`` in one reading pass, for the classes, class weights and step count."""
+    counts, n, several = {}, 0, None
     for chunk in document_chunks(path, options, size):
         for doc in chunk:
-            counts[doc.label] = counts.get(doc.label, 0) + 1
-    if not counts:
+            n += 1
+            if isinstance(doc.label, str):
+                counts[doc.label] = counts.get(doc.label, 0) + 1
+                continue
+            several = several or doc
+            for label in doc.label:
+                counts[label] = counts.get(label, 0) + 1
+    if not n:
         raise DataError(f"{path}: has no documents; check data.format and the file")
-    return counts
+    return counts, n, several
 
 
 CHUNK_PREFIX = "sgdtext-chunks-"
@@ -76,22 +92,33 @@ def labelled_chunks(featurizer, documents, classes):
         yield featurizer.transform(chunk), np.array([index[doc.label] for doc in chunk], dtype=np.int64)
 
 
+def labelled_sets(featurizer, documents, labels):
+    """(X, Y) of each chunk of multi-label documents: its features and its 0/1 label rows (n, labels)."""
+    for chunk in documents:
+        featurizer.learn_names([doc.text for doc in chunk])
+        yield featurizer.transform(chunk), label_matrix(label_sets(chunk), labels).astype(np.uint8)
+
+
 def train_streaming(config, warn, on_epoch, init_model):
     """Returns (model, featurizer, history, metrics, n_documents, fit_seconds)."""
-    data, size = config.data, config.data.chunk_size
-    options = read_options(data, multilabel=False)  # streaming trains single-label models
+    data, size, setting = config.data, config.data.chunk_size, config.model.multilabel
+    options = read_options(data, multilabel=setting if data.train != "-" else setting is True)
     if data.train == "-":
-        counts = {label: 0 for label in data.classes}
+        counts, n, several = {label: 0 for label in data.classes}, None, None
         source_once = [document_chunks("-", options, size, warn)]
         documents = lambda: source_once.pop()  # stdin can be read once
     else:
-        counts = scan_labels(data.train, options, size)
+        counts, n, several = scan_labels(data.train, options, size)
         documents = lambda: document_chunks(data.train, options, size, warn)
     classes = sort_labels(data.classes or counts)
     unknown = sorted(set(counts) - set(classes))
     if unknown:
         raise DataError(f"{data.train}: label {unknown[0]!r} is not in data.classes; add it")
-    n = sum(counts.values()) or None
+    if setting is True or several is not None:
+        if several is not None and setting == "auto":
+            warn(f"{data.train}: documents hold several labels (first: {several.where}): training a multi-label "
+                 f"model (one-vs-rest); set model.multilabel: true to say so, false to refuse such data")
+        return train_multilabel_stream(config, classes, n, documents, options, warn, on_epoch, init_model)
     if init_model is None:
         featurizer = Featurizer(config.features)
         featurizer.fit_transform([])  # hashing: nothing to learn
@@ -115,6 +142,45 @@ def train_streaming(config, warn, on_epoch, init_model):
         history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
     history.n_documents = solver.n_seen
     fit_seconds = time.perf_counter() - fit_started
+    if data.train != "-" and config.output.train_metrics:
+        metrics["train"] = evaluate_chunks(model, featurizer, document_chunks(data.train, options, size))
+    for split in ("valid", "test"):
+        path = getattr(data, split)
+        if path:
+            metrics[split] = evaluate_chunks(model, featurizer, document_chunks(path, options, size, warn))
+    return model, featurizer, history, metrics, history.n_documents, fit_seconds
+
+
+def train_multilabel_stream(config, labels, n, documents, options, warn, on_epoch, init_model):
+    """The multi-label model of a stream: one pass over the chunks an epoch steps every label (linear.stream's
+    MultiLabelStreamSolver); returns as train_streaming."""
+    problems = multilabel_problems(config.mapping)
+    if init_model is not None:
+        problems.append("--init-model: a streamed multi-label model trains from scratch (in memory it can go on)")
+    if config.training.class_weight is not None:
+        problems.append("training -> class_weight: a streamed multi-label model weighs no labels; remove it")
+    if problems:
+        raise ConfigError(problems, "multi-label data")
+    data, size = config.data, config.data.chunk_size
+    featurizer = Featurizer(config.features)
+    featurizer.fit_transform([])  # hashing: nothing to learn
+    model = MultiLabelModel(config.model.type, labels, np.zeros((featurizer.n_features, len(labels))),
+                            np.zeros(len(labels)))
+    valid, metrics = None, {}
+    if data.valid:
+        valid_docs = read_all(data.valid, options._replace(multilabel=True), warn)
+        valid = (featurizer.transform(valid_docs).to_scipy(), label_matrix(label_sets(valid_docs), labels))
+    settings = TrainSettings.from_config(config, n_examples=n or size)
+    fit_started = time.perf_counter()
+    with chunk_folder() as folder:
+        cache = ChunkCache(folder) if data.chunk_cache and settings.epochs > 1 else None
+        solver = MultiLabelStreamSolver(model, lambda: labelled_sets(featurizer, documents(), labels), settings,
+                                        np.random.default_rng(config.training.seed), n=n or size, chunk_size=size,
+                                        cache=cache)
+        history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
+    history.n_documents = solver.n_seen
+    fit_seconds = time.perf_counter() - fit_started
+    options = options._replace(multilabel=True)
     if data.train != "-" and config.output.train_metrics:
         metrics["train"] = evaluate_chunks(model, featurizer, document_chunks(data.train, options, size))
     for split in ("valid", "test"):
