@@ -131,8 +131,6 @@ def test_multi_label_data_a_single_label_config_and_models_that_cannot_are_refus
              ({"model": {"type": "mlp", "hidden_sizes": [8]}, "training": {"class_weight": "balanced"}},
               "a multi-label network weighs documents, not labels"),
              ({"data": {**base, "chunk_size": 500}, "features": {"n_features": 4096},
-               "training": {"class_weight": "balanced"}}, "a streamed multi-label model weighs no labels"),
-             ({"data": {**base, "chunk_size": 500}, "features": {"n_features": 4096},
                "model": {"multilabel": False}}, "but the model trains single-label (model.multilabel: false"),
              ({"model": {"multilabel": True}, "training": {"thresholds": "micro"}},
               "training -> thresholds: micro tunes the thresholds on validation data")]
@@ -210,3 +208,11 @@ def test_streaming_trains_a_multi_label_model_a_chunk_at_a_time(multilabel_file,
     assert first.classes == ["ham", "money", "spam"] and np.array_equal(first.W, second.W)  # deterministic
     out = run("predict", tmp_path / "m0", input="WINNER! claim your cash prize now, call 0800\n")
     assert "spam" in out.stdout.strip().split(",")
+    warm = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "warm", "--init-model",
+               tmp_path / "m0" / "model.npz")
+    assert warm.exit_code == 0, warm.output
+    assert not np.array_equal(load_model(tmp_path / "warm" / "model.npz")[0].W, first.W)  # went on from m0
+    config["training"]["class_weight"] = "balanced"
+    (tmp_path / "w.yaml").write_text(json.dumps(config))
+    weighted = run("train", tmp_path / "w.yaml", "--out-dir", tmp_path / "weighted", "--json")
+    assert weighted.exit_code == 0 and json.loads(weighted.stdout)["test"]["micro_f1"] > 0.85

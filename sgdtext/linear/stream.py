@@ -87,8 +87,10 @@ class MultiLabelStreamSolver:
 
     has_progressive, has_full = True, False
 
-    def __init__(self, model, chunks, settings, rng, *, n, chunk_size, cache=None):
+    def __init__(self, model, chunks, settings, rng, *, n, chunk_size, cache=None, label_weights=None):
+        """``label_weights``: (positive, negative) weights (labels,) each, or None (every example weighs 1)."""
         self.model, self.chunks, self.s, self.rng, self.cache = model, chunks, settings, rng, cache
+        self.label_weights = label_weights
         self.binary = [LinearModel(model.model_type, ["", label], np.ascontiguousarray(model.W[:, [j]]),
                                    model.b[[j]].copy()) for j, label in enumerate(model.classes)]
         self.states = [SgdState(m.W, m.b, settings) for m in self.binary]
@@ -102,9 +104,11 @@ class MultiLabelStreamSolver:
             arrays = compiled_arrays(X)
             for j, (state, model) in enumerate(zip(self.states, self.binary)):
                 state.mark(X.indices)
-                label_loss, label_correct = train_pass(state, model, X, np.asarray(Y[:, j], dtype=np.int64),
-                                                       np.ones(len(Y)), order, total=self.total, epoch=epoch,
-                                                       arrays=arrays)
+                y = np.asarray(Y[:, j], dtype=np.int64)
+                weights = np.ones(len(y)) if self.label_weights is None else \
+                    np.where(y == 1, self.label_weights[0][j], self.label_weights[1][j])
+                label_loss, label_correct = train_pass(state, model, X, y, weights, order, total=self.total,
+                                                       epoch=epoch, arrays=arrays)
                 loss, correct = loss + label_loss, correct + label_correct
             seen += len(Y)
         self.progress = (loss / max(seen, 1), correct / max(seen * len(self.states), 1))

@@ -118,7 +118,7 @@ def train_streaming(config, warn, on_epoch, init_model):
         if several is not None and setting == "auto":
             warn(f"{data.train}: documents hold several labels (first: {several.where}): training a multi-label "
                  f"model (one-vs-rest); set model.multilabel: true to say so, false to refuse such data")
-        return train_multilabel_stream(config, classes, n, documents, options, warn, on_epoch, init_model)
+        return train_multilabel_stream(config, classes, counts, n, documents, options, warn, on_epoch, init_model)
     if init_model is None:
         featurizer = Featurizer(config.features)
         featurizer.fit_transform([])  # hashing: nothing to learn
@@ -151,21 +151,39 @@ def train_streaming(config, warn, on_epoch, init_model):
     return model, featurizer, history, metrics, history.n_documents, fit_seconds
 
 
-def train_multilabel_stream(config, labels, n, documents, options, warn, on_epoch, init_model):
+def stream_label_weights(setting, labels, counts, n):
+    """(positive, negative) example weights of each label (labels,) from training.class_weight, or None: balanced
+    weighs a label's positives and negatives as a two-class problem's classes (the counts of the scanning pass),
+    a mapping the positives of the labels it names."""
+    if setting is None:
+        return None
+    if setting == "balanced":
+        if not n:
+            raise DataError("training -> class_weight: balanced needs the label counts, which standard input cannot "
+                            "give ahead; give a mapping, or a file")
+        positives = np.array([counts.get(label, 0) for label in labels], dtype=float)
+        return n / (2 * np.maximum(positives, 1)), n / (2 * np.maximum(n - positives, 1))
+    return np.array([setting.get(label, 1.0) for label in labels]), np.ones(len(labels))
+
+
+def train_multilabel_stream(config, labels, counts, n, documents, options, warn, on_epoch, init_model):
     """The multi-label model of a stream: one pass over the chunks an epoch steps every label (linear.stream's
-    MultiLabelStreamSolver); returns as train_streaming."""
+    MultiLabelStreamSolver), from scratch or from ``init_model``'s weights; returns as train_streaming."""
     problems = multilabel_problems(config.mapping)
-    if init_model is not None:
-        problems.append("--init-model: a streamed multi-label model trains from scratch (in memory it can go on)")
-    if config.training.class_weight is not None:
-        problems.append("training -> class_weight: a streamed multi-label model weighs no labels; remove it")
     if problems:
         raise ConfigError(problems, "multi-label data")
     data, size = config.data, config.data.chunk_size
-    featurizer = Featurizer(config.features)
-    featurizer.fit_transform([])  # hashing: nothing to learn
-    model = MultiLabelModel(config.model.type, labels, np.zeros((featurizer.n_features, len(labels))),
-                            np.zeros(len(labels)))
+    if init_model is None:
+        featurizer = Featurizer(config.features)
+        featurizer.fit_transform([])  # hashing: nothing to learn
+        model = MultiLabelModel(config.model.type, labels, np.zeros((featurizer.n_features, len(labels))),
+                                np.zeros(len(labels)))
+    else:
+        model, featurizer = warm_start(init_model, config, labels, [], warn)
+        if not getattr(model, "multilabel", False):
+            raise DataError(f"--init-model {init_model}: a single-label model; a multi-label run goes on from a "
+                            "multi-label model")
+        labels = model.classes
     valid, metrics = None, {}
     if data.valid:
         valid_docs = read_all(data.valid, options._replace(multilabel=True), warn)
@@ -176,7 +194,8 @@ def train_multilabel_stream(config, labels, n, documents, options, warn, on_epoc
         cache = ChunkCache(folder) if data.chunk_cache and settings.epochs > 1 else None
         solver = MultiLabelStreamSolver(model, lambda: labelled_sets(featurizer, documents(), labels), settings,
                                         np.random.default_rng(config.training.seed), n=n or size, chunk_size=size,
-                                        cache=cache)
+                                        cache=cache, label_weights=stream_label_weights(
+                                            config.training.class_weight, labels, counts, n))
         history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
     history.n_documents = solver.n_seen
     fit_seconds = time.perf_counter() - fit_started
