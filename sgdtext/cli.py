@@ -231,6 +231,9 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, t
     if unknown is not None and threshold is None and not multilabel:
         raise click.UsageError("--unknown: names the label printed when no label reaches --threshold; give "
                                "--threshold P too")
+    if top_k is not None and top_k > 1 and not multilabel:
+        warn(f"--top-k {top_k}: a single-label model ranks its classes (one of them is the answer), so each line "
+             f"holds the {top_k} most likely, best first; a multi-label model (model.multilabel) predicts label sets")
     if top_k is None and not multilabel:  # a multi-label model prints its whole label set unless capped
         top_k = len(linear.classes) if proba else 1
     separator = meta["config"].get("data", {}).get("label_separator") or ","

@@ -57,6 +57,9 @@ def test_predict_probabilities_top_k_and_jsonl(sms_model):
     assert (label, other) == ("spam", "ham") and abs(float(p) + float(q) - 1) < 1e-5 and float(p) > 0.5
     result = run("predict", sms_model, "--format", "jsonl", "--top-k", "2", input="hello\n")
     assert json.loads(result.stdout) == {"label": "ham", "top": ["ham", "spam"]}
+    assert result.stderr == ("sgdtext: --top-k 2: a single-label model ranks its classes (one of them is the "
+                             "answer), so each line holds the 2 most likely, best first; a multi-label model "
+                             "(model.multilabel) predicts label sets\n")
     result = run("predict", sms_model, "--format", "jsonl", "--proba", input="hello\n")
     record = json.loads(result.stdout)
     assert record["label"] == "ham" and set(record["proba"]) == {"ham", "spam"}
