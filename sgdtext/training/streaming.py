@@ -127,7 +127,7 @@ def train_streaming(config, warn, on_epoch, init_model):
         model, featurizer = warm_start(init_model, config, classes, [], warn)
     y_counts = np.array([counts.get(label, 0) for label in model.classes])
     class_weight = class_weight_table(config.training.class_weight, model.classes, y_counts)
-    valid, metrics = None, {}
+    valid = None
     if data.valid:
         valid_docs = read_all(data.valid, options, warn)
         Xv, yv = featurizer.transform(valid_docs).to_scipy(), label_indices(valid_docs, model.classes)
@@ -142,12 +142,7 @@ def train_streaming(config, warn, on_epoch, init_model):
         history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
     history.n_documents = solver.n_seen
     fit_seconds = time.perf_counter() - fit_started
-    if data.train != "-" and config.output.train_metrics:
-        metrics["train"] = evaluate_chunks(model, featurizer, document_chunks(data.train, options, size))
-    for split in ("valid", "test"):
-        path = getattr(data, split)
-        if path:
-            metrics[split] = evaluate_chunks(model, featurizer, document_chunks(path, options, size, warn))
+    metrics = stream_metrics(config, model, featurizer, options, warn)
     return model, featurizer, history, metrics, history.n_documents, fit_seconds
 
 
@@ -184,7 +179,7 @@ def train_multilabel_stream(config, labels, counts, n, documents, options, warn,
             raise DataError(f"--init-model {init_model}: a single-label model; a multi-label run goes on from a "
                             "multi-label model")
         labels = model.classes
-    valid, metrics = None, {}
+    valid = None
     if data.valid:
         valid_docs = read_all(data.valid, options._replace(multilabel=True), warn)
         valid = (featurizer.transform(valid_docs).to_scipy(), label_matrix(label_sets(valid_docs), labels))
@@ -199,11 +194,18 @@ def train_multilabel_stream(config, labels, counts, n, documents, options, warn,
         history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
     history.n_documents = solver.n_seen
     fit_seconds = time.perf_counter() - fit_started
-    options = options._replace(multilabel=True)
+    metrics = stream_metrics(config, model, featurizer, options._replace(multilabel=True), warn)
+    return model, featurizer, history, metrics, history.n_documents, fit_seconds
+
+
+def stream_metrics(config, model, featurizer, options, warn):
+    """The metrics of each split, read again a chunk at a time (train only when output.train_metrics and not
+    standard input)."""
+    data, size, metrics = config.data, config.data.chunk_size, {}
     if data.train != "-" and config.output.train_metrics:
         metrics["train"] = evaluate_chunks(model, featurizer, document_chunks(data.train, options, size))
     for split in ("valid", "test"):
         path = getattr(data, split)
         if path:
             metrics[split] = evaluate_chunks(model, featurizer, document_chunks(path, options, size, warn))
-    return model, featurizer, history, metrics, history.n_documents, fit_seconds
+    return metrics
