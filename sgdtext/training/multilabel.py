@@ -27,31 +27,34 @@ from sgdtext.training.loop import History
 from sgdtext.training.warm import warm_start
 
 
-def label_weights(setting, label, positive):
-    """Per-example weights of one label's two-class problem (``positive``: the examples holding it), or None."""
+def label_weight_table(setting, labels, positives, n):
+    """(positive weights, negative weights), each (labels,), of the labels' two-class problems from
+    training.class_weight, ``positives`` (labels,) the documents holding each label of ``n``; or None."""
     if setting is None:
         return None
     if setting == "balanced":
-        n, n_pos = len(positive), int(positive.sum())
-        return np.where(positive, n / (2 * max(n_pos, 1)), n / (2 * max(n - n_pos, 1)))
-    return np.where(positive, setting.get(label, 1.0), 1.0)
+        positives = np.asarray(positives, dtype=float)
+        return n / (2 * np.maximum(positives, 1)), n / (2 * np.maximum(n - positives, 1))
+    return np.array([setting.get(label, 1.0) for label in labels]), np.ones(len(labels))
 
 
 def fit_label(payload, j):
     """(weights, intercept, history) of label j's two-class model (from ``start``'s column j in a warm start)."""
-    model_type, X, Y, labels, settings, seed, class_weight, start = payload
+    model_type, X, Y, labels, settings, seed, table, start = payload
     positive = Y[:, j]
     model = LinearModel.zeros(model_type, ["", labels[j]], X.shape[1])
     if start is not None:
         model.W[:, 0], model.b[0] = start[0][:, j], start[1][j]
+    weights = None if table is None else np.where(positive, table[0][j], table[1][j])
     history = fit(model, X, positive.astype(np.int64), settings=settings, rng=np.random.default_rng([seed, 3, j]),
-                  sample_weight=label_weights(class_weight, labels[j], positive))
+                  sample_weight=weights)
     return model.W[:, 0].copy(), float(model.b[0]), history
 
 
 def fit_one_vs_rest(model_type, X, Y, labels, settings, seed, class_weight, workers=None, start=None):
     """(W (d, labels), b (labels,), History summing the labels' fits); ``start``: (W, b) to go on from."""
-    payload = (model_type, X, Y, labels, settings, seed, class_weight, start)
+    table = label_weight_table(class_weight, labels, Y.sum(axis=0), Y.shape[0])
+    payload = (model_type, X, Y, labels, settings, seed, table, start)
     fitted = parallel.map_ordered(fit_label, payload, [(j,) for j in range(len(labels))],
                                   parallel.n_workers(workers))
     W = np.column_stack([w for w, _, _ in fitted])

@@ -33,6 +33,7 @@ from sgdtext.training.data import (
 )
 from sgdtext.training.evaluation import evaluate_chunks, label_matrix
 from sgdtext.training.loop import run_epochs
+from sgdtext.training.multilabel import label_weight_table
 from sgdtext.training.warm import warm_start
 
 
@@ -146,25 +147,13 @@ def train_streaming(config, warn, on_epoch, init_model):
     return model, featurizer, history, metrics, history.n_documents, fit_seconds
 
 
-def stream_label_weights(setting, labels, counts, n):
-    """(positive, negative) example weights of each label (labels,) from training.class_weight, or None: balanced
-    weighs a label's positives and negatives as a two-class problem's classes (the counts of the scanning pass),
-    a mapping the positives of the labels it names."""
-    if setting is None:
-        return None
-    if setting == "balanced":
-        if not n:
-            raise DataError("training -> class_weight: balanced needs the label counts, which standard input cannot "
-                            "give ahead; give a mapping, or a file")
-        positives = np.array([counts.get(label, 0) for label in labels], dtype=float)
-        return n / (2 * np.maximum(positives, 1)), n / (2 * np.maximum(n - positives, 1))
-    return np.array([setting.get(label, 1.0) for label in labels]), np.ones(len(labels))
-
-
 def train_multilabel_stream(config, labels, counts, n, documents, options, warn, on_epoch, init_model):
     """The multi-label model of a stream: one pass over the chunks an epoch steps every label (linear.stream's
     MultiLabelStreamSolver), from scratch or from ``init_model``'s weights; returns as train_streaming."""
     problems = multilabel_problems(config.mapping)
+    if config.training.class_weight == "balanced" and not n:
+        problems.append("training -> class_weight: balanced needs the label counts, which standard input cannot "
+                        "give ahead; give a mapping, or a file")
     if problems:
         raise ConfigError(problems, "multi-label data")
     data, size = config.data, config.data.chunk_size
@@ -189,8 +178,9 @@ def train_multilabel_stream(config, labels, counts, n, documents, options, warn,
         cache = ChunkCache(folder) if data.chunk_cache and settings.epochs > 1 else None
         solver = MultiLabelStreamSolver(model, lambda: labelled_sets(featurizer, documents(), labels), settings,
                                         np.random.default_rng(config.training.seed), n=n or size, chunk_size=size,
-                                        cache=cache, label_weights=stream_label_weights(
-                                            config.training.class_weight, labels, counts, n))
+                                        cache=cache, label_weights=label_weight_table(
+                                            config.training.class_weight, labels,
+                                            [counts.get(label, 0) for label in labels], n))
         history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
     history.n_documents = solver.n_seen
     fit_seconds = time.perf_counter() - fit_started
