@@ -27,10 +27,20 @@ def test_format_metrics_table():
         "  class      precision  recall      f1  support",
         "  ham           0.5000  1.0000  0.6667        1",
         "  spam          1.0000  0.5000  0.6667        2",
-        "  confusion matrix (rows: true class, columns: predicted, in the order above):",
-        "  1 0",
-        "  1 1",
+        "  confusion matrix (rows: true class, columns: predicted):",
+        "         ham spam",
+        "  ham      1    0",
+        "  spam     1    1",
     ]
+
+
+def test_a_confusion_matrix_of_many_classes_numbers_its_columns():
+    labels = [f"newsgroup.with.a.long.name.number.{i}" for i in range(15)]
+    lines = format_metrics("test", classification_metrics(list(range(15)), list(range(15)), labels)).splitlines()
+    start = lines.index("  confusion matrix (rows: true class, columns: predicted, numbered as the rows):")
+    assert lines[start + 1].split() == [str(i) for i in range(1, 16)]
+    assert lines[start + 2].startswith("   1 newsgroup.with.a.long.name.nu…   1  0")  # names cut at 30 characters
+    assert len({len(line) for line in lines[start + 1:]}) == 1  # the columns line up
 
 
 def test_macro_f1_over_the_classes_present_as_scikit_learn_and_over_all_classes_named():

@@ -93,10 +93,26 @@ def format_metrics(name, m):
     for label, r in m["per_class"].items():
         lines.append(f"  {label:<{width}}  {r['precision']:9.4f}  {r['recall']:6.4f}  {r['f1']:6.4f}  "
                      f"{r['support']:7d}")
-    lines.append("  confusion matrix (rows: true class, columns: predicted, in the order above):")
-    cell = max(len(str(v)) for row in m["confusion_matrix"] for v in row)
-    lines.extend("  " + " ".join(f"{v:>{cell}}" for v in row) for row in m["confusion_matrix"])
+    lines.extend(confusion_lines(m["labels"], m["confusion_matrix"]))
     return "\n".join(lines)
+
+
+LABEL_WIDTH = 30  # a longer class name is cut, with "…", in the confusion matrix's rows
+
+
+def confusion_lines(labels, matrix):
+    """The confusion matrix with its classes named: rows by name; columns by name when every name is short and the
+    classes few, else numbered as the rows are (so 50 classes still fit a terminal's width)."""
+    names = [label if len(label) <= LABEL_WIDTH else label[:LABEL_WIDTH - 1] + "…" for label in labels]
+    by_name = len(labels) <= 12 and max(map(len, labels)) <= 8
+    heads = list(labels) if by_name else [str(i) for i in range(1, len(labels) + 1)]
+    cell = max([len(str(v)) for row in matrix for v in row] + [len(h) for h in heads])
+    rows = names if by_name else [f"{i:>{len(str(len(labels)))}} {name}" for i, name in enumerate(names, 1)]
+    width = max(map(len, rows))
+    title = "  confusion matrix (rows: true class, columns: predicted" + ("" if by_name else ", numbered as the rows")
+    lines = [title + "):", "  " + " " * width + "  " + " ".join(f"{h:>{cell}}" for h in heads)]
+    lines.extend(f"  {row:<{width}}  " + " ".join(f"{v:>{cell}}" for v in values) for row, values in zip(rows, matrix))
+    return lines
 
 
 def format_multilabel_metrics(name, m):
