@@ -11,11 +11,10 @@ import numpy as np
 
 from sgdtext.core import parallel
 from sgdtext.errors import SgdtextError
-from sgdtext.io.documents import ReadStats, decode_line, strip_eol
+from sgdtext.io.documents import MAX_LINE_BYTES, ReadStats, decode_line, strip_eol
 
 FORMATS = ("tsv", "jsonl")
 CHUNK_BYTES = 1 << 20  # input read, featurised and scored per step: memory stays flat
-MAX_LINE_BYTES = 1 << 26
 ID_BREAKS = re.compile("[\t\n\r]")
 
 
@@ -228,8 +227,7 @@ def predict_record_chunk(payload, chunk):
         ids.append(ident)
         docs.append(doc)
         problems += found
-    scores = model.scores(featurizer.transform(docs) if featurizer.extra else
-                          featurizer.transform_texts([doc.text for doc in docs]))
+    scores = model.scores(featurizer.transform(docs))
     shown_ids = ids if options.kind in ("eml", "maildir", "mbox") or options.id_field else None
     return "\n".join(output_lines(model, scores, show, shown_ids)) + "\n", problems
 

@@ -25,6 +25,7 @@ from sgdtext.linear.stream import ChunkCache, MultiLabelStreamSolver, StreamSolv
 from sgdtext.text.features import Featurizer
 from sgdtext.training.data import (
     class_weight_table,
+    is_multilabel,
     label_indices,
     label_sets,
     read_all,
@@ -115,10 +116,7 @@ def train_streaming(config, warn, on_epoch, init_model):
     unknown = sorted(set(counts) - set(classes))
     if unknown:
         raise DataError(f"{data.train}: label {unknown[0]!r} is not in data.classes; add it")
-    if setting is True or several is not None:
-        if several is not None and setting == "auto":
-            warn(f"{data.train}: documents hold several labels (first: {several.where}): training a multi-label "
-                 f"model (one-vs-rest); set model.multilabel: true to say so, false to refuse such data")
+    if is_multilabel([] if several is None else [several], setting, data.train, warn):
         return train_multilabel_stream(config, classes, counts, n, documents, options, warn, on_epoch, init_model)
     if init_model is None:
         featurizer = Featurizer(config.features)
