@@ -5,11 +5,11 @@ Exit codes: 0 success; 1 a config, data or model-file mistake (one message, no t
 Library modules are imported inside the commands so that ``predict`` loads no scipy or scikit-learn.
 """
 
-import datetime
 import errno
 import functools
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -42,7 +42,47 @@ OUTPUT_ERRNOS = {errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT}  # stdout f
 
 
 def warn(message):
-    click.echo(f"sgdtext: {message}", err=True)
+    """A warning on stderr, through the command's reporter where it installed one (--quiet drops it)."""
+    from sgdtext import progress
+
+    reporter = progress.current()
+    if reporter is progress.DEFAULT:
+        click.echo(f"sgdtext: {message}", err=True)
+    else:
+        reporter.warning(message)
+
+
+def say(message, **data):
+    """A line of the command's outcome on stderr, through its reporter (--log-format json: a JSON object)."""
+    from sgdtext import progress
+
+    reporter = progress.current()
+    if reporter is progress.DEFAULT:
+        click.echo(message, err=True)
+    else:
+        reporter.info(message, data)
+
+
+def reported(command):
+    """Add --quiet and --log-format to a long-running command and show its phases: bars on a terminal, timestamped
+    lines elsewhere (cron, pipes), JSON lines with --log-format json, nothing but errors with --quiet."""
+    @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                  help="How progress and warnings are written to stderr: text (bars on a terminal, timestamped lines "
+                       "elsewhere) or json (one object a line).")
+    @click.option("--quiet", "-q", is_flag=True, help="Print nothing on stderr but errors.")
+    @functools.wraps(command)
+    def wrapper(*args, log_format, quiet, **kwargs):
+        from sgdtext import progress
+
+        if quiet:
+            reporter = progress.Silent()
+        elif log_format == "json" or not sys.stderr.isatty():
+            reporter = progress.LogLines(sys.stderr, log_format)
+        else:
+            reporter = progress.Terminal(sys.stderr)
+        with progress.reporting(reporter):
+            return command(*args, **kwargs)
+    return wrapper
 
 
 GROUP_EPILOG = """\b
@@ -102,6 +142,7 @@ MODELS_HELP = choices_help()
               help="Versions kept in the model folder (the live one always).")
 @click.option("--wait", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
               help="Seconds to wait for another run on the same model folder to finish.")
+@reported
 @user_errors
 def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_better, gate, tolerance, keep, wait):
     """Train a model as CONFIG says; write model.npz and metrics.json.
@@ -121,30 +162,9 @@ def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_bet
     resolved = load_config(config, overrides, out_dir=out_dir, notes=notes)
     for note in notes:
         warn(f"{config}: {note}")
-    from tqdm import tqdm
-
-    terminal = sys.stderr.isatty()
-    bar = tqdm(total=resolved["training"]["epochs"], unit="epoch", file=sys.stderr, disable=not terminal,
-               leave=False)
-
-    def on_epoch(record):
-        if terminal:
-            bar.update(1)
-            bar.set_postfix(loss=f"{record['loss']:.4f}", acc=f"{record['accuracy']:.4f}")
-            return
-        valid = f" valid accuracy {record['valid_accuracy']:.4f}" if "valid_accuracy" in record else ""
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        click.echo(f"{stamp} sgdtext: epoch {record['epoch']}: loss {record['loss']:.4f} accuracy "
-                   f"{record['accuracy']:.4f}{valid} ({record['seconds']:.2f} s)", err=True)
-
     trace_emit = (lambda line: click.echo(line, err=True)) if trace else None
-    try:
-        publishing = Publishing(keep=keep, wait=wait, promote_if_better=promote_if_better, gate=gate,
-                                tolerance=tolerance)
-        result = run_training(resolved, warn=warn, on_epoch=on_epoch, trace=trace_emit, init_model=init_model,
-                              publishing=publishing)
-    finally:
-        bar.close()
+    publishing = Publishing(keep=keep, wait=wait, promote_if_better=promote_if_better, gate=gate, tolerance=tolerance)
+    result = run_training(resolved, warn=warn, trace=trace_emit, init_model=init_model, publishing=publishing)
     info = result.metrics["training"]
     kind = f" ({result.model.multiclass})" if getattr(result.model, "multilabel", False) else ""
     summary = [f"trained {info['model_type']}{kind} on {info['n_documents']} documents, "
@@ -164,8 +184,9 @@ def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_bet
                        f"{decision['candidate']:.4f}, {live}, tolerance {tolerance:g}: "
                        + ("promoted" if result.promoted else "kept the live model"))
     summary.append(f"wrote {result.model_path} and {result.metrics_path}")
-    for line in summary:
-        click.echo(line, err=True)
+    say("\n".join(summary), model=str(result.model_path), metrics=str(result.metrics_path),
+        **{split: {"accuracy": result.metrics[split]["accuracy"], "macro_f1": result.metrics[split]["macro_f1"]}
+           for split in ("train", "valid", "test") if split in result.metrics})
     if as_json:
         click.echo(json.dumps(result.metrics, indent=2))
     if not result.promoted:
@@ -273,8 +294,11 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, t
 @click.option("--header", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
               help="TSV: is the first line a header.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, metavar="FILE.png|FILE.svg",
+              help="Also draw the labelled confusion matrix into FILE (needs the extra 'report').")
+@reported
 @user_errors
-def evaluate(model, data, fmt, label_field, text_field, header, as_json):
+def evaluate(model, data, fmt, label_field, text_field, header, as_json, plot):
     """Print accuracy, macro F1, per-class scores and the confusion matrix of MODEL on labelled DATA.
 
     \b
@@ -289,13 +313,54 @@ def evaluate(model, data, fmt, label_field, text_field, header, as_json):
     from sgdtext.training.evaluation import evaluate_split
     from sgdtext.training.metrics import format_metrics
 
+    if plot is not None:
+        from sgdtext.report import plots
+
+        plots.matplotlib_figure()  # the missing extra is said before the work, not after it
+        if not plot.lower().endswith((".png", ".svg")):
+            raise click.BadParameter(f"{plot}: name a .png or .svg file", param_hint="--plot")
     linear, featurizer, meta = load_model(live_model(model))
     data_config = {**meta["config"]["data"], "format": fmt, "header": header}
     data_config["label_field"] = label_field or data_config["label_field"]
     data_config["text_field"] = text_field or data_config["text_field"]
     docs = read_all(data, read_options(data_config, multilabel=getattr(linear, "multilabel", False)), warn)
-    metrics = evaluate_split(linear, featurizer.transform(docs), docs)
+    metrics = evaluate_split(linear, featurizer.transform(docs), docs, str(data))
     click.echo(json.dumps(metrics, indent=2) if as_json else format_metrics(str(data), metrics))
+    if plot is not None:
+        if "confusion_matrix" not in metrics:
+            raise SgdtextError("--plot draws the confusion matrix of a single-label model; a multi-label model has "
+                               "none (see its per-label scores)")
+        plots.save(plots.confusion_matrix(metrics["labels"], metrics["confusion_matrix"],
+                                          title=f"Confusion matrix, {Path(data).name}"), plot)
+        say(f"wrote {plot}", plot=plot)
+
+
+@cli.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--out", type=click.Path(dir_okay=False), default="report.html", show_default=True,
+              help="The HTML file to write.")
+@click.option("--title", default=None, help="The report's title (default: the runs' names).")
+@user_errors
+def report(runs, out, title):
+    """Write one self-contained HTML report of RUNS (model folders, version folders or metrics.json files).
+
+    \b
+    Learning curves, the confusion matrix, per-class scores, top features, calibration and timings of each run;
+    with several runs, their metrics, differing settings and curves side by side. Needs the extra 'report'
+    (matplotlib). The file opens offline in any browser.
+    \b
+    Example:
+      sgdtext report runs/sms-spam runs/sms-spam-handmade -o report.html
+    """
+    from sgdtext.io.files import write_text_atomic
+    from sgdtext.report import plots
+    from sgdtext.report.page import report_html
+    from sgdtext.report.runs import load_run
+
+    plots.matplotlib_figure()
+    loaded = [load_run(path) for path in runs]
+    write_text_atomic(out, report_html(loaded, title))
+    click.echo(f"wrote {out} ({len(loaded)} run{'s' if len(loaded) > 1 else ''})", err=True)
 
 
 @cli.command()

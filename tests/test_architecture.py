@@ -25,14 +25,16 @@ ALLOWED = {
     "linear": {"errors", "registry", "config", "core"},
     "nn": {"errors", "registry", "config", "core"},
     "models": {"errors", "registry", "config", "core", "io", "text", "linear", "nn"},
-    "training": {"errors", "registry", "config", "core", "io", "text", "linear", "nn", "models"},
+    "training": {"errors", "registry", "config", "core", "io", "text", "linear", "nn", "models", "progress"},
     "inspection": set(),
     "explanation": {"errors"},
     "api": {"errors", "config", "io", "models", "training", "explanation"},
     "estimator": {"api", "errors", "config", "core", "io", "text", "linear", "training"},
     "predict": {"errors", "core", "io"},
+    "progress": set(),
+    "report": {"errors", "config", "io", "models", "inspection"},
     "cli": {"errors", "registry", "config", "core", "io", "text", "linear", "nn", "models", "training",
-            "inspection", "predict", "explanation"},
+            "inspection", "predict", "explanation", "progress", "report"},
     "__main__": {"cli"},
     "sgdtext": set(),  # the package's __init__: the version
 }
@@ -50,6 +52,8 @@ THIRD_PARTY = {  # unit -> the libraries beyond the standard library it may impo
     "api": set(),
     "estimator": {"numpy", "scipy", "sklearn"},
     "predict": {"numpy"},
+    "progress": {"tqdm"},
+    "report": {"numpy", "matplotlib"},
     "cli": {"click", "yaml", "tqdm"},
 }
 IMPORT_LINE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+c?import\b|c?import\s+([\w.]+))", re.M)

@@ -32,6 +32,7 @@ cdef struct Progress:
     unsigned long long random_state  # of the shuffles
     double pg_max_old, pg_min_old  # the projected gradients' span on the last pass (shrinking's thresholds)
     double inner_eps  # logistic: the Newton steps' tolerance
+    double violation  # the last pass's stopping measure (converged when it is at most the tolerance)
 
 
 cdef class ClassProgress:
@@ -40,25 +41,28 @@ cdef class ClassProgress:
     cdef public long long active, in_play, steps
     cdef public bint converged
     cdef public unsigned long long random_state
-    cdef public double pg_max_old, pg_min_old, inner_eps
+    cdef public double pg_max_old, pg_min_old, inner_eps, violation
 
     def __init__(self, long long in_play, unsigned long long random_state):
         self.active = self.in_play = in_play
         self.random_state = random_state
         self.steps, self.converged = 0, False
         self.pg_max_old, self.pg_min_old, self.inner_eps = INFINITY, -INFINITY, 1e-2
+        self.violation = INFINITY
 
     cdef Progress unpack(self):
         cdef Progress p
         p.active, p.in_play, p.steps, p.converged = self.active, self.in_play, self.steps, self.converged
         p.random_state, p.pg_max_old, p.pg_min_old, p.inner_eps = (self.random_state, self.pg_max_old,
                                                                   self.pg_min_old, self.inner_eps)
+        p.violation = self.violation
         return p
 
     cdef void pack(self, Progress p):
         self.active, self.in_play, self.steps, self.converged = p.active, p.in_play, p.steps, p.converged
         self.random_state, self.pg_max_old, self.pg_min_old, self.inner_eps = (p.random_state, p.pg_max_old,
                                                                               p.pg_min_old, p.inner_eps)
+        self.violation = p.violation
 
 
 cdef inline unsigned long long next_random(unsigned long long *s) noexcept nogil:
@@ -182,6 +186,7 @@ cdef int passes(double[::1] w, const double[::1] data, const int[::1] indices, c
                     alpha[i] = Ci
                 row_add(w, (alpha[i] - a_old) * ti, data, indices, indptr, i, scale, scaled, bias)
             s += 1
+        progress.violation = PGmax_new - PGmin_new
         if PGmax_new - PGmin_new <= eps:
             if active == l:
                 done = 1
@@ -255,6 +260,7 @@ cdef int logistic_passes(double[::1] w, const double[::1] data, const int[::1] i
             if inner > 0:
                 alpha[i] = z if sign == 1 else C - z
                 row_add(w, sign * (z - old) * ti, data, indices, indptr, i, scale, scaled, bias)
+        progress.violation = Gmax
         if Gmax < eps:
             done = 1
             break

@@ -188,6 +188,14 @@ class DualSolver:
         """From the margins each example had when the pass visited it: no pass over the data."""
         return figures(self.model, self.state.progressive_scores(), self.y, self.weights)
 
+    def convergence(self):
+        """The stopping test's measure (the largest over the classes; each class stops once its own is at most
+        training.dual_tol) and how many classes have stopped."""
+        progress = self.state.progress
+        violation = max(p.violation for p in progress)
+        return {"violation": round(violation, 6) if np.isfinite(violation) else None,
+                "converged_classes": sum(bool(p.converged) for p in progress), "classes": len(progress)}
+
     def full_figures(self):
         return figures(self.model, self.scores(self.X), self.y, self.weights)
 

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from sgdtext import progress
 from sgdtext.errors import DataError, SgdtextError
 from sgdtext.io.documents import ReadOptions, ReadStats, read_documents
 
@@ -28,7 +29,8 @@ def read_options(data, multilabel="auto"):
 def read_all(path, options, warn):
     """Every document of ``path``; problems the reader counted are reported through ``warn``."""
     stats = ReadStats()
-    docs = list(read_documents(path, options, stats))
+    with progress.phase("reading", detail=str(path), unit="documents") as shown:
+        docs = list(shown.count(read_documents(path, options, stats)))
     if stats.n_skipped:
         first = "; ".join(f"{where}: {why}" for where, why in stats.skipped[:2])
         warn(f"skipped {stats.n_skipped} malformed record(s) in {path} (first: {first})")
@@ -49,6 +51,15 @@ def read_all(path, options, warn):
                 raise DataError(f"{doc.where}: the label {label[:40]!r} holds a tab or a line break, which would "
                                 f"break predict's one-line-per-document output; fix the label")
     return docs
+
+
+def featurize(method, docs, n_jobs, split):
+    """``method`` (a Featurizer's fit_transform or transform) on the documents of ``split`` as a scipy CSR matrix,
+    shown as a phase."""
+    with progress.phase("featurising", detail=split, total=len(docs), unit="documents") as shown:
+        X = method(docs, n_jobs=n_jobs).to_scipy()
+        shown.advance(len(docs), features=X.shape[1])
+    return X
 
 
 def is_multilabel(docs, setting, path, warn):

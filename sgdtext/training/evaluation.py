@@ -3,8 +3,9 @@ never saw counted as errors."""
 
 import numpy as np
 
+from sgdtext import progress
 from sgdtext.training.data import label_indices, label_sets, sort_labels
-from sgdtext.training.metrics import classification_metrics, multilabel_metrics
+from sgdtext.training.metrics import classification_metrics, multilabel_metrics, reliability
 
 
 def classes_with_unseen(model, labels):
@@ -12,14 +13,20 @@ def classes_with_unseen(model, labels):
     return list(model.classes) + sort_labels(set(labels) - set(model.classes))
 
 
-def evaluate_split(model, X, docs):
-    """Metrics of ``model`` on labelled documents (their matrix X)."""
-    if getattr(model, "multilabel", False):
-        return evaluate_multilabel(model, X, docs)
-    classes = classes_with_unseen(model, (d.label for d in docs))
-    y = label_indices(docs, classes)
-    pred = model.predict_index(model.scores(X))
-    return classification_metrics(y, pred, classes)
+def evaluate_split(model, X, docs, split=None):
+    """Metrics of ``model`` on labelled documents (their matrix X), shown as a phase (``split``: its name)."""
+    with progress.phase("evaluating", detail=split, total=len(docs), unit="documents") as shown:
+        if getattr(model, "multilabel", False):
+            metrics = evaluate_multilabel(model, X, docs)
+        else:
+            classes = classes_with_unseen(model, (d.label for d in docs))
+            y = label_indices(docs, classes)
+            scores = model.scores(X)
+            metrics = classification_metrics(y, model.predict_index(scores), classes)
+            if model.has_proba:
+                metrics["reliability"] = reliability(model.proba(scores), y)
+        shown.advance(len(docs), accuracy=metrics["accuracy"])
+    return metrics
 
 
 def evaluate_chunks(model, featurizer, chunks):

@@ -14,6 +14,8 @@ nn.backprop.NetworkSolver) answers this protocol:
     scores(X)              scores (n, k) of the current weights (validation)
     snapshot()             a copy of the weights to keep (the best epoch's)
     finish(best)           put the kept weights (best, or the solver's final ones) into the model; returns steps
+    convergence()          optional: figures of how near the solver is to its own stopping test, for solvers that
+                           stop when converged (their number of epochs is unknown in advance)
 
 An epoch is scored on the pass's own progressive figures unless a loss rule is set (then the loss must be of the
 weights after the epoch) or the solver has none.
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sgdtext import progress
 from sgdtext.core.figures import accuracy
 
 
@@ -82,6 +85,15 @@ def epoch_record(solver, progressive, valid):
     return record
 
 
+def shown_figures(record):
+    """What the progress display shows of an epoch's record."""
+    shown = {"loss": record["loss"], "accuracy": record["accuracy"], "valid_accuracy": record.get("valid_accuracy")}
+    if "violation" in record:
+        shown["violation"] = record["violation"]
+        shown["converged"] = f"{record['converged_classes']}/{record['classes']}"
+    return shown
+
+
 def run_epochs(solver, settings, *, valid=None, on_epoch=None):
     """Train with ``solver`` for at most ``settings.epochs`` epochs; returns the History.
 
@@ -89,22 +101,28 @@ def run_epochs(solver, settings, *, valid=None, on_epoch=None):
     """
     progressive = solver.has_progressive and not (settings.loss_rule and solver.has_full)
     history, stopper, best = History(), Stopper(settings, valid is not None), None
-    for epoch in range(1, settings.epochs + 1):
-        started = time.perf_counter()
-        finished = solver.run_epoch(epoch)
-        record = epoch_record(solver, progressive, valid)
-        record["epoch"] = epoch
-        record["seconds"] = round(time.perf_counter() - started, 4)
-        reason = stopper.update(record) or finished
-        history.epochs.append(record)
-        if record.pop("improved", False):
-            best, history.best_epoch = solver.snapshot(), epoch
-        if on_epoch is not None:
-            on_epoch(record)
-        history.stopped_epoch = epoch
-        if reason:
-            history.stop_reason = reason
-            break
+    convergence = getattr(solver, "convergence", None)
+    with progress.phase("training", total=None if convergence else settings.epochs, unit="epochs") as shown:
+        for epoch in range(1, settings.epochs + 1):
+            started = time.perf_counter()
+            finished = solver.run_epoch(epoch)
+            record = epoch_record(solver, progressive, valid)
+            record["epoch"] = epoch
+            record["seconds"] = round(time.perf_counter() - started, 4)
+            if convergence:
+                record.update(convergence())
+            reason = stopper.update(record) or finished
+            history.epochs.append(record)
+            if record.pop("improved", False):
+                best, history.best_epoch = solver.snapshot(), epoch
+            if on_epoch is not None:
+                on_epoch(record)
+            shown.advance(**shown_figures(record))
+            history.stopped_epoch = epoch
+            if reason:
+                history.stop_reason = reason
+                break
+        shown.set(stopped=history.stop_reason)
     if not stopper.use_valid:
         best, history.best_epoch = None, None
     history.steps = solver.finish(best)

@@ -40,6 +40,28 @@ def classification_metrics(y_true, y_pred, classes):
     }
 
 
+def reliability(proba, y_true, n_bins=10):
+    """How far the model's probabilities can be trusted: log-loss, and the reliability table of the top label's
+    probability (``n_bins`` equal bins of [0, 1]: documents, mean probability, fraction right in each non-empty
+    bin). ``proba`` (n, k) over the model's classes; ``y_true`` (n,) class indices, k and above for labels the model
+    never saw (wrong whatever it says; left out of the log-loss, which has no probability for them)."""
+    proba, y_true = np.asarray(proba, dtype=float), np.asarray(y_true)
+    top, confidence = proba.argmax(axis=1), proba.max(axis=1)
+    seen = y_true < proba.shape[1]
+    picked = proba[np.flatnonzero(seen), y_true[seen]]
+    log_loss = float(-np.mean(np.log(np.clip(picked, 1e-15, 1.0)))) if picked.size else None
+    which = np.minimum((confidence * n_bins).astype(np.int64), n_bins - 1)
+    right = (top == y_true).astype(float)
+    bins = []
+    for b in range(n_bins):
+        members = which == b
+        if members.any():
+            bins.append({"low": b / n_bins, "high": (b + 1) / n_bins, "documents": int(members.sum()),
+                         "mean_probability": float(confidence[members].mean()),
+                         "fraction_right": float(right[members].mean())})
+    return {"log_loss": log_loss, "bins": bins}
+
+
 def multilabel_metrics(truth, predicted, scores, labels, ks=(1, 3, 5)):
     """Multi-label metrics from (n, labels) boolean matrices of the true and predicted label sets and the scores.
 

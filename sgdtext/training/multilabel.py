@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from sgdtext import progress
 from sgdtext.config.choices import model_family
 from sgdtext.core import parallel
 from sgdtext.core.settings import TrainSettings
@@ -20,7 +21,7 @@ from sgdtext.linear.model import LinearModel
 from sgdtext.linear.multilabel import MultiLabelModel
 from sgdtext.nn.network import Architecture, MLPModel
 from sgdtext.text.features import Featurizer
-from sgdtext.training.data import MAX_CLASSES, label_sets, read_all, read_options, sort_labels
+from sgdtext.training.data import MAX_CLASSES, featurize, label_sets, read_all, read_options, sort_labels
 from sgdtext.training.evaluation import evaluate_split, label_matrix
 from sgdtext.training.fit import fit
 from sgdtext.training.loop import History
@@ -110,15 +111,15 @@ def train_multilabel(config, docs, warn, init_model=None, on_epoch=None):
     start = None
     if init_model is None:
         featurizer = Featurizer(config.features)
-        X = featurizer.fit_transform(docs, n_jobs=config.features.n_jobs).to_scipy()
+        X = featurize(featurizer.fit_transform, docs, config.features.n_jobs, "train")
     else:
         previous, featurizer = warm_start(init_model, config, labels, docs, warn)
         if not getattr(previous, "multilabel", False):
             raise SgdtextError(f"--init-model {init_model}: a single-label model; a multi-label run goes on from a "
                                "multi-label model")
         labels, start = previous.classes, (previous.W, previous.b)
-        X = featurizer.transform(docs, n_jobs=config.features.n_jobs).to_scipy()
-    Xv = None if valid_docs is None else featurizer.transform(valid_docs, n_jobs=config.features.n_jobs).to_scipy()
+        X = featurize(featurizer.transform, docs, config.features.n_jobs, "train")
+    Xv = None if valid_docs is None else featurize(featurizer.transform, valid_docs, config.features.n_jobs, "valid")
     Yv = None if valid_docs is None else label_matrix(label_sets(valid_docs), labels)
     started = time.perf_counter()
     settings = TrainSettings.from_config(config, n_examples=X.shape[0])
@@ -130,8 +131,10 @@ def train_multilabel(config, docs, warn, init_model=None, on_epoch=None):
         history = fit(model, X, Y.astype(np.int64), settings=settings, rng=np.random.default_rng(training.seed),
                       valid=None if Xv is None else (Xv, Yv), on_epoch=on_epoch)
     else:
-        W, b, history = fit_one_vs_rest(config.model.type, X, Y, labels, settings, training.seed,
-                                        training.class_weight, start=start)
+        with progress.phase("training", detail="one-vs-rest", total=len(labels), unit="labels") as shown:
+            W, b, history = fit_one_vs_rest(config.model.type, X, Y, labels, settings, training.seed,
+                                            training.class_weight, start=start)
+            shown.advance(len(labels))
         model = MultiLabelModel(config.model.type, labels, W, b)
     splits = {"train": (X, docs)}
     if Xv is not None:
@@ -141,6 +144,6 @@ def train_multilabel(config, docs, warn, init_model=None, on_epoch=None):
     seconds = time.perf_counter() - started
     if data.test:
         test_docs = read_all(data.test, options, warn)
-        splits["test"] = (featurizer.transform(test_docs, n_jobs=config.features.n_jobs).to_scipy(), test_docs)
-    metrics = {name: evaluate_split(model, Xs, ds) for name, (Xs, ds) in splits.items()}
+        splits["test"] = (featurize(featurizer.transform, test_docs, config.features.n_jobs, "test"), test_docs)
+    metrics = {name: evaluate_split(model, Xs, ds, name) for name, (Xs, ds) in splits.items()}
     return model, featurizer, history, metrics, len(docs), seconds

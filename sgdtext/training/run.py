@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sgdtext import __version__
+from sgdtext import __version__, progress
 from sgdtext.config.checks import multilabel_problems
 from sgdtext.config.choices import CALIBRATIONS, model_family
 from sgdtext.config.sections import Config
@@ -21,6 +21,7 @@ from sgdtext.nn.network import Architecture, MLPModel
 from sgdtext.text.features import Featurizer
 from sgdtext.training.data import (
     class_weights,
+    featurize,
     is_multilabel,
     label_indices,
     read_all,
@@ -67,11 +68,12 @@ def train(resolved, *, warn=print, on_epoch=None, trace=None, init_model=None, p
     publishing = publishing or Publishing()
     config = Config.from_mapping(resolved)
     check_request(config, trace, init_model)
-    with ModelFolder(config.output.dir).lock(publishing.wait) as folder:
+    with ModelFolder(config.output.dir).lock(publishing.wait) as folder, progress.recording() as phases:
         folder.clean()
         gate_data = gate_documents(config, publishing, warn) if publishing.promote_if_better else None
         fitted = fit_run(config, warn=warn, on_epoch=on_epoch, trace=trace, init_model=init_model)
         metrics = run_metrics(config, fitted, time.perf_counter() - started, init_model)
+        metrics["training"]["phases"] = phases
         return write_outputs(config, fitted, metrics, folder=folder, publishing=publishing, gate_data=gate_data)
 
 
@@ -159,7 +161,7 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, docs=None):
     docs, y, classes, valid_docs = read_training_data(config, warn, min_classes=1 if init_model else 2, docs=docs)
     if init_model is None:
         featurizer = Featurizer(config.features)
-        X = featurizer.fit_transform(docs, n_jobs=n_jobs).to_scipy()
+        X = featurize(featurizer.fit_transform, docs, n_jobs, "train")
         for note in hand_made_scale_notes(featurizer, X):
             warn(note)
         model = new_model(config, classes, X, np.random.default_rng([config.training.seed, 2]))
@@ -167,10 +169,10 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, docs=None):
         model, featurizer = warm_start(init_model, config, classes, docs, warn)
         classes = model.classes
         y = label_indices(docs, classes)
-        X = featurizer.transform(docs, n_jobs=n_jobs).to_scipy()
+        X = featurize(featurizer.transform, docs, n_jobs, "train")
     splits, valid = {"train": (X, docs)}, None
     if valid_docs is not None:
-        Xv = featurizer.transform(valid_docs, n_jobs=n_jobs).to_scipy()
+        Xv = featurize(featurizer.transform, valid_docs, n_jobs, "valid")
         splits["valid"] = (Xv, valid_docs)
         yv = label_indices(valid_docs, classes)
         valid = (Xv[yv >= 0], yv[yv >= 0])
@@ -181,14 +183,16 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, docs=None):
     history = fit(model, X, y, settings=settings_for(X.shape[0]), rng=np.random.default_rng(config.training.seed),
                   valid=valid, on_epoch=on_epoch, on_step=on_step, sample_weight=sample_weight)
     if config.training.calibration != "none":
-        CALIBRATIONS.load(config.training.calibration)(model, X, y, n_folds=config.training.calibration_folds,
-                                                        settings_for=settings_for, seed=config.training.seed,
-                                                        sample_weight=sample_weight)
+        with progress.phase("calibrating", detail=config.training.calibration,
+                            total=config.training.calibration_folds, unit="folds"):
+            CALIBRATIONS.load(config.training.calibration)(model, X, y, n_folds=config.training.calibration_folds,
+                                                            settings_for=settings_for, seed=config.training.seed,
+                                                            sample_weight=sample_weight)
     fit_seconds = time.perf_counter() - fit_started
     if data.test:
         test_docs = read_all(data.test, read_options(data), warn)
-        splits["test"] = (featurizer.transform(test_docs, n_jobs=n_jobs).to_scipy(), test_docs)
-    metrics = {name: evaluate_split(model, Xs, ds) for name, (Xs, ds) in splits.items()}
+        splits["test"] = (featurize(featurizer.transform, test_docs, n_jobs, "test"), test_docs)
+    metrics = {name: evaluate_split(model, Xs, ds, name) for name, (Xs, ds) in splits.items()}
     return Fitted(model, featurizer, history, metrics, len(docs), fit_seconds)
 
 
@@ -230,9 +234,10 @@ def write_outputs(config, fitted, metrics, *, folder, publishing, gate_data):
             publishing.tolerance
         metrics["promotion"] = {**decision, "tolerance": publishing.tolerance}
     version = folder.new_version()
-    save_model(version / config.output.model, model, featurizer, config.mapping, lineage=metrics["lineage"])
-    write_text_atomic(version / config.output.metrics, json.dumps(metrics, indent=2) + "\n")
-    folder.seal(version)
+    with progress.phase("writing", detail=str(version)):
+        save_model(version / config.output.model, model, featurizer, config.mapping, lineage=metrics["lineage"])
+        write_text_atomic(version / config.output.metrics, json.dumps(metrics, indent=2) + "\n")
+        folder.seal(version)
     promoted = decision is None or decision["promoted"]
     if promoted:
         folder.publish(version, names)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sgdtext import progress
 from sgdtext.config.checks import multilabel_problems
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import ConfigError, DataError
@@ -38,15 +39,19 @@ from sgdtext.training.multilabel import label_weight_table
 from sgdtext.training.warm import warm_start
 
 
-def document_chunks(path, options, size, warn=None):
-    """Lists of at most ``size`` documents of ``path``, in file order."""
+def document_chunks(path, options, size, warn=None, *, shown_as=("reading", None), total=None):
+    """Lists of at most ``size`` documents of ``path``, in file order; the pass is shown as a phase ``shown_as``
+    (name, detail: the path when None) of ``total`` documents (None: unknown)."""
     stats = ReadStats()
     docs = read_documents(path, options, stats)
-    while True:
-        chunk = list(islice(docs, size))
-        if not chunk:
-            break
-        yield chunk
+    name, detail = shown_as
+    with progress.phase(name, detail=detail or str(path), total=total, unit="documents") as shown:
+        while True:
+            chunk = list(islice(docs, size))
+            if not chunk:
+                break
+            yield chunk
+            shown.advance(len(chunk))
     if warn is not None and (stats.n_skipped or stats.n_invalid_utf8):
         warn(f"{path}: skipped {stats.n_skipped} malformed record(s), {stats.n_invalid_utf8} line(s) not valid "
              f"UTF-8 (first at {stats.first_invalid_utf8 or (stats.skipped[0][0] if stats.skipped else '-')})")
@@ -56,7 +61,7 @@ def scan_labels(path, options, size):
     """(counts of each label, number of documents, the first document with other than one label or None) of
     ``path`` in one reading pass, for the classes, class weights and step count."""
     counts, n, several = {}, 0, None
-    for chunk in document_chunks(path, options, size):
+    for chunk in document_chunks(path, options, size, shown_as=("scanning labels", None)):
         for doc in chunk:
             n += 1
             if isinstance(doc.label, str):
@@ -111,7 +116,7 @@ def train_streaming(config, warn, on_epoch, init_model):
         documents = lambda: source_once.pop()  # stdin can be read once
     else:
         counts, n, several = scan_labels(data.train, options, size)
-        documents = lambda: document_chunks(data.train, options, size, warn)
+        documents = lambda: document_chunks(data.train, options, size, warn, shown_as=("streaming", None), total=n)
     classes = sort_labels(data.classes or counts)
     unknown = sorted(set(counts) - set(classes))
     if unknown:
@@ -191,9 +196,11 @@ def stream_metrics(config, model, featurizer, options, warn):
     standard input)."""
     data, size, metrics = config.data, config.data.chunk_size, {}
     if data.train != "-" and config.output.train_metrics:
-        metrics["train"] = evaluate_chunks(model, featurizer, document_chunks(data.train, options, size))
+        metrics["train"] = evaluate_chunks(model, featurizer, document_chunks(data.train, options, size,
+                                                                              shown_as=("evaluating", "train")))
     for split in ("valid", "test"):
         path = getattr(data, split)
         if path:
-            metrics[split] = evaluate_chunks(model, featurizer, document_chunks(path, options, size, warn))
+            metrics[split] = evaluate_chunks(model, featurizer, document_chunks(path, options, size, warn,
+                                                                                shown_as=("evaluating", split)))
     return metrics
