@@ -615,6 +615,7 @@ SHORT_HELP = {  # the one-line summaries of `sgdtext --help` (a docstring's firs
     "check-data": "Report on the config's data before training.",
     "check-config": "Validate a config; --explain prints every key.",
     "grad": "Backpropagation over an expression's graph.",
+    "report": "One HTML report of runs: curves, confusion, features.",
 }
 for _name, _text in SHORT_HELP.items():
     cli.commands[_name].short_help = _text

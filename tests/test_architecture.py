@@ -166,7 +166,7 @@ def test_predict_and_check_config_paths_load_neither_scipy_nor_scikit_learn(tmp_
     predict = loaded_by("from click.testing import CliRunner\nfrom sgdtext.cli import cli\n"
                         f"r = CliRunner().invoke(cli, ['predict', {str(model)!r}], input='free prize\\n')\n"
                         "assert r.exit_code == 0 and r.output == 'spam\\n', r.output")
-    assert not predict & {"scipy", "sklearn"}
+    assert not predict & {"scipy", "sklearn", "matplotlib"}
     check = loaded_by("from click.testing import CliRunner\nfrom sgdtext.cli import cli\n"
                       f"assert CliRunner().invoke(cli, ['check-config', {str(config)!r}]).exit_code == 0")
     assert not check & {"numpy", "scipy", "sklearn"}

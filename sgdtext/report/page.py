@@ -81,11 +81,13 @@ def run_section(run, index, several):
            f"trained {escape(str(run.metrics.get('lineage', {}).get('time', '?')))}</p>"]
     splits = run.splits()
     out.append("<h3>Results</h3>")
+    multilabel = any(m.get("multilabel") for m in splits.values())
     rows = [[name, number_cell(m.get("accuracy")), number_cell(m.get("macro_f1")),
-             number_cell(m.get("micro_f1")) if m.get("multilabel") else "", number_cell(m.get("n_documents"), "{:,}")]
+             *([number_cell(m.get("micro_f1"))] if multilabel else []), number_cell(m.get("n_documents"), "{:,}")]
             for name, m in splits.items()]
-    out.append(table(["split", "accuracy" + (" (subset)" if any(m.get("multilabel") for m in splits.values())
-                                             else ""), "macro F1", "micro F1", "documents"], rows, raw=True))
+    header = ["split", "subset accuracy" if multilabel else "accuracy", "macro F1", *(["micro F1"] if multilabel
+                                                                                     else []), "documents"]
+    out.append(table(header, rows, raw=True))
     out.append(data_summary(splits))
     changed = run.changed_settings()
     out.append("<h3>Settings that differ from the defaults</h3>")

@@ -5,7 +5,7 @@ import numpy as np
 
 from sgdtext import progress
 from sgdtext.training.data import label_indices, label_sets, sort_labels
-from sgdtext.training.metrics import classification_metrics, multilabel_metrics, reliability
+from sgdtext.training.metrics import classification_metrics, multilabel_metrics, reliability, reliability_parts
 
 
 def classes_with_unseen(model, labels):
@@ -24,7 +24,7 @@ def evaluate_split(model, X, docs, split=None):
             scores = model.scores(X)
             metrics = classification_metrics(y, model.predict_index(scores), classes)
             if model.has_proba:
-                metrics["reliability"] = reliability(model.proba(scores), y)
+                metrics["reliability"] = reliability(*reliability_parts(model.proba(scores), y))
         shown.advance(len(docs), accuracy=metrics["accuracy"])
     return metrics
 
@@ -38,14 +38,22 @@ def evaluate_chunks(model, featurizer, chunks):
             scores.append(model.scores(featurizer.transform(chunk)).astype(np.float32))
             sets += label_sets(chunk)
         return multilabel_evaluation(model, np.vstack(scores) if scores else np.zeros((0, len(model.classes))), sets)
-    truth, predicted = [], []
+    truth, predicted, probabilities = [], [], []
+    known = {label: i for i, label in enumerate(model.classes)}
     for chunk in chunks:
-        predicted.append(model.predict_index(model.scores(featurizer.transform(chunk))))
+        scores = model.scores(featurizer.transform(chunk))
+        predicted.append(model.predict_index(scores))
         truth.extend(doc.label for doc in chunk)
+        if model.has_proba:  # a label the model never saw: index k, wrong whatever the model says
+            y = np.array([known.get(doc.label, len(known)) for doc in chunk], dtype=np.int64)
+            probabilities.append(reliability_parts(model.proba(scores), y))
     classes = classes_with_unseen(model, truth)
     index = {label: i for i, label in enumerate(classes)}
     y = np.fromiter(map(index.__getitem__, truth), dtype=np.int64, count=len(truth))
-    return classification_metrics(y, np.concatenate(predicted) if predicted else np.zeros(0, np.int64), classes)
+    metrics = classification_metrics(y, np.concatenate(predicted) if predicted else np.zeros(0, np.int64), classes)
+    if probabilities:
+        metrics["reliability"] = reliability(*(np.concatenate(part) for part in zip(*probabilities)))
+    return metrics
 
 
 def label_matrix(sets, labels):

@@ -40,18 +40,26 @@ def classification_metrics(y_true, y_pred, classes):
     }
 
 
-def reliability(proba, y_true, n_bins=10):
-    """How far the model's probabilities can be trusted: log-loss, and the reliability table of the top label's
-    probability (``n_bins`` equal bins of [0, 1]: documents, mean probability, fraction right in each non-empty
-    bin). ``proba`` (n, k) over the model's classes; ``y_true`` (n,) class indices, k and above for labels the model
-    never saw (wrong whatever it says; left out of the log-loss, which has no probability for them)."""
+def reliability_parts(proba, y_true):
+    """What the reliability table needs of each document: (the top label's probability, whether it is right, the
+    true label's probability, NaN for a label the model never saw). ``proba`` (n, k) over the model's classes;
+    ``y_true`` (n,) class indices, k and above for labels the model never saw."""
     proba, y_true = np.asarray(proba, dtype=float), np.asarray(y_true)
-    top, confidence = proba.argmax(axis=1), proba.max(axis=1)
+    top = proba.argmax(axis=1)
     seen = y_true < proba.shape[1]
-    picked = proba[np.flatnonzero(seen), y_true[seen]]
-    log_loss = float(-np.mean(np.log(np.clip(picked, 1e-15, 1.0)))) if picked.size else None
+    picked = np.full(len(y_true), np.nan)
+    picked[seen] = proba[np.flatnonzero(seen), y_true[seen]]
+    return proba.max(axis=1), top == y_true, picked
+
+
+def reliability(confidence, right, picked, n_bins=10):
+    """How far the model's probabilities can be trusted (from reliability_parts): log-loss over the documents whose
+    label the model knows, and the reliability table of the top label's probability (``n_bins`` equal bins of
+    [0, 1]: documents, mean probability, fraction right in each non-empty bin)."""
+    known = picked[~np.isnan(picked)]
+    log_loss = float(-np.mean(np.log(np.clip(known, 1e-15, 1.0)))) if known.size else None
     which = np.minimum((confidence * n_bins).astype(np.int64), n_bins - 1)
-    right = (top == y_true).astype(float)
+    right = right.astype(float)
     bins = []
     for b in range(n_bins):
         members = which == b
