@@ -422,6 +422,7 @@ def rollback(folder, wait):
 @click.option("--trials", "max_trials", type=click.IntRange(min=1), default=None,
               help="Stop after this many trials (the same trials, and result, for a seed).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a value, as in train.")
+@reported
 @user_errors
 def tune(config, budget, out, folds, metric, seed, max_trials, overrides):
     """Search CONFIG's settings (features, model, optimizer, penalty) by cross-validation on its training data.
@@ -433,28 +434,14 @@ def tune(config, budget, out, folds, metric, seed, max_trials, overrides):
       sgdtext tune my.yaml --budget 60 --out my-tuned.yaml
       sgdtext train my-tuned.yaml
     """
-    from pathlib import Path
-
-    from tqdm import tqdm
-
     from sgdtext.config import load_config
     from sgdtext.config.loading import raw_config
     from sgdtext.training.tune import trials_table, tuned_config
     from sgdtext.training.tune import tune as run_tune
 
     resolved = load_config(config, overrides)
-    bar = tqdm(total=max_trials, unit="trial", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
-
-    def on_trial(trial):
-        bar.update(1)
-        if trial.scores:
-            bar.set_postfix(trial=trial.number, score=f"{trial.mean:.4f}")
-
-    try:
-        result = run_tune(raw_config(config, overrides), resolved, budget=budget, n_folds=folds, metric=metric,
-                          seed=seed, max_trials=max_trials, warn=warn, on_trial=on_trial)
-    finally:
-        bar.close()
+    result = run_tune(raw_config(config, overrides), resolved, budget=budget, n_folds=folds, metric=metric, seed=seed,
+                      max_trials=max_trials, warn=warn)
     out_folder = Path(out).resolve().parent if out else Path.cwd()
     text = tuned_config(raw_config(config, overrides), resolved, result, out_folder)
     table = trials_table(result)

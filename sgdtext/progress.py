@@ -36,9 +36,9 @@ class Phase:
         self.seconds = None
 
     def advance(self, n=1, **figures):
-        """Count ``n`` more units done; ``figures`` replace those shown (None values are dropped)."""
+        """Count ``n`` more units done; ``figures`` replace those shown (a None value removes its figure)."""
         self.done += n
-        self.figures.update({k: v for k, v in figures.items() if v is not None})
+        self.set(**figures)
         self.reporter.advanced(self)
 
     def count(self, items, every=1024):
@@ -54,8 +54,12 @@ class Phase:
             self.advance(pending)
 
     def set(self, **figures):
-        """Show ``figures`` without counting a unit (e.g. the reason training stopped)."""
-        self.figures.update({k: v for k, v in figures.items() if v is not None})
+        """Show ``figures`` without counting a unit (e.g. the reason training stopped); None removes one."""
+        for key, value in figures.items():
+            if value is None:
+                self.figures.pop(key, None)
+            else:
+                self.figures[key] = value
 
     def elapsed(self):
         return time.perf_counter() - self.started if self.seconds is None else self.seconds
@@ -74,7 +78,7 @@ class Phase:
             parts.append(f"{self.done:,} {self.unit if self.done != 1 else self.unit.rstrip('s')}")
         parts.append(f"in {self.elapsed():.2f} s")
         rate = self.rate()
-        if rate is not None and self.unit and self.unit != "epochs":
+        if rate is not None and self.unit == "documents":
             parts.append(f"({rate:,.0f} {self.unit}/s)")
         parts += [f"{key} {format_figure(value)}" for key, value in self.figures.items()]
         return " ".join(parts)

@@ -59,7 +59,7 @@ def test_too_few_documents_for_the_folds(tmp_path):
     (tmp_path / "train.tsv").write_text("label\ttext\na\tone two\na\tthree four\nb\tfive six\nb\tseven\na\tx\n")
     config = tmp_path / "c.yaml"
     config.write_text("data:\n  train: train.tsv\n")
-    result = run("tune", config, "--budget", "60", "--folds", "3")
+    result = run("tune", config, "--budget", "60", "--folds", "3", "--quiet")
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {tmp_path / 'train.tsv'}: class 'b' has 2 document(s), fewer than the 3 folds: "
                              f"use --folds 2\n")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sgdtext import progress
 from sgdtext.config.loading import validate
 from sgdtext.config.sections import Config
 from sgdtext.core import parallel
@@ -96,8 +97,9 @@ def fold_score(payload, config, fold):
     matrices, classes, metric, seed = payload
     X, y, Xv, yv = matrices[fold]
     model = new_model(config, classes, X, np.random.default_rng([seed, 2]))
-    fit(model, X, y, settings=TrainSettings.from_config(config, n_examples=X.shape[0]),
-        rng=np.random.default_rng([seed, fold]))
+    with progress.reporting(progress.Silent()):  # the search shows its trials, not each fold's epochs
+        fit(model, X, y, settings=TrainSettings.from_config(config, n_examples=X.shape[0]),
+            rng=np.random.default_rng([seed, fold]))
     pred = model.predict_index(model.scores(Xv))
     return classification_metrics(yv, pred, classes)[metric]
 
@@ -173,14 +175,32 @@ def import_optuna():
 def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_trials=None, warn=print,
          on_trial=None):
     """Search the settings of the config ``raw`` (as written; ``resolved``: as config.load_config returned it) for
-    ``budget`` seconds (or ``max_trials`` trials, then the same for a seed); returns a TuneResult."""
+    ``budget`` seconds (or ``max_trials`` trials, then the same for a seed), shown as a phase of trials with the
+    best mean so far; returns a TuneResult."""
+    best = None
+    with progress.phase("tuning", detail=f"{budget:g} s budget", total=max_trials, unit="trials") as shown:
+        def each_trial(trial):
+            nonlocal best
+            if trial.state == "complete" and (best is None or trial.mean > best):
+                best = trial.mean
+            shown.advance(trial=trial.number, state=trial.state, mean=trial.mean if trial.scores else None,
+                          best=best)
+            if on_trial is not None:
+                on_trial(trial)
+
+        return search(raw, resolved, budget=budget, n_folds=n_folds, metric=metric, seed=seed,
+                      max_trials=max_trials, warn=warn, on_trial=each_trial)
+
+
+def search(raw, resolved, *, budget, n_folds, metric, seed, max_trials, warn, on_trial):
+    """tune's search: the config as it is, then Optuna's trials until the budget or ``max_trials`` are spent."""
     optuna = import_optuna()
     started = time.monotonic()
     deadline = started + budget
-    search = Search(raw, resolved, n_folds=n_folds, metric=metric, seed=seed, warn=warn)
+    folds = Search(raw, resolved, n_folds=n_folds, metric=metric, seed=seed, warn=warn)
     trials = [Trial(0, {})]
     try:
-        search.evaluate(trials[0], {}, lambda step, mean: None, math.inf)
+        folds.evaluate(trials[0], {}, lambda step, mean: None, math.inf)
     finally:
         trials[0].seconds = time.monotonic() - started
     trials[0].state = "complete"
@@ -192,7 +212,7 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
                            f"{max(10, math.ceil(10 * trials[0].seconds))} (about ten trials)")
 
     def objective(optuna_trial):
-        record = Trial(len(trials), suggest(optuna_trial, search.n_train))
+        record = Trial(len(trials), suggest(optuna_trial, folds.n_train))
         trials.append(record)
         trial_started = time.monotonic()
 
@@ -202,7 +222,7 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
                 raise optuna.TrialPruned()
 
         try:
-            search.evaluate(record, record.changes, report, deadline)
+            folds.evaluate(record, record.changes, report, deadline)
             record.state = "complete"
             return record.mean
         except optuna.TrialPruned:
@@ -222,7 +242,7 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
                    n_trials=None if max_trials is None else max(max_trials - 1, 0))
     done = [t for t in trials if t.state == "complete"]
     best = max(done, key=lambda t: (t.mean, -t.number))
-    return TuneResult(trials, best, len(search.parts), metric, time.monotonic() - started)
+    return TuneResult(trials, best, len(folds.parts), metric, time.monotonic() - started)
 
 
 def short(changes):
