@@ -90,10 +90,10 @@ def confusion_matrix(labels, counts, title="Confusion matrix"):
     colourbar = fig.colorbar(image, ax=ax, shrink=0.8)
     colourbar.set_label("fraction of the true class")
     names = [short(label) for label in labels]
-    font = 9 if k <= 20 else 8 if k <= 40 else 7
+    font = 9 if k <= 20 else 8 if k <= 60 else 7
     ax.set_xticks(range(k), names, rotation=90, fontsize=font)
-    ax.set_yticks(range(k), names, fontsize=font)
-    ax.set(xlabel="predicted class", ylabel="true class", title=title)
+    ax.set_yticks(range(k), [f"{name} ({int(n):,})" for name, n in zip(names, totals[:, 0])], fontsize=font)
+    ax.set(xlabel="predicted class", ylabel="true class (documents)", title=title)
     ax.spines[:].set_visible(True)
     for i in range(k):
         for j in range(k):
