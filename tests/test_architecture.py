@@ -46,7 +46,7 @@ THIRD_PARTY = {  # unit -> the libraries beyond the standard library it may impo
     "linear": {"numpy", "scipy"},
     "nn": {"numpy", "scipy"},
     "models": set(),
-    "training": {"numpy", "scipy", "yaml", "optuna"},
+    "training": {"numpy", "scipy", "yaml", "optuna", "distributed"},
     "inspection": {"numpy"},
     "explanation": {"numpy"},
     "api": set(),

@@ -62,6 +62,12 @@ def check_value(path, key, value, problems):
             problems.append(f"{path}: must be one of {', '.join(map(str, key.choices))}; got {shown(value)}"
                             + suggest(str(value), key.choices, allowed=False))
         return value
+    if kind == "paths":
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return value
+        if not isinstance(value, str) or not value:
+            return fail("a non-empty string, or a list of them")
+        return value
     if kind in ("str", "path", "regex"):
         if not isinstance(value, str) or not value:
             return fail("a non-empty string")
@@ -270,6 +276,7 @@ def check_combinations(c, problems):
         problems.append(f"training -> nb_scale: the naive-Bayes scaling is part of the dual_cd solver; set "
                         f"training.optimizer: dual_cd (got {t['optimizer']}) or remove nb_scale")
     check_streaming(c, problems)
+    check_cluster(c, problems)
     if c["data"]["text_field"] is None and f["bag_of_words"]:
         problems.append("data -> text_field: is null but features.bag_of_words is true; name the text column")
 
@@ -312,16 +319,57 @@ def check_streaming(c, problems):
                         "training.epochs: 1, list the labels in data.classes, and use a schedule other than linear")
 
 
+GLOB_CHARACTERS = "*?["
+CLUSTER_OPTIMIZERS = ("sgd",)
+
+
+def check_cluster(c, problems):
+    """What the dask engine needs: hashing features without document frequencies, a linear model, plain SGD steps
+    (averaged parameter mixing of sgd, optionally averaged), no L1; a list or glob of training files is its alone."""
+    d, f, t, m = c["data"], c["features"], c["training"], c["model"]
+    several = isinstance(d["train"], list) or any(ch in str(d["train"]) for ch in GLOB_CHARACTERS)
+    if t["engine"] != "dask":
+        if several:
+            problems.append("data -> train: a list of files or a glob pattern is read by training.engine: dask (a "
+                            "shard a file); for one process, give one file or folder")
+        return
+    if f["n_features"] is None:
+        problems.append("training -> engine: dask trains in hashing mode (no vocabulary travels between the "
+                        "workers); set features.n_features, e.g. 1048576")
+    if f["weighting"] == "tfidf":
+        problems.append("training -> engine: dask: tf-idf needs the document frequencies of the whole corpus; use "
+                        "features.weighting count or binary")
+    if model_family(m["type"]) != "linear" or m["multilabel"] is True:
+        problems.append("training -> engine: dask trains the single-label linear models by parameter mixing; "
+                        f"model.type {m['type']}" + (" multi-label" if m["multilabel"] is True else "")
+                        + " trains in one process")
+    if t["optimizer"] not in ("auto", *CLUSTER_OPTIMIZERS):
+        problems.append(f"training -> optimizer: {t['optimizer']} with engine dask; the workers take plain SGD "
+                        "steps (optimizer sgd, any schedule, averaging allowed) and the driver averages them")
+    if t["l1"]:
+        problems.append("training -> l1: not with engine dask (a lazily clipped weight cannot be averaged from the "
+                        "parts that moved); use l2 only")
+    if d["chunk_size"]:
+        problems.append("data -> chunk_size: engine dask keeps each worker's shards in its memory; remove chunk_size")
+    if d["validation_split"]:
+        problems.append("data -> validation_split: not with engine dask; give data.valid instead")
+    if t["calibration"] != "none":
+        problems.append("training -> calibration: not with engine dask; calibrate in one process")
+    if d["train"] == "-":
+        problems.append("data -> train: standard input cannot be split into shards; give files")
+
+
 def resolve_automatic(c):
     """mail_text, weighting, optimizer and epochs: auto become the values they stand for (l2: auto needs the number of
     training examples: it is resolved when training)."""
-    t, streaming = c["training"], bool(c["data"]["chunk_size"])
+    t = c["training"]
+    streaming = bool(c["data"]["chunk_size"]) or t["engine"] == "dask"
     if c["data"]["mail_text"] == "auto":  # mail read as mail; a message in a one-line file as it stands there
         c["data"]["mail_text"] = "parsed" if c["data"]["format"] in ("maildir", "mbox") else "raw"
     if c["features"]["weighting"] == "auto":
         c["features"]["weighting"] = "count" if streaming else "tfidf"
     if t["optimizer"] == "auto":
-        dual = c["model"]["type"] in OPTIMIZERS["dual_cd"].facts["forms"] and not streaming
+        dual = c["model"]["type"] in OPTIMIZERS["dual_cd"].facts["forms"] and not streaming and t["engine"] != "dask"
         t["optimizer"] = "dual_cd" if dual else "sgd"
     if t["epochs"] == "auto" and t["optimizer"] in OPTIMIZERS:
         t["epochs"] = OPTIMIZERS[t["optimizer"]].facts.get("auto_epochs", 5)
@@ -329,7 +377,7 @@ def resolve_automatic(c):
 
 # keys every run reads whatever the model and optimizer; the others are read by the choices that list them
 ALWAYS_READ = {"training": ("epochs", "seed", "optimizer", "l2", "class_weight", "tol", "loss_lower_bound", "patience",
-                            "early_stopping", "calibration", "thresholds"),
+                            "early_stopping", "calibration", "thresholds", "engine"),
                "model": ("type", "fit_intercept", "multilabel")}
 LINEAR_ONLY = ("training.l1", "training.average")  # the SGD loop of the linear models has them
 
@@ -342,6 +390,8 @@ def keys_read(c):
     read.update(CALIBRATIONS[c["training"]["calibration"]].reads)
     if c["training"]["l2"] == "auto":
         read.add("training.C")
+    if c["training"]["engine"] == "dask":
+        read.update(("training.scheduler", "training.workers"))
     if "training.schedule" in optimizer.reads:
         read.update(SCHEDULES[c["training"]["schedule"]].reads)
     if model_family(c["model"]["type"]) == "network":

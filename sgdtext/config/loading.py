@@ -3,6 +3,7 @@ by key path, e.g. ``training -> learning_rate: must be a number > 0; got -0.1``)
 made absolute (relative to the config file, or to ``data.root`` for data files when it is set)."""
 
 import copy
+import glob
 import os
 from pathlib import Path
 
@@ -126,7 +127,9 @@ def resolve_paths(config, config_path, *, out_dir=None, environ=None):
         data_base = (base / data["root"]).resolve() if data["root"] else base
     data["root"] = str(data_base) if data["root"] else None
     for name in ("train", "valid", "test"):
-        if data[name] is not None and data[name] != "-":
+        if isinstance(data[name], list):  # data.train with engine dask: a shard a file
+            data[name] = [str((data_base / path).resolve()) for path in data[name]]
+        elif data[name] is not None and data[name] != "-":
             data[name] = str((data_base / data[name]).resolve())
     for spec in config["features"]["extra"]:
         for name in ("wordlist", "values_file"):
@@ -142,14 +145,31 @@ def resolve_paths(config, config_path, *, out_dir=None, environ=None):
     return config
 
 
+def shard_paths(train):
+    """The files of data.train for the dask engine: a list as it is, a glob pattern expanded (sorted), a path as
+    itself."""
+    if isinstance(train, list):
+        return list(train)
+    if any(ch in train for ch in "*?["):
+        return sorted(glob.glob(train))
+    return [train]
+
+
 def path_problems(resolved):
     """The files a resolved config names that cannot be read: data files (a folder for the folder formats), word
     and value lists; one problem each."""
     data, problems = resolved["data"], []
     folder_format = data["format"] in ("folder", "maildir")
-    for name in ("train", "valid", "test"):
-        path = data[name]
-        if path is None or path == "-":
+    named = [(name, data[name]) for name in ("valid", "test")]
+    if resolved["training"]["engine"] == "dask" and data["train"] != "-":
+        shards = shard_paths(data["train"])
+        if not shards:
+            problems.append(f"data -> train: no file matches {data['train']}; check the pattern")
+        named += [("train", path) for path in shards]
+    else:
+        named.insert(0, ("train", data["train"]))
+    for name, path in named:
+        if path is None or path == "-" or isinstance(path, list):  # (a list for one process: refused by the checks)
             continue
         if not os.path.exists(path):
             problems.append(f"data -> {name}: no such file or folder: {path}; check the path (relative to the "

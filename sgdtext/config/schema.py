@@ -32,7 +32,8 @@ class Key(NamedTuple):
 
 SCHEMA = {
     "data": {
-        "train": Key(None, "path", "training documents (file or folder)"),
+        "train": Key(None, "paths", "training documents (file or folder); with training.engine dask also a list of "
+                     "files or a glob pattern such as corpus/part-*.tsv, each file a shard"),
         "valid": Key(None, "path", "validation documents, for early stopping and metrics", nullable=True),
         "test": Key(None, "path", "test documents, evaluated after training", nullable=True),
         "root": Key(None, "path", "folder that relative data paths start from (default: the config's folder); "
@@ -181,6 +182,15 @@ SCHEMA = {
         "patience": Key(5, "int", "epochs without improvement before a rule stops training", low=1),
         "early_stopping": Key(False, "bool", "validation rule: stop when validation accuracy has not "
                               "improved for `patience` epochs and keep the best weights"),
+        "engine": Key("local", "choice", "where training runs: local (this process) or dask (a Dask cluster: "
+                      "each worker reads and featurises its shards of data.train and keeps them; each epoch every "
+                      "shard takes an epoch of SGD from the mixed weights, which are averaged by examples, i.e. "
+                      "iterative parameter mixing; the extra 'dask')", choices=("local", "dask")),
+        "scheduler": Key(None, "str", "engine dask: the address of a running Dask scheduler, e.g. "
+                         "tcp://10.0.0.5:8786; null: start a LocalCluster of training.workers processes",
+                         nullable=True),
+        "workers": Key(2, "int", "engine dask without a scheduler: the LocalCluster's worker processes", low=1,
+                       high=1024),
     },
     "output": {
         "dir": Key(None, "path", "output folder (default: runs/<config name> under the current folder)",

@@ -38,6 +38,7 @@ class History:
     best_epoch: int | None = None
     steps: int = 0
     n_documents: int | None = None  # streaming: documents seen in the last epoch
+    cluster: dict | None = None  # engine dask: workers, shards, bytes per epoch, compute per shard
 
 
 class Stopper:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sgdtext import __version__
+from sgdtext.config.loading import shard_paths
 from sgdtext.errors import SgdtextError
 from sgdtext.models import load_model
 from sgdtext.training.data import read_all, read_options
@@ -43,8 +44,10 @@ def file_fingerprint(path):
 
 def lineage(config, init_model):
     """Where a model came from: its data files, the model it continued, when, where, which sgdtext."""
-    data = {split: file_fingerprint(getattr(config.data, split)) for split in ("train", "valid", "test")
+    data = {split: file_fingerprint(getattr(config.data, split)) for split in ("valid", "test")
             if getattr(config.data, split)}
+    shards = shard_paths(config.data.train) if config.training.engine == "dask" else [config.data.train]
+    data["train"] = file_fingerprint(shards[0]) if len(shards) == 1 else [file_fingerprint(p) for p in shards]
     return {"time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "sgdtext_version": __version__, "host": socket.gethostname(), "data": data,
             "init_model": file_fingerprint(init_model) if init_model else None}

@@ -10,6 +10,7 @@ import numpy as np
 from sgdtext import __version__, progress
 from sgdtext.config.checks import multilabel_problems
 from sgdtext.config.choices import CALIBRATIONS, model_family
+from sgdtext.config.loading import shard_paths
 from sgdtext.config.sections import Config
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import ConfigError, DataError, SgdtextError
@@ -80,6 +81,10 @@ def train(resolved, *, warn=print, on_epoch=None, trace=None, init_model=None, p
 def fit_run(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
     """Read, featurise and fit as the typed config says, in memory or streaming, single- or multi-label; returns a
     Fitted."""
+    if config.training.engine == "dask":
+        from sgdtext.training.cluster import train_on_cluster
+
+        return Fitted(*train_on_cluster(config, warn, on_epoch, init_model))
     if config.data.chunk_size:
         return Fitted(*train_streaming(config, warn, on_epoch, init_model))
     docs = read_all(config.data.train, read_options(config.data, config.model.multilabel), warn)
@@ -95,8 +100,15 @@ def fit_run(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
 
 def check_request(config, trace, init_model):
     data = config.data
-    for name in ("train", "valid", "test"):  # fail before training, not after it
-        path = getattr(data, name)
+    named = [(name, getattr(data, name)) for name in ("valid", "test")]
+    if config.training.engine == "dask":
+        shards = shard_paths(data.train)
+        if not shards:
+            raise DataError(f"data.train: no file matches {data.train}; check the pattern")
+        named += [("train", path) for path in shards]
+    else:
+        named.append(("train", data.train))
+    for name, path in named:  # fail before training, not after it
         if path and path != "-" and not Path(path).exists():
             raise DataError(f"{path}: no such file (data.{name}); check data paths (relative to "
                             f"{'data.root' if data.root else 'the config file'})")
@@ -215,6 +227,8 @@ def run_metrics(config, fitted, seconds, init_model):
         "total_seconds": round(seconds, 4),
         "documents_per_second": round(fitted.n_documents * history.stopped_epoch / max(fitted.fit_seconds, 1e-9), 1),
     }
+    if history.cluster is not None:
+        metrics["training"]["cluster"] = history.cluster
     metrics["config"] = config.mapping
     metrics["sgdtext_version"] = __version__
     metrics["lineage"] = lineage(config, init_model)

@@ -76,6 +76,7 @@ def scan_labels(path, options, size):
 
 
 CHUNK_PREFIX = "sgdtext-chunks-"
+STREAM_CHUNK = 10000  # documents a chunk when the data section sets no chunk_size (evaluating other engines' runs)
 
 
 @contextlib.contextmanager
@@ -191,16 +192,16 @@ def train_multilabel_stream(config, labels, counts, n, documents, options, warn,
     return model, featurizer, history, metrics, history.n_documents, fit_seconds
 
 
-def stream_metrics(config, model, featurizer, options, warn):
-    """The metrics of each split, read again a chunk at a time (train only when output.train_metrics and not
+def stream_metrics(config, model, featurizer, options, warn, splits=("train", "valid", "test")):
+    """The metrics of each of ``splits``, read again a chunk at a time (train only when output.train_metrics and not
     standard input)."""
-    data, size, metrics = config.data, config.data.chunk_size, {}
-    if data.train != "-" and config.output.train_metrics:
+    data, size, metrics = config.data, config.data.chunk_size or STREAM_CHUNK, {}
+    if "train" in splits and data.train != "-" and config.output.train_metrics:
         metrics["train"] = evaluate_chunks(model, featurizer, document_chunks(data.train, options, size,
                                                                               shown_as=("evaluating", "train")))
     for split in ("valid", "test"):
         path = getattr(data, split)
-        if path:
+        if path and split in splits:
             metrics[split] = evaluate_chunks(model, featurizer, document_chunks(path, options, size, warn,
                                                                                 shown_as=("evaluating", split)))
     return metrics
