@@ -83,7 +83,7 @@ def test_four_shards_on_two_workers(tmp_path, shards, cluster):
     # each shard receives and returns only the rows its documents use: less than the whole matrix each
     assert 0 < record["bytes_to_workers_per_epoch"] < 4 * record["whole_matrix_bytes"]
     assert record["bytes_from_workers_per_epoch"] < record["whole_matrix_bytes"]
-    assert [p["phase"] for p in first.metrics["training"]["phases"]][:1] == ["training"]
+    assert [p["phase"] for p in first.metrics["training"]["phases"]][:2] == ["reading shards", "training"]
     lineage = first.metrics["lineage"]["data"]["train"]
     assert [entry["path"] for entry in lineage] == [str(shards / f"part-{i}.tsv") for i in range(4)]
 

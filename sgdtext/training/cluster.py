@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from sgdtext import progress
 from sgdtext.config.loading import shard_paths
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import ConfigError, DataError, SgdtextError
@@ -34,6 +35,9 @@ from sgdtext.training.data import class_weight_table, label_indices, read_all, r
 from sgdtext.training.loop import run_epochs
 from sgdtext.training.metrics import classification_metrics
 from sgdtext.training.streaming import stream_metrics
+
+NAMING_SAMPLE = 5000  # documents of each shard whose terms name hashed columns (for inspect and explain)
+
 
 # ---- on the workers ----
 
@@ -56,7 +60,7 @@ def load_shard(path, options, features):
     docs = list(read_documents(path, options, stats))
     featurizer = Featurizer(features)
     featurizer.fit_transform([])  # hashing mode: nothing to learn
-    featurizer.learn_names([doc.text for doc in docs])
+    featurizer.learn_names([doc.text for doc in docs[:NAMING_SAMPLE]])
     X = featurizer.transform(docs).to_scipy().tocsr()
     columns = np.unique(X.indices)
     local = sp.csr_matrix((X.data, np.searchsorted(columns, X.indices).astype(np.int32), X.indptr),
@@ -250,7 +254,9 @@ def train_on_cluster(config, warn, on_epoch, init_model):
     client, cluster = connect(training)
     try:
         shards = [client.submit(load_shard, path, options, config.features, pure=False) for path in paths]
-        summaries = results(client, [client.submit(shard_summary, shard) for shard in shards], "reading the shards")
+        with progress.phase("reading shards", detail=f"{len(paths)} files", total=len(paths), unit="shards") as shown:
+            summaries = results(client, [client.submit(shard_summary, shard) for shard in shards], "reading the shards")
+            shown.advance(len(paths), documents=sum(s[0] for s in summaries))
         counts, sizes, columns, names = {}, [], [], {}
         for path, (n, shard_counts, cols, hash_names, problems) in zip(paths, summaries):
             if n == 0:
@@ -286,10 +292,11 @@ def train_on_cluster(config, warn, on_epoch, init_model):
         fit_seconds = time.perf_counter() - fit_started
         metrics = {}
         if config.output.train_metrics:
-            matrices = results(client, [client.submit(shard_confusion, shard, model.W[cols], model.b,
-                                                      model.model_type, classes)
-                                        for shard, cols in zip(shards, columns)], "training metrics")
-            metrics["train"] = confusion_metrics(sum(matrices), classes)
+            with progress.phase("evaluating", detail="train, on the workers", total=sum(sizes), unit="documents"):
+                matrices = results(client, [client.submit(shard_confusion, shard, model.W[cols], model.b,
+                                                          model.model_type, classes)
+                                            for shard, cols in zip(shards, columns)], "training metrics")
+                metrics["train"] = confusion_metrics(sum(matrices), classes)
         metrics.update(stream_metrics(config, model, featurizer, options, warn, splits=("valid", "test")))
         history.cluster = cluster_record(client, solver, len(paths))
     finally:
