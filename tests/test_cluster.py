@@ -175,3 +175,33 @@ def test_without_dask_the_engine_says_which_extra_to_install(tmp_path, shards):
             f"sys.argv = ['sgdtext', 'train', {str(path)!r}, '--out-dir', {str(tmp_path / 'o')!r}, '-q']\nmain()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 1 and "pip install 'sgdtext[dask]'" in result.stderr
+
+
+def test_dual_cd_solves_each_column_on_a_worker_as_one_process_would(tmp_path, shards, cluster):
+    """A three-class problem: each one-vs-rest column is a task over all the shards; with the rows in the same order
+    the weights are those of dual_cd in one process (the same per-class seeds), to rounding: NB-SVM's document
+    counts are summed over a column's two sides rather than over the three classes."""
+    three = tmp_path / "three"
+    three.mkdir()
+    whole = ["label\ttext"]
+    for i in range(4):
+        head, *rows = (shards / f"part-{i}.tsv").read_text().splitlines()
+        rows = [("question" if label == "ham" and "?" in text else label) + "\t" + text
+                for label, text in (row.split("\t", 1) for row in rows)]
+        (three / f"part-{i}.tsv").write_text("\n".join([head, *rows]) + "\n")
+        whole += rows
+    (three / "all.tsv").write_text("\n".join(whole) + "\n")
+    settings = {"optimizer": "dual_cd", "epochs": "auto", "l2": "auto", "class_weight": "balanced"}
+    path = config(tmp_path, str(three / "part-*.tsv"), scheduler=cluster.scheduler_address, **settings)
+    raw = json.loads(path.read_text())
+    raw["model"]["type"], raw["training"]["nb_scale"] = "squared_hinge", 1.0
+    path.write_text(json.dumps(raw))
+    on_cluster = train(path, tmp_path, "dual")
+    local = train(path, tmp_path, "dual-local", "training.engine=local", f"data.train={three / 'all.tsv'}")
+    assert on_cluster.model.classes == local.model.classes == ["ham", "question", "spam"]
+    np.testing.assert_allclose(on_cluster.model.W, local.model.W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(on_cluster.model.b, local.model.b, rtol=1e-9, atol=1e-12)
+    training = on_cluster.metrics["training"]
+    assert training["stop_reason"] == "converged"
+    assert training["stopped_epoch"] == local.metrics["training"]["stopped_epoch"]
+    assert on_cluster.metrics["test"]["accuracy"] == local.metrics["test"]["accuracy"]

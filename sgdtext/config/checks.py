@@ -320,7 +320,7 @@ def check_streaming(c, problems):
 
 
 GLOB_CHARACTERS = "*?["
-CLUSTER_OPTIMIZERS = ("sgd",)
+CLUSTER_OPTIMIZERS = ("sgd", "dual_cd")
 
 
 def check_cluster(c, problems):
@@ -345,7 +345,13 @@ def check_cluster(c, problems):
                         + " trains in one process")
     if t["optimizer"] not in ("auto", *CLUSTER_OPTIMIZERS):
         problems.append(f"training -> optimizer: {t['optimizer']} with engine dask; the workers take plain SGD "
-                        "steps (optimizer sgd, any schedule, averaging allowed) and the driver averages them")
+                        "steps (optimizer sgd, any schedule, averaging allowed) and the driver averages them, or "
+                        "solve a weight column each by dual_cd")
+    if t["optimizer"] == "dual_cd" and (t["early_stopping"] or t["tol"] is not None
+                                        or t["loss_lower_bound"] is not None):
+        problems.append("training -> optimizer: dual_cd with engine dask solves each weight column apart, to "
+                        "convergence or training.epochs passes; the loss and validation rules need the columns "
+                        "together: remove early_stopping, tol and loss_lower_bound")
     if t["l1"]:
         problems.append("training -> l1: not with engine dask (a lazily clipped weight cannot be averaged from the "
                         "parts that moved); use l2 only")

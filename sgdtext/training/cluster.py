@@ -128,6 +128,60 @@ def shard_epoch(shard, rows, b, model_type, classes, settings, epoch, seed, numb
                      int(correct), time.process_time() - started)
 
 
+class FixedSeeds:
+    """Stands in for the run's generator where a solver draws its per-class seeds: the seed the driver drew for
+    this class, so a class solved alone gets the seed it would get among all the classes in one process."""
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def integers(self, low, high, size):
+        return np.full(size, self.seed, dtype=np.int64)
+
+
+def dual_column(c, k, seed, model_type, settings, class_weight, n_features, *shards):
+    """Class c's one-vs-rest problem solved to its optimum by dual coordinate descent over all the shards (a
+    worker's task; Dask brings the other workers' shards to it): (weights (d,), intercept, passes, converged)."""
+    from sgdtext.linear.dual import DualState
+
+    X = sp.vstack([sp.csr_matrix((s.X.data, s.columns[s.X.indices], s.X.indptr), shape=(s.X.shape[0], n_features))
+                   for s in shards], format="csr")
+    y = np.concatenate([s.y for s in shards])
+    weights = None if class_weight is None else class_weight[y]
+    positive = (y == c) if k > 1 else (y == 1)
+    model = LinearModel(model_type, ["rest", "class"], np.zeros((n_features, 1)), np.zeros(1))
+    state = DualState(model, X, positive.astype(np.int64), settings, FixedSeeds(seed), weights)
+    passes, converged = 0, False
+    while passes < settings.epochs and not converged:
+        converged = bool(state.run_class(0))
+        passes += 1
+    W, b = state.weights()
+    return np.ascontiguousarray(W[:, 0]), float(b[0]), passes, converged
+
+
+def dual_on_cluster(client, model, shards, settings, seed, class_weight):
+    """Every weight column's problem as a task of its own (one-vs-rest columns are independent): the model's W and b
+    set; returns the History (no per-epoch records: the columns converge apart)."""
+    from distributed import as_completed
+
+    from sgdtext.training.loop import History
+
+    k = model.W.shape[1]
+    seeds = np.random.default_rng(seed).integers(1, 2**62, size=k)  # as the one-process solver draws them
+    futures = {client.submit(dual_column, c, k, int(seeds[c]), model.model_type, settings, class_weight,
+                             model.W.shape[0], *shards, pure=False): c for c in range(k)}
+    done = {}
+    with progress.phase("training", detail="dual_cd, a column a task", total=k, unit="columns") as shown:
+        for future in as_completed(futures):
+            done[futures[future]] = results(client, [future], f"column {futures[future]}")[0]
+            shown.advance(passes=max(passes for _, _, passes, _ in done.values()))
+    for c, (w, b, _, _) in done.items():
+        model.W[:, c], model.b[c] = w, b
+    passes = max(p for _, _, p, _ in done.values())
+    converged = all(flag for _, _, _, flag in done.values())
+    return History(stop_reason="converged" if converged else "max_epochs", stopped_epoch=passes)
+
+
 def shard_confusion(shard, rows, b, model_type, classes):
     """The confusion matrix of the weights on the shard (training metrics, a worker's task)."""
     model = LinearModel(model_type, classes, rows, b)
@@ -286,9 +340,13 @@ def train_on_cluster(config, warn, on_epoch, init_model):
             Xv, yv = featurizer.transform(valid_docs).to_scipy(), label_indices(valid_docs, classes)
             valid = (Xv[yv >= 0], yv[yv >= 0])
         settings = TrainSettings.from_config(config, n_examples=sum(sizes))
-        solver = MixingSolver(client, model, shards, columns, sizes, settings, training.seed, class_weight)
         fit_started = time.perf_counter()
-        history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
+        if settings.optimizer == "dual_cd":
+            solver = None
+            history = dual_on_cluster(client, model, shards, settings, training.seed, class_weight)
+        else:
+            solver = MixingSolver(client, model, shards, columns, sizes, settings, training.seed, class_weight)
+            history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
         fit_seconds = time.perf_counter() - fit_started
         metrics = {}
         if config.output.train_metrics:
@@ -315,7 +373,11 @@ def confusion_metrics(C, classes):
 
 
 def cluster_record(client, solver, n_shards):
-    """What the run cost on the cluster: workers, shards, bytes each way per epoch, each shard's compute."""
+    """What the run cost on the cluster: workers, shards, bytes each way per epoch, each shard's compute (parameter
+    mixing; dual_cd moves the shards to each column's task instead)."""
+    if solver is None:
+        return {"workers": len(client.scheduler_info().get("workers", {})), "shards": n_shards,
+                "training": "dual_cd, one task per weight column over all the shards"}
     to_workers = [t for t, _ in solver.travelled]
     back = [b for _, b in solver.travelled]
     return {"workers": len(client.scheduler_info().get("workers", {})), "shards": n_shards,
