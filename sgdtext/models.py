@@ -14,6 +14,8 @@ Every model (linear.model.LinearModel, nn.network.MLPModel) answers the same int
     weight_columns()               (class, weight per feature, intercept) per weight vector, or [] (a network)
 """
 
+import numpy as np
+
 from sgdtext import __version__
 from sgdtext.config.choices import MODELS, model_family
 from sgdtext.errors import ModelFileError
@@ -27,11 +29,32 @@ MODEL_CLASSES = {"linear": "sgdtext.linear.model:LinearModel", "network": "sgdte
                  "multilabel": "sgdtext.linear.multilabel:MultiLabelModel"}
 
 
+def stored(name, array, weights):
+    """The array as the model file keeps it: weight matrices (a linear model's W, a network's 2-D parameters) in
+    ``weights`` (output.weights: float32 or float64); everything else as it is."""
+    matrix = (name == "W" or name.startswith("param_")) and array.ndim == 2 and array.dtype == "float64"
+    return array.astype(weights) if matrix else array
+
+
+def round_as_stored(model, weights):
+    """Round the model's weight matrices to ``weights`` (output.weights) in place, so that what is evaluated after
+    training is the model the file will hold."""
+    if weights == "float64":
+        return model
+    if hasattr(model, "params"):  # a network
+        model.params = [stored(f"param_{i}", p, weights).astype(np.float64) for i, p in enumerate(model.params)]
+    else:
+        model.W = stored("W", model.W, weights).astype(np.float64)
+    return model
+
+
 def save_model(path, model, featurizer, config, *, lineage=None):
     """Write ``model`` and ``featurizer`` (and the resolved config, and where it came from) to the model file at
-    ``path``, atomically."""
+    ``path``, atomically; the weight matrices in the config's output.weights."""
     arrays, feature_meta = featurizer.state()
     model_arrays, model_meta = model.to_arrays()
+    weights = config.get("output", {}).get("weights", "float32") if isinstance(config, dict) else "float32"
+    model_arrays = {name: stored(name, array, weights) for name, array in model_arrays.items()}
     meta = {
         "sgdtext_version": __version__,
         "model_type": model.model_type,

@@ -45,7 +45,7 @@ THIRD_PARTY = {  # unit -> the libraries beyond the standard library it may impo
     "text": {"numpy"},
     "linear": {"numpy", "scipy"},
     "nn": {"numpy", "scipy"},
-    "models": set(),
+    "models": {"numpy"},
     "training": {"numpy", "scipy", "yaml", "optuna", "distributed"},
     "inspection": {"numpy"},
     "explanation": {"numpy"},

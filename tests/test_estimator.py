@@ -89,7 +89,7 @@ def test_partial_fit_over_chunks_equals_the_streaming_command_line(tmp_path):
     result = CliRunner().invoke(cli, ["train", str(tmp_path / "c.yaml"), "--out-dir", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     streamed = sgdtext.load(tmp_path / "run")
-    np.testing.assert_allclose(model.classifier_.model.W, streamed.model.W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model.classifier_.model.W, streamed.model.W, rtol=1e-6, atol=1e-12)  # (float32 file)
     Xt, yt = sms("test.tsv")
     assert model.predict(Xt).tolist() == streamed.predict(Xt)
     assert model.score(Xt, yt) > 0.95

@@ -22,14 +22,31 @@ def saved(tmp_path):
     model = LinearModel("softmax", ["ham", "spam", "other"], rng.normal(size=(featurizer.n_features, 3)),
                         rng.normal(size=3))
     path = tmp_path / "model.npz"
+    config["output"] = {**config["output"], "weights": "float64"}
     save_model(path, model, featurizer, config)
     return path, model, featurizer
+
+
+def test_weights_are_stored_as_float32_by_default(saved, tmp_path):
+    _, model, featurizer = saved
+    config = {section: dict(values) for section, values in DEFAULTS.items()}
+    config["features"] = {**config["features"], "weighting": "tfidf", "ngram_range": [1, 2]}
+    small, large = tmp_path / "small.npz", tmp_path / "large.npz"
+    save_model(small, model, featurizer, config)
+    save_model(large, model, featurizer, {**config, "output": {**config["output"], "weights": "float64"}})
+    with np.load(small) as npz:
+        assert npz["W"].dtype == np.float32 and npz["b"].dtype == np.float64
+    loaded = load_model(small)[0]
+    assert loaded.W.dtype == np.float64 and loaded.W.tobytes() == model.W.astype(np.float32).astype(float).tobytes()
+    docs = [Document(None, "free lunch prize", None, "")]
+    scores = loaded.scores(featurizer.transform(docs))
+    np.testing.assert_allclose(scores, model.scores(featurizer.transform(docs)), rtol=1e-6)
 
 
 def test_round_trip(saved):
     path, model, featurizer = saved
     loaded, loaded_featurizer, meta = load_model(path)
-    assert loaded.W.tobytes() == model.W.tobytes() and loaded.b.tobytes() == model.b.tobytes()
+    assert loaded.W.tobytes() == model.W.tobytes() and loaded.b.tobytes() == model.b.tobytes()  # float64 kept
     assert loaded.classes == model.classes and loaded.model_type == "softmax"
     assert loaded_featurizer.feature_names() == featurizer.feature_names()
     assert meta["format_version"] == FORMAT_VERSION and meta["sgdtext_version"]

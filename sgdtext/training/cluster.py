@@ -30,6 +30,7 @@ from sgdtext.errors import ConfigError, DataError, SgdtextError
 from sgdtext.io.documents import ReadStats, read_documents
 from sgdtext.linear.model import LinearModel
 from sgdtext.linear.sgd import SgdState, train_pass
+from sgdtext.models import round_as_stored
 from sgdtext.text.features import MAX_HASH_NAMES, Featurizer
 from sgdtext.training.data import class_weight_table, label_indices, read_all, read_options, sort_labels
 from sgdtext.training.loop import run_epochs
@@ -348,6 +349,7 @@ def train_on_cluster(config, warn, on_epoch, init_model):
             solver = MixingSolver(client, model, shards, columns, sizes, settings, training.seed, class_weight)
             history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
         fit_seconds = time.perf_counter() - fit_started
+        round_as_stored(model, config.output.weights)
         metrics = {}
         if config.output.train_metrics:
             with progress.phase("evaluating", detail="train, on the workers", total=sum(sizes), unit="documents"):

@@ -19,6 +19,7 @@ from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import DataError, SgdtextError
 from sgdtext.linear.model import LinearModel
 from sgdtext.linear.multilabel import MultiLabelModel
+from sgdtext.models import round_as_stored
 from sgdtext.nn.network import Architecture, MLPModel
 from sgdtext.text.features import Featurizer
 from sgdtext.training.data import MAX_CLASSES, featurize, label_sets, read_all, read_options, sort_labels
@@ -136,6 +137,7 @@ def train_multilabel(config, docs, warn, init_model=None, on_epoch=None):
                                             training.class_weight, start=start)
             shown.advance(len(labels))
         model = MultiLabelModel(config.model.type, labels, W, b)
+    round_as_stored(model, config.output.weights)
     splits = {"train": (X, docs)}
     if Xv is not None:
         splits["valid"] = (Xv, valid_docs)

@@ -17,7 +17,7 @@ from sgdtext.errors import ConfigError, DataError, SgdtextError
 from sgdtext.io.files import write_text_atomic
 from sgdtext.io.versions import ModelFolder
 from sgdtext.linear.model import LinearModel
-from sgdtext.models import save_model
+from sgdtext.models import round_as_stored, save_model
 from sgdtext.nn.network import Architecture, MLPModel
 from sgdtext.text.features import Featurizer
 from sgdtext.training.data import (
@@ -204,6 +204,7 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, docs=None):
     if data.test:
         test_docs = read_all(data.test, read_options(data), warn)
         splits["test"] = (featurize(featurizer.transform, test_docs, n_jobs, "test"), test_docs)
+    round_as_stored(model, config.output.weights)
     metrics = {name: evaluate_split(model, Xs, ds, name) for name, (Xs, ds) in splits.items()}
     return Fitted(model, featurizer, history, metrics, len(docs), fit_seconds)
 

@@ -23,6 +23,7 @@ from sgdtext.io.documents import ReadStats, read_documents
 from sgdtext.linear.model import LinearModel
 from sgdtext.linear.multilabel import MultiLabelModel
 from sgdtext.linear.stream import ChunkCache, MultiLabelStreamSolver, StreamSolver
+from sgdtext.models import round_as_stored
 from sgdtext.text.features import Featurizer
 from sgdtext.training.data import (
     class_weight_table,
@@ -147,7 +148,7 @@ def train_streaming(config, warn, on_epoch, init_model):
         history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
     history.n_documents = solver.n_seen
     fit_seconds = time.perf_counter() - fit_started
-    metrics = stream_metrics(config, model, featurizer, options, warn)
+    metrics = stream_metrics(config, round_as_stored(model, config.output.weights), featurizer, options, warn)
     return model, featurizer, history, metrics, history.n_documents, fit_seconds
 
 
@@ -188,7 +189,8 @@ def train_multilabel_stream(config, labels, counts, n, documents, options, warn,
         history = run_epochs(solver, settings, valid=valid, on_epoch=on_epoch)
     history.n_documents = solver.n_seen
     fit_seconds = time.perf_counter() - fit_started
-    metrics = stream_metrics(config, model, featurizer, options._replace(multilabel=True), warn)
+    metrics = stream_metrics(config, round_as_stored(model, config.output.weights), featurizer,
+                             options._replace(multilabel=True), warn)
     return model, featurizer, history, metrics, history.n_documents, fit_seconds
 
 
