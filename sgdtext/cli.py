@@ -336,6 +336,35 @@ def evaluate(model, data, fmt, label_field, text_field, header, as_json, plot):
 
 
 @cli.command()
+@click.argument("model", type=click.Path())
+@click.option("-o", "--out", type=click.Path(dir_okay=False), required=True, help="The smaller model file to write.")
+@click.option("--cutoff", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Keep the N text features whose weights weigh most (L2 norm of their row); default: all.")
+@click.option("--bits", type=click.Choice(["8", "32"]), default="8", show_default=True,
+              help="8: int8 weights with a scale per column; 32: float32.")
+@user_errors
+def quantize(model, out, cutoff, bits):
+    """Write a smaller copy of a linear MODEL: the most useful features, weights in 8 bits (as fastText's quantize).
+
+    \b
+    Example:
+      sgdtext quantize runs/20newsgroups/model.npz -o small.npz --cutoff 100000
+      sgdtext evaluate small.npz ../shared/data/20newsgroups-bydate/test.tsv
+    """
+    from sgdtext.io.versions import live_model
+    from sgdtext.quantization import quantize as make_smaller
+
+    source = live_model(model)
+    if Path(out).resolve() == Path(source).resolve():
+        raise click.BadParameter(f"{out} is the model itself; write the smaller model to another file",
+                                 param_hint="--out")
+    summary = make_smaller(source, out, cutoff=cutoff, bits=int(bits))
+    click.echo(f"wrote {out}: {summary['rows_kept']:,} of {summary['rows']:,} features, "
+               f"{'int8' if summary['bits'] == 8 else 'float32'} weights; {Path(out).stat().st_size / 1e6:.1f} MB "
+               f"from {Path(source).stat().st_size / 1e6:.1f} MB", err=True)
+
+
+@cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-o", "--out", type=click.Path(dir_okay=False), default="report.html", show_default=True,
               help="The HTML file to write.")
@@ -603,6 +632,7 @@ SHORT_HELP = {  # the one-line summaries of `sgdtext --help` (a docstring's firs
     "check-config": "Validate a config; --explain prints every key.",
     "grad": "Backpropagation over an expression's graph.",
     "report": "One HTML report of runs: curves, confusion, features.",
+    "quantize": "A smaller model: the most useful features, 8-bit weights.",
 }
 for _name, _text in SHORT_HELP.items():
     cli.commands[_name].short_help = _text

@@ -33,8 +33,9 @@ ALLOWED = {
     "predict": {"errors", "core", "io"},
     "progress": set(),
     "report": {"errors", "config", "io", "models", "inspection"},
+    "quantization": {"errors", "core", "io", "models"},
     "cli": {"errors", "registry", "config", "core", "io", "text", "linear", "nn", "models", "training",
-            "inspection", "predict", "explanation", "progress", "report"},
+            "inspection", "predict", "explanation", "progress", "report", "quantization"},
     "__main__": {"cli"},
     "sgdtext": set(),  # the package's __init__: the version
 }
@@ -54,6 +55,7 @@ THIRD_PARTY = {  # unit -> the libraries beyond the standard library it may impo
     "predict": {"numpy"},
     "progress": {"tqdm"},
     "report": {"numpy", "matplotlib"},
+    "quantization": {"numpy"},
     "cli": {"click", "yaml", "tqdm"},
 }
 IMPORT_LINE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+c?import\b|c?import\s+([\w.]+))", re.M)

@@ -14,6 +14,34 @@ from sgdtext.core.losses import LOSSES
 ADAPTIVE_ARRAYS = ("H", "Hb", "xscale", "NT")
 
 
+def stored_weights(arrays, n_features, k):
+    """W (n_features, k) float64 as a model file stores it: float W (n_features, k); or quantised (sgdtext quantize):
+    int8 W with a scale per column (``W_scale``, W = W_int8 * scale / 127), and/or only some rows (``W_rows``,
+    sorted distinct row numbers, the other rows zero). Every array is checked first (ValueError)."""
+    if "W_rows" in arrays:
+        rows = require(arrays, "W_rows", "i", (None,))
+        if np.any(rows < 0) or np.any(rows >= n_features) or np.any(np.diff(rows) <= 0):
+            raise ValueError(f"array 'W_rows' must hold distinct row numbers in [0, {n_features}), in order")
+    else:
+        rows = None
+    height = n_features if rows is None else len(rows)
+    if "W_scale" in arrays:
+        scale = require(arrays, "W_scale", "f", (k,), finite=True)
+        if np.any(scale < 0):
+            raise ValueError("array 'W_scale' must not be negative")
+        W = require(arrays, "W", "i", (height, k))
+        if np.any(np.abs(W) > 127):
+            raise ValueError("array 'W' of a quantised model must hold int8 values")
+        W = W * (scale / 127.0)
+    else:
+        W = require(arrays, "W", "f", (height, k), finite=True)
+    if rows is None:
+        return W
+    full = np.zeros((n_features, k))
+    full[rows] = W
+    return full
+
+
 def n_columns(model_type, n_classes):
     return n_classes if (LOSSES[model_type].one_vector_per_class or n_classes > 2) else 1
 
@@ -94,7 +122,7 @@ class LinearModel:
         """The model of a file's metadata and arrays, every array checked against them (ValueError)."""
         classes = require_labels(meta["classes"])
         k = n_columns(meta["model_type"], len(classes))
-        W = require(arrays, "W", "f", (n_features, k), finite=True)
+        W = stored_weights(arrays, n_features, k)
         model = cls(meta["model_type"], classes, W, require(arrays, "b", "f", (k,), finite=True))
         if "adaptive_optimizer" in meta:
             if meta["adaptive_optimizer"] not in ("adagrad", "normalized_adagrad"):

@@ -10,6 +10,7 @@ import numpy as np
 
 from sgdtext.core.arrays import require, require_labels
 from sgdtext.core.losses import LOSSES
+from sgdtext.linear.model import stored_weights
 
 
 class MultiLabelModel:
@@ -66,7 +67,7 @@ class MultiLabelModel:
         """The model of a file's metadata and arrays, every array checked against them (ValueError)."""
         classes = require_labels(meta["classes"], minimum=1)
         k = len(classes)
-        return cls(meta["model_type"], classes, require(arrays, "W", "f", (n_features, k), finite=True),
+        return cls(meta["model_type"], classes, stored_weights(arrays, n_features, k),
                    require(arrays, "b", "f", (k,), finite=True),
                    require(arrays, "thresholds", "f", (k,), finite=True))
 
