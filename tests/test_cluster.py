@@ -143,7 +143,7 @@ def test_from_the_command_line_on_a_local_cluster(tmp_path, shards):
 
 
 @pytest.mark.parametrize("changes, says", [
-    ({"features": {"n_features": None}}, "dask trains in hashing mode"),
+    ({"features": {"n_features": None}}, "dask needs hashing mode"),
     ({"features": {"weighting": "tfidf"}}, "tf-idf needs the document frequencies"),
     ({"training": {"optimizer": "adagrad", "batch_size": 1}}, "the workers take plain SGD steps"),
     ({"training": {"l1": 0.001}}, "not with engine dask"),

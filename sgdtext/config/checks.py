@@ -298,18 +298,24 @@ def check_dual(c, problems):
                         "memory; remove chunk_size or use optimizer sgd")
 
 
+def check_features_without_the_corpus(f, where, who, when, problems):
+    """Hashing mode and no tf-idf: what a run needs that never holds the whole corpus in one place (streaming, a
+    cluster's shards)."""
+    if f["n_features"] is None:
+        problems.append(f"{where}: {who} needs hashing mode (a vocabulary needs the whole corpus first); set "
+                        f"features.n_features, e.g. 1048576")
+    if f["weighting"] == "tfidf":
+        problems.append(f"{where}: tf-idf needs the document frequencies of the whole corpus; use "
+                        f"features.weighting count or binary {when}")
+
+
 def check_streaming(c, problems):
     d, f, t = c["data"], c["features"], c["training"]
     if d["train"] == "-" and not d["chunk_size"]:
         problems.append("data -> train: \"-\" (standard input) needs data.chunk_size, e.g. 10000")
     if not d["chunk_size"]:
         return
-    if f["n_features"] is None:
-        problems.append("data -> chunk_size: streaming needs hashing mode (a vocabulary needs the whole corpus "
-                        "first); set features.n_features, e.g. 1048576")
-    if f["weighting"] == "tfidf":
-        problems.append("data -> chunk_size: tf-idf needs the document frequencies of the whole corpus; use "
-                        "features.weighting count or binary when streaming")
+    check_features_without_the_corpus(f, "data -> chunk_size", "streaming", "when streaming", problems)
     if d["validation_split"]:
         problems.append("data -> validation_split: not available when streaming; give data.valid instead")
     if c["model"]["type"] == "mlp":
@@ -333,12 +339,7 @@ def check_cluster(c, problems):
             problems.append("data -> train: a list of files or a glob pattern is read by training.engine: dask (a "
                             "shard a file); for one process, give one file or folder")
         return
-    if f["n_features"] is None:
-        problems.append("training -> engine: dask trains in hashing mode (no vocabulary travels between the "
-                        "workers); set features.n_features, e.g. 1048576")
-    if f["weighting"] == "tfidf":
-        problems.append("training -> engine: dask: tf-idf needs the document frequencies of the whole corpus; use "
-                        "features.weighting count or binary")
+    check_features_without_the_corpus(f, "training -> engine", "dask", "with engine dask", problems)
     if model_family(m["type"]) != "linear" or m["multilabel"] is True:
         problems.append("training -> engine: dask trains the single-label linear models by parameter mixing; "
                         f"model.type {m['type']}" + (" multi-label" if m["multilabel"] is True else "")
