@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from peers import ft_text, read_tsv
 
 from compare import bench_arguments
 from data_sets import DATASETS, materialise, split_80_20
+from peers import ft_text, read_tsv
 
 LONG = {"20newsgroups-bydate": 300, "spamassassin": 300}
 
