@@ -143,12 +143,12 @@ class Terminal(Silent):
             bar.refresh()
 
     def ended(self, phase):
-        bar = self.bars.pop(id(phase), None)
-        if bar is not None:
-            bar.close()
+        self.abandoned(phase)
         bar_write(self.stream, phase.summary())
 
     def abandoned(self, phase):
+        """Close the phase's bar (and forget when it was last drawn)."""
+        self.shown.pop(id(phase), None)
         bar = self.bars.pop(id(phase), None)
         if bar is not None:
             bar.close()
