@@ -226,24 +226,23 @@ RECORDING = contextvars.ContextVar("sgdtext_recording", default=None)
 
 
 @contextlib.contextmanager
+def holding(variable, value):
+    """``variable`` set to ``value`` for the block (and what it was before, after it)."""
+    token = variable.set(value)
+    try:
+        yield value
+    finally:
+        variable.reset(token)
+
+
 def reporting(reporter):
     """Show the phases opened in this context with ``reporter``."""
-    token = REPORTER.set(reporter)
-    try:
-        yield reporter
-    finally:
-        REPORTER.reset(token)
+    return holding(REPORTER, reporter)
 
 
-@contextlib.contextmanager
 def recording():
     """Collect the record of every phase that ends in this context, in order of ending."""
-    records = []
-    token = RECORDING.set(records)
-    try:
-        yield records
-    finally:
-        RECORDING.reset(token)
+    return holding(RECORDING, [])
 
 
 @contextlib.contextmanager

@@ -251,14 +251,10 @@ class MixingSolver:
                    for number, (shard, rows) in enumerate(zip(self.shards, sent))]
         parts = results(self.client, futures, f"epoch {epoch}")
         old = model.W
-        W = old * float(sum(p * part.shrink for p, part in zip(self.share, parts)))
-        for p, cols, part in zip(self.share, self.columns, parts):
-            W[cols] += p * (part.rows - part.shrink * old[cols])
+        W = self.mixed(old, [(part.rows, part.shrink) for part in parts])
         b = sum(p * part.b for p, part in zip(self.share, parts))
         if s.average:
-            mean = old * float(sum(p * part.mean_shrink for p, part in zip(self.share, parts)))
-            for p, cols, part in zip(self.share, self.columns, parts):
-                mean[cols] += p * (part.mean_rows - part.mean_shrink * old[cols])
+            mean = self.mixed(old, [(part.mean_rows, part.mean_shrink) for part in parts])
             mean_b = sum(p * part.mean_b for p, part in zip(self.share, parts))
             self.mean_sum = (mean, mean_b) if self.mean_sum is None else (self.mean_sum[0] + mean,
                                                                          self.mean_sum[1] + mean_b)
@@ -270,6 +266,14 @@ class MixingSolver:
                    for part in parts)
         self.travelled.append((sum(rows.nbytes + model.b.nbytes for rows in sent), back))
         self.worker_seconds.append([part.seconds for part in parts])
+
+    def mixed(self, old, pieces):
+        """The shards' weights averaged by their documents, from each shard's (rows it used after its pass, the
+        shrink of the rows it did not use): sum over shards of p (shrink old + rows - shrink old[its columns])."""
+        W = old * float(sum(p * shrink for p, (_, shrink) in zip(self.share, pieces)))
+        for p, cols, (rows, shrink) in zip(self.share, self.columns, pieces):
+            W[cols] += p * (rows - shrink * old[cols])
+        return W
 
     def evaluated(self):
         """(W, b) to score and keep: the mean over the epochs of the averaged passes, or the current weights."""
