@@ -325,7 +325,7 @@ def check_streaming(c, problems):
                         "training.epochs: 1, list the labels in data.classes, and use a schedule other than linear")
 
 
-GLOB_CHARACTERS = "*?["
+GLOB_CHARACTERS = "*?["  # a data.train holding one of these is a glob pattern (config.loading.shard_paths)
 CLUSTER_OPTIMIZERS = ("sgd", "dual_cd")
 
 
@@ -370,13 +370,13 @@ def resolve_automatic(c):
     """mail_text, weighting, optimizer and epochs: auto become the values they stand for (l2: auto needs the number of
     training examples: it is resolved when training)."""
     t = c["training"]
-    streaming = bool(c["data"]["chunk_size"]) or t["engine"] == "dask"
+    streaming = bool(c["data"]["chunk_size"]) or t["engine"] == "dask"  # (neither holds the corpus in one place)
     if c["data"]["mail_text"] == "auto":  # mail read as mail; a message in a one-line file as it stands there
         c["data"]["mail_text"] = "parsed" if c["data"]["format"] in ("maildir", "mbox") else "raw"
     if c["features"]["weighting"] == "auto":
         c["features"]["weighting"] = "count" if streaming else "tfidf"
     if t["optimizer"] == "auto":
-        dual = c["model"]["type"] in OPTIMIZERS["dual_cd"].facts["forms"] and not streaming and t["engine"] != "dask"
+        dual = c["model"]["type"] in OPTIMIZERS["dual_cd"].facts["forms"] and not streaming
         t["optimizer"] = "dual_cd" if dual else "sgd"
     if t["epochs"] == "auto" and t["optimizer"] in OPTIMIZERS:
         t["epochs"] = OPTIMIZERS[t["optimizer"]].facts.get("auto_epochs", 5)

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import yaml
 
-from sgdtext.config.checks import check_combinations, check_value, resolve_automatic, suggest, unused_keys
+from sgdtext.config.checks import (
+    GLOB_CHARACTERS,
+    check_combinations,
+    check_value,
+    resolve_automatic,
+    suggest,
+    unused_keys,
+)
 from sgdtext.config.schema import DEFAULTS, SCHEMA
 from sgdtext.errors import ConfigError, SgdtextError
 
@@ -150,7 +157,7 @@ def shard_paths(train):
     itself."""
     if isinstance(train, list):
         return list(train)
-    if any(ch in train for ch in "*?["):
+    if any(ch in train for ch in GLOB_CHARACTERS):
         return sorted(glob.glob(train))
     return [train]
 
