@@ -28,7 +28,8 @@ from sgdtext.training.fit import fit
 REPO = Path(__file__).resolve().parent.parent
 PLAIN = {"features.weighting": "tfidf", "training.optimizer": "dual_cd", "training.epochs": 1000, "training.l2": "auto",
          "training.C": 1.0, "features.ngram_range": [1, 1], "features.token_pattern": r"(?u)\b\w\w+\b",
-         "features.sublinear_tf": False}  # C = 1 / l2_scale; scikit-learn's features unless a candidate says
+         "features.sublinear_tf": False, "features.ngram_min_df": 1}  # C = 1 / l2_scale; scikit-learn's features
+# unless a candidate says
 CANDIDATES = [
     {**PLAIN, "model.type": "squared_hinge"},  # 0: LinearSVC's model and features (C = 1)
     {**PLAIN, "model.type": "logistic"},  # 1: LIBLINEAR's logistic regression
@@ -52,6 +53,8 @@ CANDIDATES = [
      "features.token_pattern": r"(?u)\b\w+\b", "training.l2_scale": 1 / 30, "features.min_df": 2},  # 11
     {**PLAIN, "model.type": "squared_hinge", "features.ngram_range": [1, 2], "features.sublinear_tf": True,
      "features.token_pattern": r"(?u)\b\w+\b", "features.min_df": 2},  # 12
+    {**PLAIN, "model.type": "logistic", "features.ngram_range": [1, 2], "features.sublinear_tf": True,
+     "features.token_pattern": r"(?u)\b\w+\b", "training.l2_scale": 1 / 30, "features.ngram_min_df": 2},  # 13
 ]
 
 

@@ -48,6 +48,9 @@ def test_combinations_are_checked():
     assert problems({}) == ["data -> train: is required; set it to the training file or folder"]
     assert problems({"data": {"train": "t"}, "features": {"n_features": 1024, "min_df": 2}}) == [
         "features -> min_df: has no effect in hashing mode (n_features is set); remove it"]
+    assert problems({"data": {"train": "t"}, "features": {"n_features": 1024, "ngram_min_df": 3}}) == [
+        "features -> ngram_min_df: has no effect in hashing mode (n_features is set); remove it"]
+    validate({"data": {"train": "t"}, "features": {"n_features": 1024, "ngram_min_df": 1}})  # 1 keeps all: no problem
     assert problems({"data": {"train": "t"}, "training": {"early_stopping": True}}) == [
         "training -> early_stopping: needs validation data; set data.valid or data.validation_split (e.g. 0.1)"]
 

@@ -24,7 +24,8 @@ def docs(texts=TEXTS, fields=None):
 
 
 # scikit-learn's CountVectorizer defaults (the oracle's), where sgdtext's defaults differ
-SCIKIT_LEARN = {"ngram_range": [1, 1], "token_pattern": r"(?u)\b\w\w+\b", "weighting": "count", "sublinear_tf": False}
+SCIKIT_LEARN = {"ngram_range": [1, 1], "token_pattern": r"(?u)\b\w\w+\b", "weighting": "count", "sublinear_tf": False,
+                "ngram_min_df": 1}
 
 
 def settings(**changes):
@@ -55,6 +56,25 @@ def test_counts_match_count_vectorizer(ours, theirs):
     np.testing.assert_array_equal(dense(X), expected)
     new = ["call now for a FREE lunch", "nothing known here zzz"]
     np.testing.assert_array_equal(dense(featurizer.transform(docs(new))), oracle.transform(new).toarray())
+
+
+@pytest.mark.parametrize("pattern", [r"(?u)\b\w\w+\b", r"(?u)\b[a-z]\w+"])  # the compiled path, the regex path
+@pytest.mark.parametrize("ngram_min_df, min_df", [(2, 1), (3, 1), (0.2, 1), (2, 2)])
+def test_ngram_min_df_holds_only_the_word_ngrams_to_its_count(pattern, ngram_min_df, min_df):
+    texts = TEXTS + ["free prize now, call now", "call now to win a free prize", "lunch at noon"]
+    featurizer = Featurizer(settings(token_pattern=pattern, ngram_range=[1, 3], ngram_min_df=ngram_min_df,
+                                     min_df=min_df))
+    X = featurizer.fit_transform(docs(texts))
+    words = CountVectorizer(token_pattern=pattern, min_df=min_df)
+    grams = CountVectorizer(token_pattern=pattern, ngram_range=(2, 3), min_df=max(ngram_min_df, min_df)
+                            if isinstance(ngram_min_df, int) else ngram_min_df)
+    expected = np.hstack([words.fit_transform(texts).toarray(), grams.fit_transform(texts).toarray()])
+    names = list(words.get_feature_names_out()) + list(grams.get_feature_names_out())
+    order = np.argsort(names, kind="stable")
+    assert featurizer.feature_names() == [names[i] for i in order]
+    np.testing.assert_array_equal(dense(X), expected[:, order])
+    assert any(" " in name for name in names) and len(grams.get_feature_names_out()) < len(
+        CountVectorizer(token_pattern=pattern, ngram_range=(2, 3)).fit(texts).get_feature_names_out())
 
 
 def test_max_features_keeps_the_most_frequent_terms():

@@ -159,7 +159,8 @@ def test_a_warm_start_goes_on_from_a_multi_label_model(multilabel_file, tmp_path
     assert second.classes == first.classes and second.W.shape[0] >= first.W.shape[0]
     assert not np.array_equal(second.W, fresh.W)  # it went on from day 1's weights, not from zeros
     assert json.loads(warm.stdout)["train"]["micro_f1"] > 0.8 and json.loads(cold.stdout)["train"]["micro_f1"] > 0.8
-    single = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "single")
+    single = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "single",
+                 "--set", "features.ngram_min_df=2")  # the day 2 config's features
     assert single.exit_code == 0
     refused = run("train", tmp_path / "day2.yaml", "--out-dir", tmp_path / "three", "--init-model",
                   tmp_path / "single" / "model.npz")

@@ -228,8 +228,8 @@ def check_combinations(c, problems):
     f, t = c["features"], c["training"]
     adaptive = OPTIMIZERS[t["optimizer"]].facts.get("adaptive", False)
     if f["n_features"] is not None:
-        for name in ("min_df", "max_df", "max_features"):
-            if f[name] != DEFAULTS["features"][name]:
+        for name in ("min_df", "ngram_min_df", "max_df", "max_features"):
+            if f[name] != DEFAULTS["features"][name] and not (name == "ngram_min_df" and f[name] == 1):
                 problems.append(f"features -> {name}: has no effect in hashing mode (n_features is set); remove it")
     if not f["bag_of_words"] and not f["extra"]:
         problems.append("features -> bag_of_words: is false and features.extra is empty, so there are no "

@@ -78,6 +78,9 @@ SCHEMA = {
         "char_ngram_range": Key(None, "pair", "also count character n-grams inside word boundaries (named "
                                 "'c:' + n-gram), e.g. [2, 5]; null: none", nullable=True),
         "min_df": Key(1, "df", "drop terms in fewer documents (int: count; float in (0, 1]: fraction)"),
+        "ngram_min_df": Key(2, "df", "drop n-grams of two or more words in fewer documents (int: count; float in "
+                            "(0, 1]: fraction); single words follow min_df. Vocabulary mode: hashing keeps every "
+                            "n-gram"),
         "max_df": Key(1.0, "df", "drop terms in more documents (int: count; float in (0, 1]: fraction)"),
         "max_features": Key(None, "int", "keep only the most frequent terms", low=1, nullable=True),
         "n_features": Key(None, "int", "hashing mode: number of hashed columns, no vocabulary (null: "

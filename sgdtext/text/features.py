@@ -150,7 +150,7 @@ class Featurizer:
             counts = self._fit_compiled(texts)
         else:
             counts, terms = self._count_chunks(texts, "grow", n_jobs)
-            remap = self._prune(counts, lambda ids: [terms[i] for i in ids], len(docs))
+            remap = self._prune(counts, lambda ids: [terms[i] for i in ids], len(docs), orders=self._orders(terms))
             counts = filter_columns(counts, remap, len(self.vocabulary))
         if counts is not None and self.settings.weighting == "tfidf":
             df = np.bincount(counts.indices, minlength=counts.shape[1])
@@ -180,7 +180,8 @@ class Featurizer:
         counts = SparseRows(data, indices, indptr, (len(texts), index.n_nodes))
         depths = index.depths()
         low, high = self.settings.ngram_range
-        remap = self._prune(counts, index.names, len(texts), ((depths >= low) & (depths <= high)) | (depths == 0))
+        remap = self._prune(counts, index.names, len(texts), ((depths >= low) & (depths <= high)) | (depths == 0),
+                            orders=depths)
         index.set_columns(remap)
         self._index = index
         return filter_columns(counts, remap, len(self.vocabulary))
@@ -336,16 +337,28 @@ class Featurizer:
             data = np.where(hashes & 0x80000000, -data, data)
         return sum_cells(rows, columns, data, n_rows, n_hash)
 
-    def _prune(self, counts, names, n_docs, valid=None):
-        """Apply min_df / max_df / max_features and sort the vocabulary (set here); return the column
-        renumbering (-1: dropped). ``names(ids)`` gives the terms of columns ``ids`` (only the kept ones
-        are asked for); ``valid`` marks the columns that are terms at all (compiled index: not a prefix)."""
+    def _orders(self, terms):
+        """The number of words of each term of the regex path's word analyzer (0: a character n-gram), or None
+        for the character analyzers. A term with a space is an n-gram: right for every token pattern that cannot
+        match a space (the compiled path's index knows each term's n instead)."""
+        if self.settings.analyzer != "word":
+            return None
+        return np.fromiter((0 if term.startswith("c:") else term.count(" ") + 1 for term in terms), dtype=np.int32,
+                           count=len(terms))
+
+    def _prune(self, counts, names, n_docs, valid=None, orders=None):
+        """Apply min_df / ngram_min_df / max_df / max_features and sort the vocabulary (set here); return the
+        column renumbering (-1: dropped). ``names(ids)`` gives the terms of columns ``ids`` (only the kept ones
+        are asked for); ``valid`` marks the columns that are terms at all (compiled index: not a prefix);
+        ``orders`` gives each column's number of words (2 or more: an n-gram, held to ngram_min_df too)."""
         n_terms = counts.shape[1]
         df = np.bincount(counts.indices, minlength=n_terms)
         s = self.settings
-        low = s.min_df if isinstance(s.min_df, int) else s.min_df * n_docs
-        high = s.max_df if isinstance(s.max_df, int) else s.max_df * n_docs
+        as_count = lambda value: value if isinstance(value, int) else value * n_docs
+        low, high = as_count(s.min_df), as_count(s.max_df)
         ok = (df >= low) & (df <= high)
+        if orders is not None:
+            ok &= (orders < 2) | (df >= as_count(s.ngram_min_df))
         keep = np.flatnonzero(ok if valid is None else ok & valid)
         kept_terms = names(keep.tolist())
         order = sorted(range(len(keep)), key=kept_terms.__getitem__)  # alphabetical
@@ -361,8 +374,9 @@ class Featurizer:
                 f"'\\S+'")
         if len(keep) == 0:
             raise SgdtextError(
-                f"features: none of the {n_terms:,} terms is left after min_df={s.min_df}, max_df={s.max_df} "
-                f"({n_docs:,} documents); lower min_df or raise max_df")
+                f"features: none of the {n_terms:,} terms is left after min_df={s.min_df}, ngram_min_df="
+                f"{s.ngram_min_df}, max_df={s.max_df} "
+                f"({n_docs:,} documents); lower min_df or ngram_min_df, or raise max_df")
         self.vocabulary = dict(zip(kept_terms, range(len(keep))))
         remap = np.full(n_terms, -1, dtype=np.int64)
         remap[keep] = np.arange(len(keep))

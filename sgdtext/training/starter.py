@@ -12,10 +12,11 @@ from sgdtext.io.documents import ReadOptions, ReadStats, read_documents
 
 SHOWN = [  # (section, key, why a new user looks at it)
     ("features", "ngram_range", "[1, 2] adds word pairs (often better, larger models)"),
+    ("features", "ngram_min_df", "word pairs in fewer documents are dropped (1 keeps every one)"),
     ("features", "weighting", "count, binary or tfidf"),
     ("model", "type", "logistic, softmax, hinge, squared_hinge, ... (train --help lists them)"),
     ("training", "optimizer", "dual_cd trains a linear model to its exact optimum; sgd, adagrad, ... step by step"),
-    ("training", "l2", "the penalty; auto is 1/n (larger: simpler model, smaller: closer fit)"),
+    ("training", "l2", "the penalty; auto is 1/(C n) with training.C (larger: simpler model, smaller: closer fit)"),
     ("training", "epochs", "passes over the data at most"),
     ("training", "class_weight", "balanced when some classes are rare"),
 ]

@@ -35,12 +35,15 @@ NGRAMS = {"1": [1, 1], "1-2": [1, 2], "1-3": [1, 3]}
 def suggest(trial, n_train):
     """One point of the search space as config changes {"section.key": value}; ``n_train`` scales l2 (C)."""
     tokens = trial.suggest_categorical("tokens", list(TOKENS))
+    ngrams = trial.suggest_categorical("ngrams", list(NGRAMS))
     changes = {
         "features.token_pattern": TOKENS[tokens],
-        "features.ngram_range": NGRAMS[trial.suggest_categorical("ngrams", list(NGRAMS))],
+        "features.ngram_range": NGRAMS[ngrams],
         "features.min_df": trial.suggest_categorical("min_df", [1, 2]),
         "features.weighting": trial.suggest_categorical("weighting", ["tfidf", "binary"]),
     }
+    if ngrams != "1":
+        changes["features.ngram_min_df"] = trial.suggest_categorical("ngram_min_df", [1, 2])
     changes["features.sublinear_tf"] = changes["features.weighting"] == "tfidf" and \
         trial.suggest_categorical("sublinear_tf", [True, False])
     if tokens != "whitespace" and trial.suggest_categorical("char_ngrams", [False, True]):
