@@ -9,6 +9,8 @@ Settings are the ones a careful user would pick, written down here:
 - sklearn-svc: the same tf-idf + LinearSVC(C=1) (LIBLINEAR)
 - sklearn-logreg: the same tf-idf + LogisticRegression(C=10, max_iter 1000)
 - sklearn-svc-default: TfidfVectorizer() + LinearSVC(), both at their defaults (what a new user starts from)
+- sklearn-script: TfidfVectorizer(sublinear_tf) + SGDClassifier(hinge, alpha 1e-4, max_iter 30, tol 1e-4,
+  random_state 0): the one-process script issue 19 measures against
 - fasttext: the tutorial's best-accuracy settings: lr 1.0, epoch 25, wordNgrams 2, 2 threads, on text lower-cased
   with punctuation split off (the tutorial's preprocessing); fasttext-default: lr 0.1, epoch 5, wordNgrams 1
 - vw: vw --oaa K --ngram 2 --passes 10 --loss_function logistic -b 22 -c -k (through VW's own file parser)
@@ -44,9 +46,10 @@ def sklearn_peer(kind, train, test):
         "sklearn-svc": lambda: LinearSVC(C=1.0),
         "sklearn-logreg": lambda: LogisticRegression(C=10.0, max_iter=1000),
         "sklearn-svc-default": lambda: LinearSVC(),
+        "sklearn-script": lambda: SGDClassifier(loss="hinge", alpha=1e-4, max_iter=30, tol=1e-4, random_state=0),
     }[kind]()
-    vectorizer = TfidfVectorizer() if kind == "sklearn-svc-default" else \
-        TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2)
+    vectorizer = {"sklearn-svc-default": TfidfVectorizer, "sklearn-script": lambda: TfidfVectorizer(sublinear_tf=True)
+                  }.get(kind, lambda: TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2))()
     X = vectorizer.fit_transform(train[1])
     model.fit(X, train[0])
     predicted = model.predict(vectorizer.transform(test[1]))

@@ -18,6 +18,7 @@ import numpy as np
 
 from sgdtext import __version__
 from sgdtext.config.choices import MODELS, model_family
+from sgdtext.config.schema import as_saved
 from sgdtext.errors import ModelFileError
 from sgdtext.io.modelfile import read_model_file, write_model_file
 from sgdtext.registry import load
@@ -75,6 +76,7 @@ def load_model(path):
     try:
         if not isinstance(meta.get("model_type"), str) or meta["model_type"] not in MODELS:
             raise ValueError(f"model_type {str(meta.get('model_type'))[:40]!r} is not one sgdtext has")
+        meta["config"]["features"] = as_saved("features", meta["config"]["features"])
         featurizer = Featurizer.from_state(meta["config"]["features"], arrays, meta["features"])
         family = model_family(meta["model_type"])  # a multi-label network is an MLPModel, a linear one its own
         kind = "multilabel" if meta.get("multilabel") is True and family == "linear" else family

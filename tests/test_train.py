@@ -1,5 +1,7 @@
 """End-to-end training: accuracy on real data, determinism, validation split."""
 
+import json
+
 import numpy as np
 import pytest
 from conftest import REPO, shared_dataset
@@ -151,6 +153,27 @@ def test_warm_start_refuses_other_settings_and_classes(tmp_path, write):
     other = write("other.tsv", "label\ttext\nham\thi\neggs\tspam spam\n")
     config = load_config(REPO / "configs" / "sms-spam.yaml", [f"data.train={other}"], out_dir=tmp_path, environ={})
     with pytest.raises(DataError, match=r"label 'eggs' is not a class of .*model.npz \(ham, spam\)"):
+        train(config, warn=lambda m: None, init_model=old)
+
+
+def test_a_model_from_before_ngram_min_df_continues_as_it_was_trained(tmp_path):
+    """A model file written before features.ngram_min_df existed kept every n-gram: it reads as 1, not as the
+    default, so a warm start with the config it was trained on goes on, and one with the new default says why not."""
+    run_config("sms-spam.yaml", tmp_path / "h1", "training.epochs=1")
+    new = tmp_path / "h1" / "model.npz"
+    with np.load(new, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    meta = json.loads(str(arrays["metadata"]))
+    del meta["config"]["features"]["ngram_min_df"]
+    arrays["metadata"] = np.array(json.dumps(meta))
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    assert load_model(old)[2]["config"]["features"]["ngram_min_df"] == 1
+    config = load_config(REPO / "configs" / "sms-spam.yaml", [], out_dir=tmp_path / "h2", environ={})
+    train(config, warn=lambda m: None, init_model=old)
+    config = load_config(REPO / "configs" / "sms-spam.yaml", ["features.ngram_min_df=2"], out_dir=tmp_path / "h3",
+                         environ={})
+    with pytest.raises(SgdtextError, match=r"features -> ngram_min_df: 1 in .*, 2 in the config"):
         train(config, warn=lambda m: None, init_model=old)
 
 

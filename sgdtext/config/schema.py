@@ -208,3 +208,12 @@ SCHEMA = {
 }
 
 DEFAULTS = {section: {name: key.default for name, key in keys.items()} for section, keys in SCHEMA.items()}
+
+# What a key added after model files were first written meant where a file lacks it: the behaviour before the key
+# (not its default, where the default changed the behaviour)
+BEFORE_THE_KEY = {"features": {"ngram_min_df": 1}}
+
+
+def as_saved(section, values):
+    """A saved config section with the keys it predates filled in as BEFORE_THE_KEY says."""
+    return {**BEFORE_THE_KEY.get(section, {}), **values}

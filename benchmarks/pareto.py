@@ -1,0 +1,135 @@
+"""Accuracy against training time: sgdtext's configs and the peers' on the same data, whole processes, one run.
+
+    python benchmarks/pareto.py [--data-root ../shared/data] [--datasets 20newsgroups-bydate,spamassassin]
+                                [--repeats 3] [--plot pareto.svg]
+
+Each point is `sgdtext train` on a config (the shipped one, the defaults, and variants of both: --set overrides
+written in SGDTEXT below) or benchmarks/peers.py TOOL (settings at the top of peers.py), timed as a whole process
+(imports, reading, featurising, training, scoring the test file). In each repeat every point runs once, in turn,
+so a busy spell hits them alike; times and peak RSS are medians over the repeats. For each peer the table names
+the fastest sgdtext point at least as accurate and the most accurate one, with the time ratio sgdtext / peer taken
+repeat by repeat, then the median. --plot draws accuracy against time (log scale), a panel per dataset.
+"""
+
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from compare import CONFIGS, REPO, bench_arguments, peer_train, run_measured
+
+DATASETS = ["20newsgroups-bydate", "spamassassin"]
+PEERS = ["sklearn-script", "sklearn-svc", "fasttext", "fasttext-default", "vw"]
+SGDTEXT = [  # (name, config: "shipped" or "defaults", --set overrides)
+    ("shipped", "shipped", []),
+    ("shipped, words only", "shipped", ["features.ngram_range=[1, 1]"]),
+    ("shipped, no NB scaling", "shipped", ["training.nb_scale=0"]),
+    ("defaults", "defaults", []),
+    ("defaults, words only", "defaults", ["features.ngram_range=[1, 1]"]),
+    ("defaults, squared hinge C = 1", "defaults", ["model.type=squared_hinge", "training.C=1"]),
+]
+
+
+def sgdtext_point(kind, overrides, name, root, work):
+    """(seconds, peak MB, test accuracy) of one `sgdtext train`."""
+    command = ["sgdtext", "train", None, "--out-dir", work / "run", "--quiet"]
+    if kind == "shipped":
+        command[2] = REPO / "configs" / f"{CONFIGS.get(name, name)}.yaml"
+        command += ["--set", f"data.root={root}"]
+    else:
+        command[2] = work / f"{name}-defaults.yaml"
+        command[2].write_text(f"data:\n  train: {root / name / 'train.tsv'}\n  test: {root / name / 'test.tsv'}\n")
+    command += [arg for value in overrides for arg in ("--set", value)]
+    seconds, rss, _ = run_measured(command)
+    return seconds, rss, json.loads((work / "run" / "metrics.json").read_text())["test"]["accuracy"]
+
+
+def measure(name, root, repeats, work):
+    """{point name: [(seconds, MB, accuracy) per repeat]} for sgdtext's points and the peers'."""
+    runs = {}
+    for _ in range(repeats):
+        for label, kind, overrides in SGDTEXT:
+            runs.setdefault(label, []).append(sgdtext_point(kind, overrides, name, root, work))
+        for tool in PEERS:
+            seconds, rss, out = peer_train(tool, name, root, work)
+            runs.setdefault(tool, []).append((seconds, rss, out["accuracy"]))
+        print(".", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return runs
+
+
+def summary(runs):
+    """{point: (median s, median MB, accuracy)}: the accuracy of the last repeat (every repeat gives the same)."""
+    return {point: (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows), rows[-1][2])
+            for point, rows in runs.items()}
+
+
+def ratio(runs, ours, peer):
+    return statistics.median(a[0] / b[0] for a, b in zip(runs[ours], runs[peer]))
+
+
+def print_tables(name, runs):
+    points = summary(runs)
+    ours = [label for label, _, _ in SGDTEXT]
+    frontier, best = set(), -1.0
+    for point in sorted(points, key=lambda p: (points[p][0], -points[p][2])):
+        if points[point][2] > best:
+            frontier.add(point)
+            best = points[point][2]
+    print(f"\n{name}: every point, fastest first (* on the accuracy/time frontier)\n")
+    print("| point | test accuracy | s | MB |\n|---|---:|---:|---:|")
+    for point in sorted(points, key=lambda p: points[p][0]):
+        shown = f"sgdtext: {point}" if point in ours else point
+        print(f"| {shown}{' *' if point in frontier else ''} | {points[point][2]:.4f} | {points[point][0]:.2f} | "
+              f"{points[point][1]:.0f} |")
+    print(f"\n{name}: against each peer (ratio = sgdtext s / peer s, repeat by repeat, median)\n")
+    print("| peer | accuracy | s | fastest sgdtext at least as accurate | ratio | most accurate sgdtext | ratio |")
+    print("|---|---:|---:|---|---:|---|---:|")
+    top = max(ours, key=lambda p: (points[p][2], -points[p][0]))
+    for peer in PEERS:
+        level = points[peer][2]
+        good = [p for p in ours if points[p][2] >= level]
+        fastest = min(good, key=lambda p: points[p][0]) if good else None
+        at_level = f"{fastest} ({points[fastest][2]:.4f})" if fastest else "none"
+        fast_ratio = f"{ratio(runs, fastest, peer):.2f}" if fastest else "-"
+        print(f"| {peer} | {level:.4f} | {points[peer][0]:.2f} | {at_level} | {fast_ratio} | "
+              f"{top} ({points[top][2]:.4f}) | {ratio(runs, top, peer):.2f} |")
+    return points
+
+
+def plot(results, path):
+    """Accuracy against seconds (log scale), one panel per dataset; sgdtext's points and the peers' apart."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6 * len(results), 4.5), layout="constrained")
+    ours = {label for label, _, _ in SGDTEXT}
+    for axes, (name, points) in zip(figure.subplots(1, len(results), squeeze=False)[0], results.items()):
+        for point, (seconds, _, accuracy) in points.items():
+            mine = point in ours
+            axes.scatter(seconds, accuracy, marker="o" if mine else "s", color="#0072B2" if mine else "#D55E00")
+            axes.annotate(point, (seconds, accuracy), fontsize=7, xytext=(4, 2), textcoords="offset points")
+        axes.set_xscale("log")
+        axes.set(title=name, xlabel="training process, seconds (log scale)", ylabel="test accuracy")
+        axes.grid(alpha=0.3)
+    handles = [axes.scatter([], [], marker="o", color="#0072B2", label="sgdtext"),
+               axes.scatter([], [], marker="s", color="#D55E00", label="peers")]
+    figure.legend(handles=handles, loc="outside lower center", ncols=2)
+    figure.savefig(path)
+
+
+def main():
+    parser = bench_arguments(__doc__)
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--plot", type=Path, default=None, help="an .svg or .png file for the figure")
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.datasets.split(","):
+            results[name] = print_tables(name, measure(name, args.data_root, args.repeats, Path(tmp)))
+    if args.plot:
+        plot(results, args.plot)
+
+
+if __name__ == "__main__":
+    main()
