@@ -8,7 +8,8 @@ written in SGDTEXT below) or benchmarks/peers.py TOOL (settings at the top of pe
 (imports, reading, featurising, training, scoring the test file). In each repeat every point runs once, in turn,
 so a busy spell hits them alike; times and peak RSS are medians over the repeats. For each peer the table names
 the fastest sgdtext point at least as accurate and the most accurate one, with the time ratio sgdtext / peer taken
-repeat by repeat, then the median. --plot draws accuracy against time (log scale), a panel per dataset.
+repeat by repeat, then the median. --plot draws accuracy against time (log scale), a panel per dataset
+(circles: sgdtext; squares: peers; a triangle on the lower edge: far under the best).
 """
 
 import json
@@ -99,22 +100,30 @@ def print_tables(name, runs):
 
 
 def plot(results, path):
-    """Accuracy against seconds (log scale), one panel per dataset; sgdtext's points and the peers' apart."""
+    """Accuracy against seconds (log scale), one panel per dataset; each point numbered, fastest first, and named in
+    the panel's legend; a point far under the best (more than FLOOR below it) is drawn on the lower edge."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
-    figure = Figure(figsize=(6 * len(results), 4.5), layout="constrained")
+    floor = 0.06
+    figure = Figure(figsize=(7 * len(results), 6.5), layout="constrained")
     ours = {label for label, _, _ in SGDTEXT}
     for axes, (name, points) in zip(figure.subplots(1, len(results), squeeze=False)[0], results.items()):
-        for point, (seconds, _, accuracy) in points.items():
-            mine = point in ours
-            axes.scatter(seconds, accuracy, marker="o" if mine else "s", color="#0072B2" if mine else "#D55E00")
-            axes.annotate(point, (seconds, accuracy), fontsize=7, xytext=(4, 2), textcoords="offset points")
+        low = max(accuracy for _, _, accuracy in points.values()) - floor
+        for number, (point, (seconds, _, accuracy)) in enumerate(sorted(points.items(), key=lambda p: p[1][0]), 1):
+            mine, under = point in ours, accuracy < low
+            axes.scatter(seconds, max(accuracy, low), marker="v" if under else "o" if mine else "s",
+                         color="#0072B2" if mine else "#D55E00",
+                         label=f"{number}: {'sgdtext ' if mine else ''}{point} ({accuracy:.4f}, {seconds:.1f} s)")
+            axes.annotate(str(number), (seconds, max(accuracy, low)), fontsize=8, xytext=(4, 3),
+                          textcoords="offset points")
         axes.set_xscale("log")
+        axes.set_ylim(low - 0.005, None)
         axes.set(title=name, xlabel="training process, seconds (log scale)", ylabel="test accuracy")
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axes.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: f"{value:g}" if str(value)[0] in "25" else ""))
         axes.grid(alpha=0.3)
-    handles = [axes.scatter([], [], marker="o", color="#0072B2", label="sgdtext"),
-               axes.scatter([], [], marker="s", color="#D55E00", label="peers")]
-    figure.legend(handles=handles, loc="outside lower center", ncols=2)
+        axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False)
     figure.savefig(path)
 
 
