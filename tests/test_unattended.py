@@ -5,6 +5,7 @@ import json
 import os
 import re
 import stat
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -165,6 +166,29 @@ def test_a_worker_that_dies_ends_the_work_with_a_message_not_a_hang():
     with pytest.raises(SgdtextError, match=r"a worker process died"):
         parallel.map_ordered(die_in_a_worker, None, [(i,) for i in range(4)], 2)
     assert list(parallel.imap_ordered(die_in_a_worker, None, [0, 1, 2], 2)) == [0, 1, 2]
+
+
+def sleep_in_a_worker(folder, item):
+    """A task that outlives any deadline, leaving its worker's process id in ``folder``."""
+    (folder / f"{os.getpid()}.pid").write_text("")
+    time.sleep(60)
+    return item
+
+
+def test_work_given_up_at_its_deadline_stops_its_workers(tmp_path):
+    """sgdtext tune's folds run until the budget's deadline, not to their end: the workers are killed."""
+    from sgdtext.core import parallel
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        parallel.map_until(sleep_in_a_worker, tmp_path, [(i,) for i in range(2)], 2, started + 1.0)
+    assert time.monotonic() - started < 30
+    pids = [int(path.stem) for path in tmp_path.glob("*.pid")]
+    assert pids
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert parallel.map_until(die_in_a_worker, None, [(0,), (1,)], 2, time.monotonic() + 60) == [0, 1]
 
 
 def test_a_warm_start_on_a_day_of_one_class_and_one_with_other_hand_made_features(tmp_path):

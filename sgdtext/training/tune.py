@@ -144,7 +144,8 @@ class Search:
         return self.cache[key]
 
     def evaluate(self, trial, changes, report, deadline):
-        """Score ``changes`` fold by fold (two folds at a time); ``report(step, mean)`` may prune."""
+        """Score ``changes`` fold by fold (a batch of folds at a time, one per core, stopped at ``deadline``:
+        TimeoutError); ``report(step, mean)`` may prune."""
         config = Config.from_mapping(validate(applied(self.raw, changes)))
         payload = (self.matrices(config), self.classes, self.metric, self.seed)
         workers = parallel.n_workers(None)
@@ -152,7 +153,7 @@ class Search:
             if time.monotonic() > deadline:
                 raise TimeoutError
             batch = [(config, k) for k in range(start, min(start + workers, len(self.parts)))]
-            trial.scores += parallel.map_ordered(fold_score, payload, batch, workers)
+            trial.scores += parallel.map_until(fold_score, payload, batch, workers, deadline)
             report(len(trial.scores), trial.mean)
 
 
