@@ -233,7 +233,7 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, t
     from sgdtext.models import load_model
     from sgdtext.predict import Shown, check_plain_text_input, predict_lines, predict_records
 
-    linear, featurizer, meta = load_model(live_model(model))
+    linear, featurizer, meta = load_model(live_model(model), for_prediction=True)
     if kind == "lines":
         if text_field is not None or id_field is not None:
             raise click.UsageError("--text-field/--id-field: name fields of --input jsonl or tsv records; give "

@@ -70,8 +70,10 @@ def save_model(path, model, featurizer, config, *, lineage=None):
     write_model_file(path, {**arrays, **model_arrays}, meta)
 
 
-def load_model(path):
-    """Return (model, featurizer, metadata) from a model file, or raise ModelFileError."""
+def load_model(path, *, for_prediction=False):
+    """Return (model, featurizer, metadata) from a model file, or raise ModelFileError. ``for_prediction``: a linear
+    model keeps float32 weights as stored (scored by SparseRows' compiled product, the same scores as float64 to the
+    bit, without the float64 copy), for a model that only predicts."""
     arrays, meta = read_model_file(path)
     try:
         if not isinstance(meta.get("model_type"), str) or meta["model_type"] not in MODELS:
@@ -81,7 +83,8 @@ def load_model(path):
         family = model_family(meta["model_type"])  # a multi-label network is an MLPModel, a linear one its own
         kind = "multilabel" if meta.get("multilabel") is True and family == "linear" else family
         model_class = load(MODEL_CLASSES[kind])
-        model = model_class.from_arrays(meta, arrays, featurizer.n_features)
+        keep = {"keep_float32": True} if for_prediction and kind == "linear" else {}
+        model = model_class.from_arrays(meta, arrays, featurizer.n_features, **keep)
     except ValueError as exc:
         raise ModelFileError(f"{path}: not a model sgdtext wrote: {exc}; retrain it with `sgdtext train`") from None
     except (KeyError, TypeError, AttributeError) as exc:

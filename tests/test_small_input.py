@@ -53,3 +53,31 @@ def test_a_warm_started_vocabulary_is_not_looked_up_in_place(tmp_path):
     _, featurizer, meta = load_model(tmp_path / "b" / "model.npz")
     assert meta["features"]["vocabulary_sorted"] is False and not featurizer.packed_sorted
     assert CliRunner().invoke(cli, ["predict", str(tmp_path / "b" / "model.npz")], input="zzzz words\n").exit_code == 0
+
+
+def test_float32_weights_are_scored_as_stored_with_the_float64_scores_to_the_bit(tmp_path):
+    """predict keeps a model's float32 weights as stored (no float64 copy of W) and widens each weight as the
+    compiled product reads it: the scores are those of the float64 copy, bit for bit; quantised weights stay
+    float64."""
+    from sgdtext.core._rows_fast import csr_matmul, csr_matmul_f32
+    from sgdtext.quantization import quantize
+
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((50, 3)).astype(np.float32)
+    data, indices = rng.standard_normal(40), rng.integers(0, 50, 40).astype(np.int32)
+    indptr = np.array([0, 10, 10, 25, 40], dtype=np.int64)
+    wide, narrow = np.empty((4, 3)), np.empty((4, 3))
+    csr_matmul(data, indices, indptr, W.astype(np.float64), wide)
+    csr_matmul_f32(data, indices, indptr, W, narrow)
+    assert wide.tobytes() == narrow.tobytes()
+
+    assert CliRunner().invoke(cli, ["train", str(REPO / "configs" / "sms-spam.yaml"), "--out-dir", str(tmp_path),
+                                    "-q"]).exit_code == 0
+    eager, featurizer, _ = load_model(tmp_path / "model.npz")
+    stored = load_model(tmp_path / "model.npz", for_prediction=True)[0]
+    assert eager.W.dtype == np.float64 and stored.W.dtype == np.float32
+    texts = [d.text for d in read_documents(str(REPO / "data" / "sms-spam" / "test.tsv"), ReadOptions(format="tsv"))]
+    X = featurizer.transform_texts(texts)
+    assert eager.scores(X).tobytes() == stored.scores(X).tobytes()
+    quantize(tmp_path / "model.npz", tmp_path / "small.npz", cutoff=None, bits=8)
+    assert load_model(tmp_path / "small.npz", for_prediction=True)[0].W.dtype == np.float64

@@ -6,9 +6,10 @@ import numpy as np
 KINDS = {"f": "floating-point", "i": "integer", "u": "unsigned integer"}
 
 
-def require(arrays, name, kind, shape, *, finite=False):
+def require(arrays, name, kind, shape, *, finite=False, keep_float32=False):
     """The array ``name`` of ``arrays``, checked: numpy kind "f", "i" or "u", the shape (None: any size on that
-    axis), finite values when asked. Floating-point arrays come back as float64, integer ones as int64."""
+    axis), finite values when asked. Floating-point arrays come back as float64 (float32 ones as they are with
+    ``keep_float32``), integer ones as int64."""
     if name not in arrays:
         raise ValueError(f"array {name!r} is missing")
     array = arrays[name]
@@ -20,7 +21,8 @@ def require(arrays, name, kind, shape, *, finite=False):
     if finite and array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ValueError(f"array {name!r} holds values that are not finite (NaN or infinity)")
     if array.dtype.kind == "f":
-        return np.ascontiguousarray(array, dtype=np.float64)
+        keep = keep_float32 and array.dtype == np.float32
+        return np.ascontiguousarray(array, dtype=np.float32 if keep else np.float64)
     return np.ascontiguousarray(array, dtype=np.int64 if array.dtype.kind == "i" else array.dtype)
 
 

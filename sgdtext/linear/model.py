@@ -14,10 +14,11 @@ from sgdtext.core.losses import LOSSES
 ADAPTIVE_ARRAYS = ("H", "Hb", "xscale", "NT")
 
 
-def stored_weights(arrays, n_features, k):
-    """W (n_features, k) float64 as a model file stores it: float W (n_features, k); or quantised (sgdtext quantize):
-    int8 W with a scale per column (``W_scale``, W = W_int8 * scale / 127), and/or only some rows (``W_rows``,
-    sorted distinct row numbers, the other rows zero). Every array is checked first (ValueError)."""
+def stored_weights(arrays, n_features, k, keep_float32=False):
+    """W (n_features, k) float64 as a model file stores it (float32 weights stay float32 with ``keep_float32``):
+    float W (n_features, k); or quantised (sgdtext quantize): int8 W with a scale per column (``W_scale``,
+    W = W_int8 * scale / 127), and/or only some rows (``W_rows``, sorted distinct row numbers, the other rows
+    zero). Every array is checked first (ValueError)."""
     if "W_rows" in arrays:
         rows = require(arrays, "W_rows", "i", (None,))
         if np.any(rows < 0) or np.any(rows >= n_features) or np.any(np.diff(rows) <= 0):
@@ -34,10 +35,10 @@ def stored_weights(arrays, n_features, k):
             raise ValueError("array 'W' of a quantised model must hold int8 values")
         W = W * (scale / 127.0)
     else:
-        W = require(arrays, "W", "f", (height, k), finite=True)
+        W = require(arrays, "W", "f", (height, k), finite=True, keep_float32=keep_float32)
     if rows is None:
         return W
-    full = np.zeros((n_features, k))
+    full = np.zeros((n_features, k), dtype=W.dtype)
     full[rows] = W
     return full
 
@@ -118,11 +119,12 @@ class LinearModel:
         return arrays, meta
 
     @classmethod
-    def from_arrays(cls, meta, arrays, n_features):
-        """The model of a file's metadata and arrays, every array checked against them (ValueError)."""
+    def from_arrays(cls, meta, arrays, n_features, *, keep_float32=False):
+        """The model of a file's metadata and arrays, every array checked against them (ValueError).
+        ``keep_float32``: float32 weights stay float32 (for scoring SparseRows only: predict's loading)."""
         classes = require_labels(meta["classes"])
         k = n_columns(meta["model_type"], len(classes))
-        W = stored_weights(arrays, n_features, k)
+        W = stored_weights(arrays, n_features, k, keep_float32)
         model = cls(meta["model_type"], classes, W, require(arrays, "b", "f", (k,), finite=True))
         if "adaptive_optimizer" in meta:
             if meta["adaptive_optimizer"] not in ("adagrad", "normalized_adagrad"):
