@@ -59,7 +59,7 @@ def test_float32_weights_are_scored_as_stored_with_the_float64_scores_to_the_bit
     """predict keeps a model's float32 weights as stored (no float64 copy of W) and widens each weight as the
     compiled product reads it: the scores are those of the float64 copy, bit for bit; quantised weights stay
     float64."""
-    from sgdtext.core._rows_fast import csr_matmul, csr_matmul_f32
+    from sgdtext.core._rows_fast import csr_matmul
     from sgdtext.quantization import quantize
 
     rng = np.random.default_rng(0)
@@ -68,7 +68,7 @@ def test_float32_weights_are_scored_as_stored_with_the_float64_scores_to_the_bit
     indptr = np.array([0, 10, 10, 25, 40], dtype=np.int64)
     wide, narrow = np.empty((4, 3)), np.empty((4, 3))
     csr_matmul(data, indices, indptr, W.astype(np.float64), wide)
-    csr_matmul_f32(data, indices, indptr, W, narrow)
+    csr_matmul(data, indices, indptr, W, narrow)
     assert wide.tobytes() == narrow.tobytes()
 
     assert CliRunner().invoke(cli, ["train", str(REPO / "configs" / "sms-spam.yaml"), "--out-dir", str(tmp_path),

@@ -21,12 +21,12 @@ class SparseRows(NamedTuple):
     def __matmul__(self, W):
         """``X @ W`` for a dense W of shape (n_cols, k), float64 or float32 (widened as read, no copy of W):
         O(nnz * k), compiled (no scipy); a float64 result either way."""
-        from sgdtext.core._rows_fast import csr_matmul, csr_matmul_f32
+        from sgdtext.core._rows_fast import csr_matmul
 
         out = np.empty((self.shape[0], W.shape[1]))
-        kernel, dtype = (csr_matmul_f32, np.float32) if W.dtype == np.float32 else (csr_matmul, np.float64)
-        kernel(self.data.astype(np.float64, copy=False), self.indices.astype(np.int32, copy=False),
-               self.indptr.astype(np.int64, copy=False), np.ascontiguousarray(W, dtype=dtype), out)
+        dtype = np.float32 if W.dtype == np.float32 else np.float64
+        csr_matmul(self.data.astype(np.float64, copy=False), self.indices.astype(np.int32, copy=False),
+                   self.indptr.astype(np.int64, copy=False), np.ascontiguousarray(W, dtype=dtype), out)
         return out
 
 
