@@ -174,7 +174,8 @@ class Featurizer:
 
     def _fit_compiled(self, texts):
         """fit_transform's counts through the compiled term index, in one process (faster than the regex path on
-        every core; README, features); the index, fixed to the kept terms' columns, then serves transform."""
+        every core; README, features). The index holds every n-gram of the texts, most of them pruned: it is let
+        go, and transform builds a smaller one from the kept terms when it is first needed."""
         index = self._new_index()
         data, indices, indptr = index.count(texts, grow=True)
         counts = SparseRows(data, indices, indptr, (len(texts), index.n_nodes))
@@ -182,8 +183,7 @@ class Featurizer:
         low, high = self.settings.ngram_range
         remap = self._prune(counts, index.names, len(texts), ((depths >= low) & (depths <= high)) | (depths == 0),
                             orders=depths)
-        index.set_columns(remap)
-        self._index = index
+        del index
         return filter_columns(counts, remap, len(self.vocabulary))
 
     def extend(self, docs):
