@@ -147,7 +147,7 @@ cdef class TermIndex:
     """Word n-gram terms of texts as trie nodes 1..n_nodes (0 is the root); see the module docstring.
 
     ``count(texts, grow=True)`` adds the terms it meets and numbers the columns by node (node - 1);
-    after ``set_columns`` (or ``from_vocabulary``) the index is fixed and counts only the terms that
+    an index made by ``from_vocabulary`` (or ``from_packed``) is fixed and counts only the terms that
     have a column, numbered by it.
     """
     cdef readonly bint lowercase, fixed, punctuation, whitespace
@@ -639,19 +639,6 @@ cdef class TermIndex:
             parts.reverse()
             out.append(" ".join(parts))
         return out
-
-    def set_columns(self, remap):
-        """Fix the index: node i + 1 counts in column remap[i] (-1: not counted)."""
-        cdef int64_t[::1] view = np.ascontiguousarray(remap, dtype=np.int64)
-        if view.shape[0] != self.n_nodes:
-            raise ValueError(f"{view.shape[0]} columns for {self.n_nodes} terms")
-        cdef Py_ssize_t i
-        cdef int64_t top = -1
-        for i in range(self.n_nodes):
-            self.column[i + 1] = view[i]
-            top = max(top, view[i])
-        self.n_columns = top + 1
-        self.fixed = True
 
     @classmethod
     def from_vocabulary(cls, terms, **settings):
