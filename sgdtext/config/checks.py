@@ -208,6 +208,11 @@ def multilabel_problems(c):
     return problems
 
 
+# The vocabulary's pruning keys, each with its value that keeps every term, as hashing mode does: a config may state
+# that value (or leave the default) in hashing mode; any other value would be ignored there
+HASHING_KEEPS = {"min_df": 1, "ngram_min_df": 1, "max_df": 1.0, "max_features": None}
+
+
 def check_combinations(c, problems):
     if c["data"]["train"] is None:
         problems.append("data -> train: is required; set it to the training file or folder")
@@ -228,8 +233,8 @@ def check_combinations(c, problems):
     f, t = c["features"], c["training"]
     adaptive = OPTIMIZERS[t["optimizer"]].facts.get("adaptive", False)
     if f["n_features"] is not None:
-        for name in ("min_df", "ngram_min_df", "max_df", "max_features"):
-            if f[name] != DEFAULTS["features"][name] and not (name == "ngram_min_df" and f[name] == 1):
+        for name, keeps_all in HASHING_KEEPS.items():
+            if f[name] not in (DEFAULTS["features"][name], keeps_all):
                 problems.append(f"features -> {name}: has no effect in hashing mode (n_features is set); remove it")
     if not f["bag_of_words"] and not f["extra"]:
         problems.append("features -> bag_of_words: is false and features.extra is empty, so there are no "
