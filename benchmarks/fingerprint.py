@@ -60,8 +60,8 @@ def fingerprint(model_path):
 
 def metrics_fingerprint(metrics):
     """SHA-256 of the metrics.json figures that do not depend on time or paths: every split's metrics and the
-    per-epoch history (seconds left out)."""
-    training = {key: value for key, value in metrics["training"].items() if "second" not in key}
+    per-epoch history (seconds left out; the phases, which are timings, too)."""
+    training = {key: value for key, value in metrics["training"].items() if "second" not in key and key != "phases"}
     training["epochs"] = [{key: value for key, value in record.items() if key != "seconds"}
                           for record in training["epochs"]]
     splits = {key: value for key, value in metrics.items() if key in ("train", "valid", "test")}

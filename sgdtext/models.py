@@ -43,10 +43,23 @@ def round_as_stored(model, weights):
     if weights == "float64":
         return model
     if hasattr(model, "params"):  # a network
-        model.params = [stored(f"param_{i}", p, weights).astype(np.float64) for i, p in enumerate(model.params)]
+        model.params = [rounded(f"param_{i}", p, weights) for i, p in enumerate(model.params)]
     else:
-        model.W = stored("W", model.W, weights).astype(np.float64)
+        model.W = rounded("W", model.W, weights)
     return model
+
+
+def rounded(name, array, weights):
+    """``array`` with the values the model file will hold (``stored``), still float64: written into the array itself,
+    a block of rows at a time, when it can be (no second copy of a large W), else a new one."""
+    if stored(name, array[:0], weights).dtype == array.dtype:
+        return array
+    if not (array.flags.writeable and array.dtype == np.float64):
+        return stored(name, array, weights).astype(np.float64)
+    rows = max(1, (1 << 20) // max(1, array.shape[1]))  # about 4 MB of float32 at a time
+    for start in range(0, len(array), rows):
+        array[start:start + rows] = stored(name, array[start:start + rows], weights)
+    return array
 
 
 def save_model(path, model, featurizer, config, *, lineage=None):

@@ -5,7 +5,7 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from sgdtext.config import DEFAULTS
-from sgdtext.errors import DataError
+from sgdtext.errors import DataError, SgdtextError
 from sgdtext.io.documents import Document, header_value
 from sgdtext.text.features import Featurizer
 
@@ -264,6 +264,25 @@ def test_compiled_term_index_matches_the_regex_path(changes):
     np.testing.assert_array_equal(dense(compiled.transform(docs(new))), dense(regex.transform(docs(new))))
     rebuilt = Featurizer.from_state(settings(**changes), *compiled.state())  # index rebuilt from the vocabulary
     np.testing.assert_array_equal(dense(rebuilt.transform(docs(new))), dense(regex.transform(docs(new))))
+    if "n_features" not in changes:  # the vocabulary, packed in C, sorts as Python's strings and packs as pack_strings
+        terms = compiled.feature_names()
+        assert terms == sorted(terms)
+        arrays, meta = compiled.state()
+        assert meta["vocabulary_sorted"] is True
+        assert bytes(arrays["vocabulary_blob"]) == "".join(terms).encode("utf-8")
+        np.testing.assert_array_equal(arrays["vocabulary_offsets"],
+                                      np.cumsum([0] + [len(t.encode("utf-8")) for t in terms]))
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_lone_surrogate_in_a_term_is_one_clear_message(compiled):
+    """Strings handed to the Python API may hold a lone surrogate, which no UTF-8 model file can hold."""
+    featurizer = Featurizer(settings(token_pattern=r"\S+"))  # the surrogate is inside a token
+    assert featurizer.compiled is not None
+    if not compiled:
+        featurizer.compiled = None
+    with pytest.raises(SgdtextError, match="surrogate"):
+        featurizer.fit_transform(docs(["fine words", "bad\ud800word here"]))
 
 
 def test_other_token_patterns_and_analyzers_use_the_regex_path():

@@ -41,9 +41,17 @@ def stack_rows(parts, n_rows, n_cols):
 
 
 def filter_columns(counts, remap, n_cols):
-    """Keep the columns whose ``remap`` is >= 0, renumbered to it."""
-    new = remap[counts.indices]
-    return select_entries(counts._replace(shape=(counts.shape[0], n_cols)), new >= 0, new)
+    """Keep the columns whose ``remap`` is >= 0, renumbered to it (compiled: no temporary the size of counts)."""
+    from sgdtext.core._rows_fast import keep_columns
+
+    if len(remap) != counts.shape[1] or (len(counts.indices) and not 0 <= counts.indices.min() <= counts.indices.max()
+                                         < len(remap)):
+        raise ValueError(f"filter_columns: {len(remap)} columns remapped for a matrix of {counts.shape[1]}")
+    data, indices, indptr = keep_columns(counts.data.astype(np.float64, copy=False),
+                                         counts.indices.astype(np.int32, copy=False),
+                                         counts.indptr.astype(np.int64, copy=False),
+                                         np.asarray(remap, dtype=np.int64))
+    return SparseRows(data, indices, indptr, (counts.shape[0], n_cols))
 
 
 def select_entries(counts, kept, indices):

@@ -331,3 +331,51 @@ def class_scores(const double[::1] w, const double[::1] data, const int[::1] ind
     with nogil:
         for i in range(n):
             out[i] = row_dot(w, data, indices, indptr, i, scale, scaled, bias)
+
+
+def class_document_counts(const double[::1] data, const int[::1] indices, const long long[::1] indptr,
+                          const long long[::1] y, const double[::1] weights, double[:, ::1] out):
+    """out[y_i, j] += weights[i] for every row i and every feature j with x_ij != 0, rows in order: the weighted
+    number of documents of each class holding each feature (NB-SVM's counts), with no array the size of X.
+
+    Parameters
+    ----------
+    data, indices, indptr : the CSR arrays of X (n, d), every index in [0, d)
+    y : (n,) each row's class, in [0, out.shape[0])
+    weights : (n,) each row's weight
+    out : (classes, d), added to
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1, i
+    cdef long long p
+    with nogil:
+        for i in range(n):
+            for p in range(indptr[i], indptr[i + 1]):
+                if data[p] != 0:
+                    out[y[i], indices[p]] += weights[i]
+
+
+def squared_norms(const double[::1] data, const int[::1] indices, const long long[::1] indptr,
+                  const double[::1] scale, double[::1] out):
+    """out[i] = ||scale * x_i||², the sum of x_ij² scale_j scale_j (an empty ``scale`` is none) over the row's
+    entries in order: the dual's Q_ii, with no array the size of X.
+
+    Parameters
+    ----------
+    data, indices, indptr : the CSR arrays of X (n, d), every index in [0, d)
+    scale : (d,) a class's NB scaling, or empty
+    out : (n,) written
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1, i
+    cdef long long p
+    cdef double total, x_squared
+    cdef int scaled = scale.shape[0] > 0
+    with nogil:
+        for i in range(n):
+            total = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                x_squared = data[p] * data[p]
+                if scaled:
+                    total += x_squared * scale[indices[p]] * scale[indices[p]]
+                else:
+                    total += x_squared * 1.0
+            out[i] = total

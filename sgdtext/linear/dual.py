@@ -33,14 +33,14 @@ def nb_scales(X, y, k, weights, alpha, power):
     (Wang & Manning 2012), log((p_c / |p_c|_1) / (q_c / |q_c|_1)) with p_c = alpha + the weighted number of
     class-c documents holding feature j and q_c the same over the other documents (two classes: c is the
     positive one)."""
+    from sgdtext.linear._dual_fast import class_document_counts
+
     n, d = X.shape
-    per_row = np.diff(X.indptr)
-    held = X.data != 0
-    keys = np.repeat(y.astype(np.int64) * d, per_row)[held]
-    keys += X.indices[held]
-    by_class = np.bincount(keys, weights=np.repeat(weights, per_row)[held], minlength=max(k, 2) * d)
-    del keys
-    counts = by_class.reshape(-1, d)  # weighted number of documents of each class holding each feature
+    y = np.asarray(y, dtype=np.int64)
+    if len(y) != n or len(weights) != n or (n and not 0 <= y.min() <= y.max() < max(k, 2)):
+        raise ValueError(f"nb_scales: {len(y)} classes and {len(weights)} weights for {n} rows of {max(k, 2)} classes")
+    counts = np.zeros((max(k, 2), d))  # weighted number of documents of each class holding each feature
+    class_document_counts(*compiled_arrays(X), y, np.asarray(weights, dtype=np.float64), counts)
     total = counts.sum(axis=0)
     if k == 1:
         counts = counts[1:2]  # two classes, one column: the positive class against the other
@@ -74,16 +74,12 @@ class DualState:
         self.diag = np.where(C > 0, half / np.where(C > 0, C, 1.0), 0.0) if squared else np.zeros(n)
         self.upper = np.full(n, np.inf) if squared else C
         self.R = nb_scales(X, y, k, weights, s.nb_alpha, s.nb_scale) if s.nb_scale else None
-        from sgdtext.linear._dual_fast import ClassProgress, class_scores
+        from sgdtext.linear._dual_fast import ClassProgress, squared_norms
 
         self.arrays = compiled_arrays(X)
-        data, indices, indptr = self.arrays
-        x_squared = data**2  # ||R_c * x_i||² = sum_j x_ij² R_cj R_cj: the score of x² under weights R_c, scale R_c
         self.QD = np.empty((k, n))
         for c in range(k if self.R is not None else 1):
-            weights_c = np.ones(d) if self.R is None else self.R[c]
-            class_scores(weights_c, x_squared, indices, indptr, False, self.QD[c], self.scale(c))
-        del x_squared
+            squared_norms(*self.arrays, self.scale(c), self.QD[c])  # ||R_c * x_i||²
         if self.R is None:  # ||x_i||², the same for every class
             self.QD[1:] = self.QD[0]
         self.QD += self.bias + self.diag  # + 1 for the intercept's feature, + D_i

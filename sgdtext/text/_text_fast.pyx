@@ -25,9 +25,9 @@ root. Only with the word and punctuation token rules (a ``\S+`` token could begi
 
 from cpython.unicode cimport PyUnicode_4BYTE_KIND, PyUnicode_DATA, PyUnicode_FromKindAndData, \
     PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy, memset
+from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.string cimport memcmp, memcpy, memset
 
 import zlib
 
@@ -83,16 +83,16 @@ cdef inline Py_ssize_t word_slot(uint64_t key, Py_ssize_t mask) noexcept nogil:
 
 
 cdef class EdgeTable:
-    """int64 key >= 0 -> int64 value, open addressing with linear probing (load <= 1/2)."""
+    """int64 key >= 0 -> int32 value, open addressing with linear probing (load <= 3/4)."""
     cdef int64_t *keys
-    cdef int64_t *values
+    cdef int32_t *values
     cdef Py_ssize_t mask, size
 
     def __cinit__(self):
         self.mask = 1023
         self.size = 0
         self.keys = <int64_t *> malloc((self.mask + 1) * sizeof(int64_t))
-        self.values = <int64_t *> malloc((self.mask + 1) * sizeof(int64_t))
+        self.values = <int32_t *> malloc((self.mask + 1) * sizeof(int32_t))
         if self.keys == NULL or self.values == NULL:
             raise MemoryError()
         memset(self.keys, 0xFF, (self.mask + 1) * sizeof(int64_t))  # -1: empty
@@ -108,13 +108,13 @@ cdef class EdgeTable:
             i = (i + 1) & self.mask
         return i
 
-    cdef inline int64_t get(self, int64_t key) noexcept nogil:
+    cdef inline int32_t get(self, int64_t key) noexcept nogil:
         cdef Py_ssize_t i = self.slot(key)
         return self.values[i] if self.keys[i] == key else -1
 
-    cdef int put(self, int64_t key, int64_t value) except -1:
+    cdef int put(self, int64_t key, int32_t value) except -1:
         cdef Py_ssize_t i
-        if 2 * (self.size + 1) > self.mask + 1:
+        if 4 * (self.size + 1) > 3 * (self.mask + 1):
             self.rehash(2 * (self.mask + 1))
         i = self.slot(key)
         if self.keys[i] != key:
@@ -125,10 +125,10 @@ cdef class EdgeTable:
 
     cdef int rehash(self, Py_ssize_t capacity) except -1:
         cdef int64_t *old_keys = self.keys
-        cdef int64_t *old_values = self.values
+        cdef int32_t *old_values = self.values
         cdef Py_ssize_t old_capacity = self.mask + 1, i, j
         self.keys = <int64_t *> malloc(capacity * sizeof(int64_t))
-        self.values = <int64_t *> malloc(capacity * sizeof(int64_t))
+        self.values = <int32_t *> malloc(capacity * sizeof(int32_t))
         if self.keys == NULL or self.values == NULL:
             raise MemoryError()
         memset(self.keys, 0xFF, capacity * sizeof(int64_t))
@@ -165,18 +165,21 @@ cdef class TermIndex:
     cdef int64_t *wvalues
     cdef Py_ssize_t wmask, wsize
     cdef EdgeTable edges
-    cdef int64_t *parent
-    cdef int64_t *token
-    cdef int32_t *depth
-    cdef int64_t *column
+    # node i's parent node, token (word id), n (0 for a char n-gram) and column (-1: none); int32 and a byte, as
+    # the index holds every n-gram of the training texts while it counts
+    cdef int32_t *parent
+    cdef int32_t *token
+    cdef uint8_t *depth
+    cdef int32_t *column
     cdef Py_ssize_t node_capacity
-    # per-document scratch: the document's tokens, and where each column's count sits in the output
+    # per-document scratch: the document's tokens; for each column, the last document that had it (mark, a stamp)
+    # and where its count sits in that document's entries (slot)
     cdef int64_t *tokens
     cdef Py_ssize_t token_capacity
-    cdef int64_t *mark
-    cdef int64_t *slot
+    cdef int32_t *mark
+    cdef int32_t *slot
     cdef Py_ssize_t mark_capacity
-    cdef int64_t stamp
+    cdef int32_t stamp
     # hashing mode: CRC-32 of each word's UTF-8, by token id
     cdef uint32_t *word_hash
     cdef Py_ssize_t hash_capacity, hashed
@@ -198,6 +201,8 @@ cdef class TermIndex:
         self.whitespace = whitespace
         self.min_len = min_len
         self.low, self.high = ngram_range
+        if self.high > 255:
+            raise ValueError(f"ngram_range {tuple(ngram_range)}: n above 255")
         self.stop_words = tuple(stop_words)
         self.reset_words()
         self.edges = EdgeTable()
@@ -323,21 +328,23 @@ cdef class TermIndex:
     cdef int64_t add_node(self, int64_t parent, int64_t tok, int d) except -1:
         cdef Py_ssize_t n = self.n_nodes + 1  # node ids start at 1
         cdef Py_ssize_t capacity = self.node_capacity
+        if n >= INT32_MAX or tok >= INT32_MAX:
+            raise MemoryError("more than 2,147,483,646 terms or words: use hashing (features.n_features)")
         if n >= capacity:
             capacity = self.node_capacity
-            self.parent = <int64_t *> grow_buffer(self.parent, &capacity, n + 1, sizeof(int64_t))
+            self.parent = <int32_t *> grow_buffer(self.parent, &capacity, n + 1, sizeof(int32_t))
             capacity = self.node_capacity
-            self.token = <int64_t *> grow_buffer(self.token, &capacity, n + 1, sizeof(int64_t))
+            self.token = <int32_t *> grow_buffer(self.token, &capacity, n + 1, sizeof(int32_t))
             capacity = self.node_capacity
-            self.depth = <int32_t *> grow_buffer(self.depth, &capacity, n + 1, sizeof(int32_t))
+            self.depth = <uint8_t *> grow_buffer(self.depth, &capacity, n + 1, sizeof(uint8_t))
             capacity = self.node_capacity
-            self.column = <int64_t *> grow_buffer(self.column, &capacity, n + 1, sizeof(int64_t))
+            self.column = <int32_t *> grow_buffer(self.column, &capacity, n + 1, sizeof(int32_t))
             self.node_capacity = capacity
-        self.parent[n] = parent
-        self.token[n] = tok
-        self.depth[n] = d
-        self.column[n] = n - 1
-        self.edges.put((parent << 32) | tok, n)
+        self.parent[n] = <int32_t> parent
+        self.token[n] = <int32_t> tok
+        self.depth[n] = <uint8_t> d
+        self.column[n] = <int32_t> (n - 1)
+        self.edges.put((parent << 32) | tok, <int32_t> n)
         self.n_nodes = n
         return n
 
@@ -390,11 +397,19 @@ cdef class TermIndex:
         cdef Py_ssize_t old = self.mark_capacity, capacity = self.mark_capacity
         if needed <= old and self.mark != NULL:
             return 0
-        self.mark = <int64_t *> grow_buffer(self.mark, &capacity, needed, sizeof(int64_t))
+        self.mark = <int32_t *> grow_buffer(self.mark, &capacity, needed, sizeof(int32_t))
         capacity = old
-        self.slot = <int64_t *> grow_buffer(self.slot, &capacity, needed, sizeof(int64_t))
+        self.slot = <int32_t *> grow_buffer(self.slot, &capacity, needed, sizeof(int32_t))
         self.mark_capacity = capacity
-        memset(self.mark + old, 0xFF, (capacity - old) * sizeof(int64_t))
+        memset(self.mark + old, 0xFF, (capacity - old) * sizeof(int32_t))
+        return 0
+
+    cdef int next_document(self) noexcept:
+        """A new stamp for the next document's marks (all marks cleared when the int32 stamps run out)."""
+        if self.stamp == INT32_MAX - 1:
+            memset(self.mark, 0xFF, self.mark_capacity * sizeof(int32_t))
+            self.stamp = -1
+        self.stamp += 1
         return 0
 
     cdef int64_t gram_node(self, Py_ssize_t start, Py_ssize_t n, bint grow) except -2:
@@ -451,12 +466,11 @@ cdef class TermIndex:
         (only before the index is fixed)."""
         if grow and self.fixed:
             raise ValueError("this term index is fixed")
-        cdef Py_ssize_t n_docs = len(texts), nnz = 0, capacity = 0, d, a, k, n_tok, n_grams, grams_capacity = 0
+        cdef Py_ssize_t n_docs = len(texts), d, a, n_tok, n_grams, grams_capacity = 0, first
         cdef int n
         cdef int64_t node, child, tok, col
-        cdef int32_t *indices = NULL
-        cdef double *values = NULL
         cdef int64_t *grams = NULL  # the document's char n-gram nodes
+        cdef Entries entries = Entries()
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         cdef int64_t[::1] indptr_view = indptr
         try:
@@ -465,7 +479,8 @@ cdef class TermIndex:
                 if self.lowercase:
                     text = text.lower()
                 n_tok = self.tokenize(text, grow)
-                self.stamp += 1
+                self.next_document()
+                first = entries.size
                 n_grams = self.char_nodes(text, grow, &grams, &grams_capacity) if self.char_high else 0
                 for a in range(n_tok + n_grams):
                     node = 0
@@ -493,24 +508,16 @@ cdef class TermIndex:
                             if col >= self.mark_capacity:
                                 self.ensure_marks(col + 1)
                             if self.mark[col] == self.stamp:
-                                values[self.slot[col]] += 1.0
+                                entries.value(first + self.slot[col])[0] += 1
                             else:
-                                if nnz + 1 > capacity:
-                                    k = capacity
-                                    indices = <int32_t *> grow_buffer(indices, &k, nnz + 1, sizeof(int32_t))
-                                    values = <double *> grow_buffer(values, &capacity, nnz + 1, sizeof(double))
                                 self.mark[col] = self.stamp
-                                self.slot[col] = nnz
-                                indices[nnz] = <int32_t> col
-                                values[nnz] = 1.0
-                                nnz += 1
+                                self.slot[col] = <int32_t> (entries.size - first)
+                                entries.push(<int32_t> col, 1)
                         if a >= n_tok:
                             break
-                indptr_view[d + 1] = nnz
-            data, columns = to_arrays(values, indices, nnz)
+                indptr_view[d + 1] = entries.size
+            data, columns = entries.to_arrays()
         finally:
-            free(indices)
-            free(values)
             free(grams)
         return data, columns, indptr
 
@@ -623,22 +630,48 @@ cdef class TermIndex:
             view[i] = self.depth[i + 1]
         return out
 
-    def names(self, nodes):
-        """The term strings ("a b" for a bigram) of the nodes numbered ``nodes`` (node - 1, as columns)."""
-        cdef list out = []
-        cdef list parts
+    def packed_names(self, nodes):
+        """The term strings ("a b" for a bigram) of the nodes numbered ``nodes`` (node - 1, as columns), packed as
+        sparse.pack_strings does: (UTF-8 bytes as uint8, int64 offsets), with no Python string per term."""
+        cdef const int64_t[::1] wanted = np.ascontiguousarray(nodes, dtype=np.int64)
+        cdef Py_ssize_t n_terms = wanted.shape[0], t, size = 0, capacity = 0, path_capacity = 0, depth, k, c
         cdef int64_t node
-        for n in nodes:
-            node = <int64_t> n + 1
-            if node < 1 or node > self.n_nodes:
-                raise IndexError(f"no term {n}")
-            parts = []
-            while node > 0:
-                parts.append(self.word_string(self.token[node]))
-                node = self.parent[node]
-            parts.reverse()
-            out.append(" ".join(parts))
-        return out
+        cdef int32_t *path = NULL  # the term's word ids, last first
+        cdef unsigned char *blob = NULL
+        cdef uint32_t ch  # a code point
+        offsets = np.zeros(n_terms + 1, dtype=np.int64)
+        cdef int64_t[::1] bounds = offsets
+        try:
+            for t in range(n_terms):
+                node = wanted[t] + 1
+                if node < 1 or node > self.n_nodes:
+                    raise IndexError(f"no term {wanted[t]}")
+                depth = 0
+                while node > 0:
+                    path = <int32_t *> grow_buffer(path, &path_capacity, depth + 1, sizeof(int32_t))
+                    path[depth] = self.token[node]
+                    depth += 1
+                    node = self.parent[node]
+                for k in range(depth - 1, -1, -1):
+                    blob = <unsigned char *> grow_buffer(blob, &capacity, size + 1 + 4 * (
+                        self.word_start[path[k] + 1] - self.word_start[path[k]]), 1)
+                    if k < depth - 1:
+                        blob[size] = 32
+                        size += 1
+                    for c in range(self.word_start[path[k]], self.word_start[path[k] + 1]):
+                        ch = <uint32_t> self.chars[c]
+                        if 0xD800 <= ch <= 0xDFFF:
+                            raise ValueError(f"a term holds the lone surrogate U+{ch:04X}, which is not text "
+                                             f"(UTF-8 cannot hold it): give valid Unicode strings")
+                        size += utf8_encode(ch, blob + size)
+                bounds[t + 1] = size
+            out = np.empty(size, dtype=np.uint8)
+            if size:
+                copy_bytes(out, blob, size)
+        finally:
+            free(path)
+            free(blob)
+        return out, offsets
 
     @classmethod
     def from_vocabulary(cls, terms, **settings):
@@ -700,6 +733,92 @@ cdef class TermIndex:
         return index
 
 
+cdef enum:
+    BLOCK_BITS = 16  # Entries: 65,536 entries a block
+
+
+cdef extern from *:
+    """
+    #if defined(__GLIBC__)
+    #include <malloc.h>
+    static void give_back_free_memory(void) { malloc_trim(0); }
+    #else
+    static void give_back_free_memory(void) { }
+    #endif
+    """
+    void give_back_free_memory() noexcept nogil  # glibc: return the free pages inside the heap to the system
+
+
+cdef class Entries:
+    """A growing list of (column, count) entries kept in fixed-size blocks, so growing never copies what is held,
+    and ``to_arrays`` frees the blocks as it copies them out (the heap's free pages given back to the system as it
+    goes): the peak is about the entries' arrays and a few blocks, not twice the entries."""
+    cdef int32_t **columns
+    cdef int32_t **values
+    cdef Py_ssize_t size, n_blocks, blocks_capacity
+
+    def __dealloc__(self):
+        self.release()
+
+    cdef void release(self) noexcept:
+        cdef Py_ssize_t b
+        for b in range(self.n_blocks):
+            free(self.columns[b])
+            free(self.values[b])
+        free(self.columns)
+        free(self.values)
+        self.columns = NULL
+        self.values = NULL
+        self.n_blocks = self.blocks_capacity = self.size = 0
+
+    cdef inline int32_t *value(self, Py_ssize_t e) noexcept:
+        return &self.values[e >> BLOCK_BITS][e & ((1 << BLOCK_BITS) - 1)]
+
+    cdef int push(self, int32_t column, int32_t value) except -1:
+        cdef Py_ssize_t b = self.size >> BLOCK_BITS, o = self.size & ((1 << BLOCK_BITS) - 1), capacity
+        if b == self.n_blocks:
+            capacity = self.blocks_capacity
+            self.columns = <int32_t **> grow_buffer(self.columns, &capacity, b + 1, sizeof(int32_t *))
+            capacity = self.blocks_capacity
+            self.values = <int32_t **> grow_buffer(self.values, &capacity, b + 1, sizeof(int32_t *))
+            self.blocks_capacity = capacity
+            self.columns[b] = <int32_t *> malloc((1 << BLOCK_BITS) * sizeof(int32_t))
+            self.values[b] = <int32_t *> malloc((1 << BLOCK_BITS) * sizeof(int32_t))
+            self.n_blocks = b + 1
+            if self.columns[b] == NULL or self.values[b] == NULL:
+                raise MemoryError()
+        self.columns[b][o] = column
+        self.values[b][o] = value
+        self.size += 1
+        return 0
+
+    cdef tuple to_arrays(self):
+        """numpy (data float64, column indices int32) of the entries, which are let go."""
+        data = np.empty(self.size, dtype=np.float64)
+        columns = np.empty(self.size, dtype=np.int32)
+        cdef double[::1] data_view = data
+        cdef int32_t[::1] columns_view = columns
+        cdef Py_ssize_t b, start, n, i
+        cdef int32_t *counts
+        for b in range(self.n_blocks):
+            start = b << BLOCK_BITS
+            n = min(self.size - start, 1 << BLOCK_BITS)
+            counts = self.values[b]
+            for i in range(n):
+                data_view[start + i] = counts[i]
+            if n > 0:
+                memcpy(&columns_view[start], self.columns[b], n * sizeof(int32_t))
+            free(self.columns[b])
+            free(self.values[b])
+            self.columns[b] = NULL
+            self.values[b] = NULL
+            if b % 8 == 7:
+                give_back_free_memory()
+        self.release()
+        give_back_free_memory()
+        return data, columns
+
+
 cdef tuple to_arrays(double *values, int32_t *indices, Py_ssize_t n):
     """numpy copies (data, column indices) of the first n entries of C buffers."""
     data = np.empty(n, dtype=np.float64)
@@ -713,3 +832,89 @@ cdef void copy_out(double[::1] data, int32_t[::1] columns, double *values, int32
     memcpy(&data[0], values, n * sizeof(double))
     memcpy(&columns[0], indices, n * sizeof(int32_t))
 
+
+
+cdef void copy_bytes(unsigned char[::1] out, const unsigned char *source, Py_ssize_t n) noexcept:
+    memcpy(&out[0], source, n)
+
+
+cdef inline Py_ssize_t utf8_encode(uint32_t ch, unsigned char *out) noexcept:
+    """Write the UTF-8 bytes of ``ch`` (not a surrogate) at ``out``; returns how many (1 to 4)."""
+    if ch < 0x80:
+        out[0] = <unsigned char> ch
+        return 1
+    if ch < 0x800:
+        out[0] = <unsigned char> (0xC0 | (ch >> 6))
+        out[1] = <unsigned char> (0x80 | (ch & 0x3F))
+        return 2
+    if ch < 0x10000:
+        out[0] = <unsigned char> (0xE0 | (ch >> 12))
+        out[1] = <unsigned char> (0x80 | ((ch >> 6) & 0x3F))
+        out[2] = <unsigned char> (0x80 | (ch & 0x3F))
+        return 3
+    out[0] = <unsigned char> (0xF0 | (ch >> 18))
+    out[1] = <unsigned char> (0x80 | ((ch >> 12) & 0x3F))
+    out[2] = <unsigned char> (0x80 | ((ch >> 6) & 0x3F))
+    out[3] = <unsigned char> (0x80 | (ch & 0x3F))
+    return 4
+
+
+# packed_order's comparison reads the terms through these (qsort passes no context; the GIL is held throughout)
+cdef const unsigned char *sorting_blob
+cdef const int64_t *sorting_offsets
+
+
+cdef int compare_terms(const void *a, const void *b) noexcept nogil:
+    cdef int64_t i = (<const int64_t *> a)[0], j = (<const int64_t *> b)[0]
+    cdef int64_t length_i = sorting_offsets[i + 1] - sorting_offsets[i]
+    cdef int64_t length_j = sorting_offsets[j + 1] - sorting_offsets[j]
+    cdef int order = memcmp(sorting_blob + sorting_offsets[i], sorting_blob + sorting_offsets[j],
+                            <size_t> min(length_i, length_j))
+    if order != 0:
+        return order
+    if length_i != length_j:
+        return -1 if length_i < length_j else 1
+    return -1 if i < j else (1 if i > j else 0)
+
+
+def packed_order(const unsigned char[::1] blob, const int64_t[::1] offsets):
+    """The permutation (int64) that sorts packed UTF-8 terms (sparse.pack_strings) by their bytes, which is the
+    order of their code points (Python's str order); ties, which a vocabulary never has, by position. Offsets must
+    run in order from 0 to the end of the blob."""
+    cdef Py_ssize_t n = offsets.shape[0] - 1, i
+    if n < 0 or offsets[0] != 0 or offsets[n] != blob.shape[0]:
+        raise ValueError("packed terms: offsets must run from 0 to the end of the bytes")
+    for i in range(n):
+        if offsets[i + 1] < offsets[i]:
+            raise ValueError("packed terms: offsets must not decrease")
+    order = np.arange(n, dtype=np.int64)
+    cdef int64_t[::1] view = order
+    global sorting_blob, sorting_offsets
+    if n > 1:
+        sorting_blob, sorting_offsets = &blob[0] if blob.shape[0] else NULL, &offsets[0]
+        qsort(&view[0], n, sizeof(int64_t), compare_terms)
+        sorting_blob, sorting_offsets = NULL, NULL
+    return order
+
+
+def take_packed(const unsigned char[::1] blob, const int64_t[::1] offsets, const int64_t[::1] positions):
+    """The packed terms at ``positions`` (in that order), packed anew: (uint8 bytes, int64 offsets)."""
+    cdef Py_ssize_t n = offsets.shape[0] - 1, m = positions.shape[0], t, size = 0
+    cdef int64_t p
+    for t in range(m):
+        p = positions[t]
+        if p < 0 or p >= n or offsets[p + 1] < offsets[p] or offsets[p] < 0 or offsets[p + 1] > blob.shape[0]:
+            raise ValueError(f"packed terms: no term {p}")
+        size += offsets[p + 1] - offsets[p]
+    out = np.empty(size, dtype=np.uint8)
+    new_offsets = np.zeros(m + 1, dtype=np.int64)
+    cdef unsigned char[::1] out_view = out
+    cdef int64_t[::1] bounds = new_offsets
+    size = 0
+    for t in range(m):
+        p = positions[t]
+        if offsets[p + 1] > offsets[p]:
+            memcpy(&out_view[size], &blob[offsets[p]], offsets[p + 1] - offsets[p])
+        size += offsets[p + 1] - offsets[p]
+        bounds[t + 1] = size
+    return out, new_offsets

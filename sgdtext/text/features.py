@@ -150,8 +150,9 @@ class Featurizer:
             counts = self._fit_compiled(texts)
         else:
             counts, terms = self._count_chunks(texts, "grow", n_jobs)
-            remap = self._prune(counts, lambda ids: [terms[i] for i in ids], len(docs), orders=self._orders(terms))
-            counts = filter_columns(counts, remap, len(self.vocabulary))
+            packed = lambda ids: tuple(pack_strings("terms", [terms[i] for i in ids]).values())
+            remap = self._prune(counts, packed, len(docs), orders=self._orders(terms))
+            counts = filter_columns(counts, remap, self.n_text_features)
         if counts is not None and self.settings.weighting == "tfidf":
             df = np.bincount(counts.indices, minlength=counts.shape[1])
             self.idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
@@ -181,10 +182,10 @@ class Featurizer:
         counts = SparseRows(data, indices, indptr, (len(texts), index.n_nodes))
         depths = index.depths()
         low, high = self.settings.ngram_range
-        remap = self._prune(counts, index.names, len(texts), ((depths >= low) & (depths <= high)) | (depths == 0),
-                            orders=depths)
+        remap = self._prune(counts, index.packed_names, len(texts),
+                            ((depths >= low) & (depths <= high)) | (depths == 0), orders=depths)
         del index
-        return filter_columns(counts, remap, len(self.vocabulary))
+        return filter_columns(counts, remap, self.n_text_features)
 
     def extend(self, docs):
         """Warm start in vocabulary mode: append the terms of ``docs`` (kept by min_df etc. on ``docs``)
@@ -346,11 +347,14 @@ class Featurizer:
         return np.fromiter((0 if term.startswith("c:") else term.count(" ") + 1 for term in terms), dtype=np.int32,
                            count=len(terms))
 
-    def _prune(self, counts, names, n_docs, valid=None, orders=None):
-        """Apply min_df / ngram_min_df / max_df / max_features and sort the vocabulary (set here); return the
-        column renumbering (-1: dropped). ``names(ids)`` gives the terms of columns ``ids`` (only the kept ones
-        are asked for); ``valid`` marks the columns that are terms at all (compiled index: not a prefix);
-        ``orders`` gives each column's number of words (2 or more: an n-gram, held to ngram_min_df too)."""
+    def _prune(self, counts, packed_names, n_docs, valid=None, orders=None):
+        """Apply min_df / ngram_min_df / max_df / max_features and sort the vocabulary (set here, packed: no Python
+        string per term); return the column renumbering (-1: dropped). ``packed_names(ids)`` gives the terms of
+        columns ``ids`` as sparse.pack_strings packs them (only the kept ones are asked for); ``valid`` marks the
+        columns that are terms at all (compiled index: not a prefix); ``orders`` gives each column's number of
+        words (2 or more: an n-gram, held to ngram_min_df too)."""
+        from sgdtext.text._text_fast import packed_order, take_packed
+
         n_terms = counts.shape[1]
         df = np.bincount(counts.indices, minlength=n_terms)
         s = self.settings
@@ -360,13 +364,16 @@ class Featurizer:
         if orders is not None:
             ok &= (orders < 2) | (df >= as_count(s.ngram_min_df))
         keep = np.flatnonzero(ok if valid is None else ok & valid)
-        kept_terms = names(keep.tolist())
-        order = sorted(range(len(keep)), key=kept_terms.__getitem__)  # alphabetical
-        keep, kept_terms = keep[order], [kept_terms[i] for i in order]
+        try:
+            terms = packed_names(keep)
+        except ValueError as exc:
+            raise SgdtextError(f"features: {exc}") from None
+        order = packed_order(*terms)  # alphabetical (code point order)
+        keep, terms = keep[order], take_packed(*terms, order)
         if s.max_features is not None and len(keep) > s.max_features:
             tf = np.bincount(counts.indices, weights=counts.data, minlength=n_terms)
             top = np.sort(np.argsort(-tf[keep], kind="stable")[: s.max_features])
-            keep, kept_terms = keep[top], [kept_terms[i] for i in top.tolist()]
+            keep, terms = keep[top], take_packed(*terms, top)
         if len(keep) == 0 and n_terms == 0:
             raise SgdtextError(
                 f"features: the documents hold no term at all: features.token_pattern {s.token_pattern!r} matches "
@@ -377,7 +384,7 @@ class Featurizer:
                 f"features: none of the {n_terms:,} terms is left after min_df={s.min_df}, ngram_min_df="
                 f"{s.ngram_min_df}, max_df={s.max_df} "
                 f"({n_docs:,} documents); lower min_df or ngram_min_df, or raise max_df")
-        self.vocabulary = dict(zip(kept_terms, range(len(keep))))
+        self._vocabulary, self._packed, self.packed_sorted, self._index = None, terms, True, None
         remap = np.full(n_terms, -1, dtype=np.int64)
         remap[keep] = np.arange(len(keep))
         return remap
@@ -394,22 +401,34 @@ class Featurizer:
         return hstack_dense(counts, values, len(docs))
 
     def _weight(self, counts):
+        """The weighted counts, computed in place in counts' own arrays (fresh from counting; no copy the size of
+        the matrix): binary or sublinear tf, times idf, rows scaled to unit norm."""
+        from sgdtext.core._rows_fast import divide_rows, multiply_columns, row_sums
+
         s = self.settings
-        data = counts.data
+        data = counts.data.astype(np.float64, copy=False)
+        indices = counts.indices.astype(np.int32, copy=False)
+        indptr = counts.indptr.astype(np.int64, copy=False)
         if s.weighting == "binary":
-            data = np.sign(data)
+            np.sign(data, out=data)
         elif s.sublinear_tf:
-            data = np.sign(data) * (1.0 + np.log(np.abs(data)))
+            signs = np.sign(data) if np.any(data < 0) else None  # hashing's alternate_sign
+            np.abs(data, out=data)
+            np.log(data, out=data)
+            data += 1.0
+            if signs is not None:
+                data *= signs
         if s.weighting == "tfidf":
-            data = data * self.idf[counts.indices]
+            if len(indices) and not 0 <= indices.min() <= indices.max() < len(self.idf):
+                raise ValueError(f"tf-idf: a column out of the {len(self.idf)} the idf has")
+            multiply_columns(data, indices, self.idf)
         norm = s.norm if s.norm != "auto" else ("l2" if s.weighting == "tfidf" else "none")
         if norm != "none":
-            rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-            sizes = np.bincount(rows, weights=data**2 if norm == "l2" else np.abs(data), minlength=counts.shape[0])
+            sizes = row_sums(data, indptr, norm == "l2")
             sizes = np.sqrt(sizes) if norm == "l2" else sizes
             sizes[sizes == 0] = 1.0
-            data = data / sizes[rows]
-        return counts._replace(data=data)
+            divide_rows(data, indptr, sizes)
+        return SparseRows(data, indices, indptr, counts.shape)
 
     def _extra_values(self, docs):
         values = np.zeros((len(docs), len(self.extra)))

@@ -12,8 +12,10 @@ from sgdtext.config.checks import multilabel_problems
 from sgdtext.config.choices import CALIBRATIONS, model_family
 from sgdtext.config.loading import shard_paths
 from sgdtext.config.sections import Config
+from sgdtext.core.memory import give_back_free_memory
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import ConfigError, DataError, SgdtextError
+from sgdtext.io.documents import Document
 from sgdtext.io.files import write_text_atomic
 from sgdtext.io.versions import ModelFolder
 from sgdtext.linear.model import LinearModel
@@ -95,7 +97,9 @@ def fit_run(config, *, warn=print, on_epoch=None, trace=None, init_model=None):
         if problems:
             raise ConfigError(problems, "multi-label data")
         return Fitted(*train_multilabel(config, docs, warn, init_model, on_epoch))
-    return train_in_memory(config, warn, on_epoch, trace, init_model, docs)
+    handed = [docs]
+    del docs  # train_in_memory takes the documents over, so that their texts can go once they are featurised
+    return train_in_memory(config, warn, on_epoch, trace, init_model, handed)
 
 
 def check_request(config, trace, init_model):
@@ -168,9 +172,11 @@ def hand_made_scale_notes(featurizer, X):
     return notes
 
 
-def train_in_memory(config, warn, on_epoch, trace, init_model, docs=None):
+def train_in_memory(config, warn, on_epoch, trace, init_model, handed=None):
+    """``handed``: a list holding the training documents already read (taken out of it), or None to read them."""
     data, n_jobs = config.data, config.features.n_jobs
-    docs, y, classes, valid_docs = read_training_data(config, warn, min_classes=1 if init_model else 2, docs=docs)
+    docs, y, classes, valid_docs = read_training_data(config, warn, min_classes=1 if init_model else 2,
+                                                      docs=handed.pop() if handed else None)
     if init_model is None:
         featurizer = Featurizer(config.features)
         X = featurize(featurizer.fit_transform, docs, n_jobs, "train")
@@ -182,9 +188,12 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, docs=None):
         classes = model.classes
         y = label_indices(docs, classes)
         X = featurize(featurizer.transform, docs, n_jobs, "train")
-    splits, valid = {"train": (X, docs)}, None
+    n_docs, docs = len(docs), labels_only(docs)
+    give_back_free_memory()  # the texts' pages, before the solver's arrays are made
+    splits, valid, Xv = {"train": (X, docs)}, None, None
     if valid_docs is not None:
         Xv = featurize(featurizer.transform, valid_docs, n_jobs, "valid")
+        valid_docs = labels_only(valid_docs)
         splits["valid"] = (Xv, valid_docs)
         yv = label_indices(valid_docs, classes)
         valid = (Xv[yv >= 0], yv[yv >= 0])
@@ -201,12 +210,20 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, docs=None):
                                                             settings_for=settings_for, seed=config.training.seed,
                                                             sample_weight=sample_weight)
     fit_seconds = time.perf_counter() - fit_started
-    if data.test:
-        test_docs = read_all(data.test, read_options(data), warn)
-        splits["test"] = (featurize(featurizer.transform, test_docs, n_jobs, "test"), test_docs)
     round_as_stored(model, config.output.weights)
     metrics = {name: evaluate_split(model, Xs, ds, name) for name, (Xs, ds) in splits.items()}
-    return Fitted(model, featurizer, history, metrics, len(docs), fit_seconds)
+    X = Xv = valid = splits = None  # the training matrices go before the test set's is made
+    if data.test:
+        test_docs = read_all(data.test, read_options(data), warn)
+        metrics["test"] = evaluate_split(model, featurize(featurizer.transform, test_docs, n_jobs, "test"),
+                                         labels_only(test_docs), "test")
+    return Fitted(model, featurizer, history, metrics, n_docs, fit_seconds)
+
+
+def labels_only(docs):
+    """The documents without their text and fields: what evaluation reads of them (labels, where), so the texts can
+    go once their matrix is made."""
+    return [Document(doc.label, "", None, doc.where) for doc in docs]
 
 
 def run_metrics(config, fitted, seconds, init_model):
