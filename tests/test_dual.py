@@ -179,3 +179,14 @@ def test_nb_scale_equals_liblinear_on_the_scaled_features():
     assert model.b[0] == pytest.approx(oracle.intercept_[0], abs=1e-4)
     plain, _ = dual_fit("squared_hinge", X, y, classes, l2=l2, epochs=10000, dual_tol=1e-6)
     assert not np.allclose(plain.W, model.W, atol=1e-3)
+
+
+@pytest.mark.parametrize("k, width, d", [(1, 5, 5), (3, 7, 6), (20, 1001, 1000), (7, 13, 13), (5, 4, 3), (2, 1, 0)])
+def test_the_weights_turn_feature_major_in_their_own_memory(k, width, d):
+    """finish hands the model W = Wt[:, :d].T without a second copy: the transposition in place gives that matrix."""
+    from sgdtext.linear._dual_fast import to_feature_major
+
+    Wt = np.random.default_rng(k).normal(size=(k, width))
+    expected = Wt[:, :d].T.copy()
+    to_feature_major(Wt, d)
+    np.testing.assert_array_equal(Wt.reshape(-1)[:d * k].reshape(d, k), expected)

@@ -98,3 +98,4 @@ def multiply_columns(double[::1] data, const int[::1] indices, const double[::1]
     with nogil:
         for p in range(data.shape[0]):
             data[p] = data[p] * factors[indices[p]]
+

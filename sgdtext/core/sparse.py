@@ -49,8 +49,7 @@ def filter_columns(counts, remap, n_cols):
         raise ValueError(f"filter_columns: {len(remap)} columns remapped for a matrix of {counts.shape[1]}")
     data, indices, indptr = keep_columns(counts.data.astype(np.float64, copy=False),
                                          counts.indices.astype(np.int32, copy=False),
-                                         counts.indptr.astype(np.int64, copy=False),
-                                         np.asarray(remap, dtype=np.int64))
+                                         counts.indptr.astype(np.int64, copy=False), np.asarray(remap, dtype=np.int64))
     return SparseRows(data, indices, indptr, (counts.shape[0], n_cols))
 
 

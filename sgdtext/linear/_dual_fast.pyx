@@ -22,6 +22,8 @@ separate threads (dual.py), each with its own seeded generator: the same weights
 """
 
 from libc.math cimport fabs, log, INFINITY
+from libc.stdlib cimport calloc, free
+from libc.string cimport memmove
 
 
 cdef struct Progress:
@@ -379,3 +381,37 @@ def squared_norms(const double[::1] data, const int[::1] indices, const long lon
                 else:
                     total += x_squared * 1.0
             out[i] = total
+
+
+def to_feature_major(double[:, ::1] Wt, Py_ssize_t d):
+    """Rewrite the class-major weights Wt (k, d + extra) in their own memory as the feature-major (d, k) matrix of
+    their first d columns, in C order in the first d * k entries of Wt's buffer: the model's W without a second copy
+    (the extra columns, the intercept, are overwritten; read them first). Follows the cycles of the transposition,
+    a bit per entry to mark the ones placed.
+    """
+    cdef Py_ssize_t k = Wt.shape[0], width = Wt.shape[1], n, c, start, i, j
+    cdef double *a = &Wt[0, 0]
+    cdef double value, moved
+    cdef unsigned char *placed
+    if d > width:
+        raise ValueError(f"to_feature_major: {d} columns of {width}")
+    n = k * d
+    for c in range(1, k):  # drop the extra columns: class c's d weights move to a[c * d]
+        memmove(a + c * d, a + c * width, d * sizeof(double))
+    placed = <unsigned char *> calloc(n // 8 + 1, 1)
+    if placed == NULL:
+        raise MemoryError()
+    with nogil:
+        for start in range(n):
+            if placed[start >> 3] & (1 << (start & 7)):
+                continue
+            i, value = start, a[start]
+            while True:  # the entry at i (class i // d, feature i % d) belongs at (i % d) * k + i // d
+                j = (i % d) * k + i // d
+                moved = a[j]
+                a[j] = value
+                placed[j >> 3] |= <unsigned char> (1 << (j & 7))
+                value, i = moved, j
+                if j == start:
+                    break
+    free(placed)

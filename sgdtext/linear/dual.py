@@ -211,10 +211,15 @@ class DualSolver:
         self.model.adaptive = None
         if best is not None:
             _, W, b = best
-        else:  # fold the scales in and let go of them before the (d, k) copy is made
+        else:  # fold the scales in, let go of them, and lay the weights out feature-major in their own memory
+            from sgdtext.linear._dual_fast import to_feature_major
+
             if state.R is not None:
                 state.Wt[:, :state.d] *= state.R
                 state.R = None
-            W, b = state.weights()
-        self.model.W, self.model.b[...] = np.ascontiguousarray(W), b
+            b = state.weights()[1].copy()
+            to_feature_major(state.Wt, state.d)
+            W = state.Wt.reshape(-1)[:state.d * self.k].reshape(state.d, self.k)
+            state.Wt = state.W0 = None
+        self.model.W, self.model.b[...] = W, b
         return int(sum(p.steps for p in state.progress))
