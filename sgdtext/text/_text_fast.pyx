@@ -833,7 +833,6 @@ cdef void copy_out(double[::1] data, int32_t[::1] columns, double *values, int32
     memcpy(&columns[0], indices, n * sizeof(int32_t))
 
 
-
 cdef void copy_bytes(unsigned char[::1] out, const unsigned char *source, Py_ssize_t n) noexcept:
     memcpy(&out[0], source, n)
 

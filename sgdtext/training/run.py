@@ -215,8 +215,8 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, handed=None):
     X = Xv = valid = splits = None  # the training matrices go before the test set's is made
     if data.test:
         test_docs = read_all(data.test, read_options(data), warn)
-        metrics["test"] = evaluate_split(model, featurize(featurizer.transform, test_docs, n_jobs, "test"),
-                                         labels_only(test_docs), "test")
+        metrics["test"] = evaluate_split(model, featurize(featurizer.transform, test_docs, n_jobs, "test"), test_docs,
+                                         "test")
     return Fitted(model, featurizer, history, metrics, n_docs, fit_seconds)
 
 
