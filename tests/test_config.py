@@ -17,7 +17,7 @@ def problems(raw):
 
 def test_defaults_fill_in_what_the_file_omits():
     config = validate({"data": {"train": "t.tsv"}})
-    automatic = {"optimizer": "dual_cd", "epochs": 1000}  # what the default model's auto values stand for
+    automatic = {"optimizer": "dual_cd", "epochs": 1000, "dual_tol": 1.0}  # the default model's auto values
     assert config["training"] == {**DEFAULTS["training"], **automatic} and config["data"]["train"] == "t.tsv"
 
 

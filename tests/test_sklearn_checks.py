@@ -5,7 +5,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sgdtext.estimator import LinearClassifier
 
-SOLVED_TO_A_TOLERANCE = ("dual_cd stops at training.dual_tol (0.1, LIBLINEAR's default), not at the optimum: a "
+SOLVED_TO_A_TOLERANCE = ("dual_cd stops at training.dual_tol (0.1 or 1.0 for logistic), not at the optimum: a "
                          "weighted problem and the same data repeated share the optimum, but the solver stops at "
                          "different points near it (probabilities within about 0.01 on the check's data), not within "
                          "the check's 1e-7")

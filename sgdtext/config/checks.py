@@ -372,8 +372,8 @@ def check_cluster(c, problems):
 
 
 def resolve_automatic(c):
-    """mail_text, weighting, optimizer and epochs: auto become the values they stand for (l2: auto needs the number of
-    training examples: it is resolved when training)."""
+    """mail_text, weighting, optimizer, epochs and dual_tol: auto become the values they stand for (l2: auto needs
+    the number of training examples: it is resolved when training)."""
     t = c["training"]
     streaming = bool(c["data"]["chunk_size"]) or t["engine"] == "dask"  # (neither holds the corpus in one place)
     if c["data"]["mail_text"] == "auto":  # mail read as mail; a message in a one-line file as it stands there
@@ -385,6 +385,8 @@ def resolve_automatic(c):
         t["optimizer"] = "dual_cd" if dual else "sgd"
     if t["epochs"] == "auto" and t["optimizer"] in OPTIMIZERS:
         t["epochs"] = OPTIMIZERS[t["optimizer"]].facts.get("auto_epochs", 5)
+    if t["dual_tol"] == "auto":
+        t["dual_tol"] = 1.0 if c["model"]["type"] == "logistic" else 0.1
 
 
 # keys every run reads whatever the model and optimizer; the others are read by the choices that list them

@@ -162,11 +162,11 @@ SCHEMA = {
                           "validation data (data.valid or data.validation_split) for each label's F1 (per_label) or "
                           "for micro F1 (micro, one threshold for every label)",
                           choices=("fixed", "per_label", "micro")),
-        "dual_tol": Key(0.1, "float", "dual_cd: a class has converged when its projected gradients span at "
+        "dual_tol": Key("auto", "float", "dual_cd: a class has converged when its projected gradients span at "
                         "most this over a pass of every example (logistic: its largest absolute gradient is below it; "
-                        "LIBLINEAR's eps, its default 0.1); training stops when every class has (stop reason "
-                        "converged) or after epochs passes",
-                        positive=True),
+                        "LIBLINEAR's eps); training stops when every class has (stop reason converged) or after "
+                        "epochs passes; auto: 1.0 for logistic, 0.1 (LIBLINEAR's default) for the others",
+                        positive=True, auto=True),
         "nb_scale": Key(0.0, "float", "dual_cd: NB-SVM (Wang & Manning 2012): each class's problem sees feature j "
                         "scaled by abs(r_cj)^nb_scale, r_cj the naive-Bayes log-count ratio of documents holding j in "
                         "class c against the rest; the weights are folded back, so predict is unchanged; 0: off",
