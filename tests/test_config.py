@@ -21,6 +21,12 @@ def test_defaults_fill_in_what_the_file_omits():
     assert config["training"] == {**DEFAULTS["training"], **automatic} and config["data"]["train"] == "t.tsv"
 
 
+def test_dual_tol_auto_is_loose_for_logistic_only_and_a_stated_value_stands():
+    tol = lambda **sections: validate({"data": {"train": "t.tsv"}, **sections})["training"]["dual_tol"]
+    assert tol() == 1.0 and tol(model={"type": "squared_hinge"}) == 0.1 and tol(model={"type": "hinge"}) == 0.1
+    assert tol(training={"dual_tol": 0.1}) == 0.1 and tol(model={"type": "linear"}, training={"dual_tol": 0.5}) == 0.5
+
+
 def test_every_problem_is_reported_at_once_with_its_key_path():
     found = problems({
         "data": {"train": "t.tsv", "fromat": "tsv"},
