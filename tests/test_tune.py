@@ -84,3 +84,25 @@ def test_tuned_settings_only_come_from_the_training_folds():
 
     folds = stratified_folds(np.array([0] * 10 + [1] * 5), 5, np.random.default_rng(0))
     assert sorted(np.bincount(folds).tolist()) == [3, 3, 3, 3, 3]
+
+
+def test_a_trial_is_stopped_at_the_deadline_while_its_features_are_counted(tmp_path):
+    """Twelve copies of the SMS training data in word 1-3 and char 1-6 n-grams take far longer than a second to
+    featurise; the trial ends at its deadline, a second after it started, and caches nothing."""
+    import time
+
+    from sgdtext.config import load_config
+    from sgdtext.training.tune import Search, Trial
+
+    lines = (REPO / "data" / "sms-spam" / "train.tsv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "train.tsv").write_text("\n".join(lines[:1] + lines[1:] * 12) + "\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  train: train.tsv\n")
+    raw = yaml.safe_load(config.read_text())
+    search = Search(raw, load_config(config), n_folds=2, metric="accuracy", seed=0, warn=print)
+    slow = {"features.ngram_range": [1, 3], "features.char_ngram_range": [1, 6]}
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        search.evaluate(Trial(1, slow), slow, lambda step, mean: None, started + 1.0)
+    assert time.monotonic() - started < 2.5
+    assert search.cache == {}

@@ -4,8 +4,9 @@ data.valid when the config gives it) within a time budget; the test data is neve
 The search is Optuna's: its TPE sampler proposes settings from what the finished trials scored, and its median
 pruner stops a trial whose first folds score below the median of the others at the same fold, so a budget is spent
 on promising settings (optuna is the ``tune`` extra). The first trial is the config as it is, so the tuned config
-is never worse than it in cross-validation. The folds of a trial are trained two at a time in forked processes
-(both cores); the matrices of a feature setting are kept for the next trials that share it.
+is never worse than it in cross-validation. The folds of a trial are featurised and trained two at a time in forked
+processes (both cores), killed when the budget ends; the matrices of a feature setting are kept for the next trials
+that share it.
 """
 
 import math
@@ -95,6 +96,15 @@ class Trial:
         return float(np.std(self.scores, ddof=1) / math.sqrt(len(self.scores))) if len(self.scores) > 1 else 0.0
 
 
+def featurised_fold(parts, features, fold):
+    """(X, X_held) of fold ``fold`` of ``parts`` featurised by ``features`` (runs in a forked worker, which may not
+    fork again: one process)."""
+    docs, _, held_docs, _ = parts[fold]
+    featurizer = Featurizer(features)
+    X = featurizer.fit_transform(docs, n_jobs=1).to_scipy()
+    return X, featurizer.transform(held_docs, n_jobs=1).to_scipy()
+
+
 def fold_score(payload, config, fold):
     """The metric of ``config`` trained on all folds but ``fold`` (runs in a forked worker)."""
     matrices, classes, metric, seed = payload
@@ -129,25 +139,24 @@ class Search:
         self.n_train = len(self.parts[0][1])
         self.cache = {}
 
-    def matrices(self, config):
-        """The folds' (X, y, X_held, y_held) for the config's features (the last two feature settings kept)."""
+    def matrices(self, config, deadline):
+        """The folds' (X, y, X_held, y_held) for the config's features (the last two feature settings kept),
+        featurised a fold per core in forked workers that are stopped at ``deadline`` (TimeoutError)."""
         key = repr(sorted(config.mapping["features"].items()))
         if key not in self.cache:
             if len(self.cache) >= 2:
                 self.cache.pop(next(iter(self.cache)))
-            folds = []
-            for docs, y, held_docs, held_y in self.parts:
-                featurizer = Featurizer(config.features)
-                X = featurizer.fit_transform(docs, n_jobs=None).to_scipy()
-                folds.append((X, y, featurizer.transform(held_docs, n_jobs=None).to_scipy(), held_y))
-            self.cache[key] = folds
+            tasks = [(config.features, k) for k in range(len(self.parts))]
+            featurised = parallel.map_until(featurised_fold, self.parts, tasks, parallel.n_workers(None), deadline)
+            self.cache[key] = [(X, y, X_held, y_held)
+                               for (X, X_held), (_, y, _, y_held) in zip(featurised, self.parts)]
         return self.cache[key]
 
     def evaluate(self, trial, changes, report, deadline):
         """Score ``changes`` fold by fold (a batch of folds at a time, one per core, stopped at ``deadline``:
         TimeoutError); ``report(step, mean)`` may prune."""
         config = Config.from_mapping(validate(applied(self.raw, changes)))
-        payload = (self.matrices(config), self.classes, self.metric, self.seed)
+        payload = (self.matrices(config, deadline), self.classes, self.metric, self.seed)
         workers = parallel.n_workers(None)
         for start in range(0, len(self.parts), workers):
             if time.monotonic() > deadline:
