@@ -3,9 +3,10 @@
     python benchmarks/pareto.py [--data-root ../shared/data] [--datasets 20newsgroups-bydate,spamassassin]
                                 [--repeats 3] [--plot pareto.svg]
 
-Each point is `sgdtext train` on a config (the shipped one, the defaults, and variants of both: --set overrides
-written in SGDTEXT below) or benchmarks/peers.py TOOL (settings at the top of peers.py), timed as a whole process
-(imports, reading, featurising, training, scoring the test file). In each repeat every point runs once, in turn,
+Each point is `sgdtext train` on a config (the shipped one, its fast one where configs/ has NAME-fast.yaml, the
+defaults, and variants of the shipped one and the defaults: --set overrides written in SGDTEXT below) or
+benchmarks/peers.py TOOL (settings at the top of peers.py), timed as a whole process (imports, reading,
+featurising, training, scoring the test file). In each repeat every point runs once, in turn,
 so a busy spell hits them alike; times and peak RSS are medians over the repeats. For each peer the table names
 the fastest sgdtext point at least as accurate and the most accurate one, with the time ratio sgdtext / peer taken
 repeat by repeat, then the median. --plot draws accuracy against time (log scale), a panel per dataset
@@ -22,8 +23,9 @@ from compare import CONFIGS, REPO, bench_arguments, peer_train, run_measured
 
 DATASETS = ["20newsgroups-bydate", "spamassassin"]
 PEERS = ["sklearn-script", "sklearn-svc", "fasttext", "fasttext-default", "vw"]
-SGDTEXT = [  # (name, config: "shipped" or "defaults", --set overrides)
+SGDTEXT = [  # (name, config: "shipped", "shipped-fast" (where configs/ has one) or "defaults", --set overrides)
     ("shipped", "shipped", []),
+    ("shipped fast", "shipped-fast", []),
     ("shipped, words only", "shipped", ["features.ngram_range=[1, 1]"]),
     ("shipped, no NB scaling", "shipped", ["training.nb_scale=0"]),
     ("defaults", "defaults", []),
@@ -35,8 +37,8 @@ SGDTEXT = [  # (name, config: "shipped" or "defaults", --set overrides)
 def sgdtext_point(kind, overrides, name, root, work):
     """(seconds, peak MB, test accuracy) of one `sgdtext train`."""
     command = ["sgdtext", "train", None, "--out-dir", work / "run", "--quiet"]
-    if kind == "shipped":
-        command[2] = REPO / "configs" / f"{CONFIGS.get(name, name)}.yaml"
+    if kind.startswith("shipped"):
+        command[2] = shipped_config(name, kind)
         command += ["--set", f"data.root={root}"]
     else:
         command[2] = work / f"{name}-defaults.yaml"
@@ -46,11 +48,22 @@ def sgdtext_point(kind, overrides, name, root, work):
     return seconds, rss, json.loads((work / "run" / "metrics.json").read_text())["test"]["accuracy"]
 
 
+def shipped_config(name, kind):
+    """configs/NAME.yaml for kind "shipped", configs/NAME-fast.yaml for "shipped-fast"."""
+    return REPO / "configs" / f"{CONFIGS.get(name, name)}{kind.removeprefix('shipped')}.yaml"
+
+
+def points_of(name):
+    """The entries of SGDTEXT that dataset ``name`` has (a fast config only where configs/ holds one)."""
+    return [(label, kind, overrides) for label, kind, overrides in SGDTEXT
+            if not kind.startswith("shipped") or shipped_config(name, kind).exists()]
+
+
 def measure(name, root, repeats, work):
     """{point name: [(seconds, MB, accuracy) per repeat]} for sgdtext's points and the peers'."""
     runs = {}
     for _ in range(repeats):
-        for label, kind, overrides in SGDTEXT:
+        for label, kind, overrides in points_of(name):
             runs.setdefault(label, []).append(sgdtext_point(kind, overrides, name, root, work))
         for tool in PEERS:
             seconds, rss, out = peer_train(tool, name, root, work)
@@ -72,7 +85,7 @@ def ratio(runs, ours, peer):
 
 def print_tables(name, runs):
     points = summary(runs)
-    ours = [label for label, _, _ in SGDTEXT]
+    ours = [label for label, _, _ in points_of(name)]
     frontier, best = set(), -1.0
     for point in sorted(points, key=lambda p: (points[p][0], -points[p][2])):
         if points[point][2] > best:
