@@ -92,14 +92,14 @@ def test_a_trial_is_stopped_at_the_deadline_while_its_features_are_counted(tmp_p
     import time
 
     from sgdtext.config import load_config
+    from sgdtext.config.loading import raw_config
     from sgdtext.training.tune import Search, Trial
 
     lines = (REPO / "data" / "sms-spam" / "train.tsv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "train.tsv").write_text("\n".join(lines[:1] + lines[1:] * 12) + "\n", encoding="utf-8")
     config = tmp_path / "c.yaml"
     config.write_text("data:\n  train: train.tsv\n")
-    raw = yaml.safe_load(config.read_text())
-    search = Search(raw, load_config(config), n_folds=2, metric="accuracy", seed=0, warn=print)
+    search = Search(raw_config(config), load_config(config), n_folds=2, metric="accuracy", seed=0, warn=print)
     slow = {"features.ngram_range": [1, 3], "features.char_ngram_range": [1, 6]}
     started = time.monotonic()
     with pytest.raises(TimeoutError):
