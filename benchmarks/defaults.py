@@ -57,6 +57,8 @@ CANDIDATES = [
      "features.token_pattern": r"(?u)\b\w+\b", "training.l2_scale": 1 / 30, "features.ngram_min_df": 2},  # 13
 ]
 CANDIDATES += [{**CANDIDATES[13], "training.dual_tol": tol} for tol in (0.3, 1.0)]  # 14, 15: (13) stopped sooner
+CANDIDATES += [{**CANDIDATES[15], "training.nb_scale": power} for power in (1.0, 0.5)]  # 16, 17: (15) NB-scaled
+CANDIDATES += [{**CANDIDATES[16], "training.l2_scale": 0.1}]  # 18: (16) at C = 10
 
 
 def config_of(values):

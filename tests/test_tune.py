@@ -106,3 +106,36 @@ def test_a_trial_is_stopped_at_the_deadline_while_its_features_are_counted(tmp_p
         search.evaluate(Trial(1, slow), slow, lambda step, mean: None, started + 1.0)
     assert time.monotonic() - started < 2.5
     assert search.cache == {}
+
+
+def test_a_stochastic_best_trial_is_confirmed_with_more_seeds(small_config):
+    """The config as it is, trained by plain SGD, is the only trial: its folds run again with two other seeds,
+    which move its score (the shuffling differs), and it is chosen as confirmed."""
+    from sgdtext.config import load_config
+    from sgdtext.config.loading import raw_config
+    from sgdtext.training.tune import CONFIRM_SEEDS, tune
+
+    small_config.write_text(small_config.read_text() + "training:\n  optimizer: sgd\n  epochs: 2\n"
+                           "  batch_size: 1\n  learning_rate: 1.0\n")
+    result = tune(raw_config(small_config), load_config(small_config), budget=600, n_folds=3, max_trials=1)
+    (trial,) = result.trials
+    assert result.best is trial and trial.seeds == 1 + CONFIRM_SEEDS
+    assert len(trial.scores) == 3 * (1 + CONFIRM_SEEDS)
+    assert trial.scores[:3] != trial.scores[3:6]
+
+
+def test_an_unconfirmed_lucky_seed_is_not_chosen():
+    """A stochastic trial with the best mean on one seed loses to a deterministic (dual_cd) trial: its score could
+    be its seed's luck."""
+    from sgdtext.training.tune import Trial, winner
+
+    class Folds:
+        def deterministic(self, changes):
+            return changes.get("training.optimizer") == "dual_cd"
+
+    lucky = Trial(1, {"training.optimizer": "sgd"}, [0.95], state="complete")
+    exact = Trial(2, {"training.optimizer": "dual_cd"}, [0.93], state="complete")
+    confirmed = Trial(3, {"training.optimizer": "sgd"}, [0.92, 0.92, 0.93], state="complete", seeds=3)
+    assert winner(Folds(), [lucky, exact, confirmed]) is exact
+    assert winner(Folds(), [lucky, confirmed]) is confirmed
+    assert winner(Folds(), [lucky]) is lucky  # nothing surer to choose

@@ -4,7 +4,8 @@ data.valid when the config gives it) within a time budget; the test data is neve
 The search is Optuna's: its TPE sampler proposes settings from what the finished trials scored, and its median
 pruner stops a trial whose first folds score below the median of the others at the same fold, so a budget is spent
 on promising settings (optuna is the ``tune`` extra). The first trial is the config as it is, so the tuned config
-is never worse than it in cross-validation. The folds of a trial are featurised and trained two at a time in forked
+is never worse than it in cross-validation. The best trials of the stochastic optimizers are run again with more
+seeds before one is chosen (the budget keeps the time for it), so that a lucky seed does not choose. The folds of a trial are featurised and trained two at a time in forked
 processes (both cores), killed when the budget ends; the matrices of a feature setting are kept for the next trials
 that share it.
 """
@@ -20,7 +21,7 @@ from sgdtext.config.loading import validate
 from sgdtext.config.sections import Config
 from sgdtext.core import parallel
 from sgdtext.core.settings import TrainSettings
-from sgdtext.errors import SgdtextError
+from sgdtext.errors import SgdtextError, TrainingError
 from sgdtext.text.features import Featurizer
 from sgdtext.training.calibration import stratified_folds
 from sgdtext.training.data import label_indices, read_training_data
@@ -41,7 +42,7 @@ def suggest(trial, n_train):
         "features.token_pattern": TOKENS[tokens],
         "features.ngram_range": NGRAMS[ngrams],
         "features.min_df": trial.suggest_categorical("min_df", [1, 2]),
-        "features.weighting": trial.suggest_categorical("weighting", ["tfidf", "binary"]),
+        "features.weighting": trial.suggest_categorical("weighting", ["tfidf", "binary", "count"]),
     }
     if ngrams != "1":
         changes["features.ngram_min_df"] = trial.suggest_categorical("ngram_min_df", [1, 2])
@@ -49,19 +50,29 @@ def suggest(trial, n_train):
         trial.suggest_categorical("sublinear_tf", [True, False])
     if tokens != "whitespace" and trial.suggest_categorical("char_ngrams", [False, True]):
         changes["features.char_ngram_range"] = [2, 5]
-    optimizer = trial.suggest_categorical("optimizer", ["dual_cd", "normalized_adagrad"])
+    optimizer = trial.suggest_categorical("optimizer", ["dual_cd", "normalized_adagrad", "sgd"])
     changes["training.optimizer"] = optimizer
+    if changes["features.weighting"] == "count":
+        changes["features.norm"] = "l2"  # term frequencies: counts over the document's length
     if optimizer == "dual_cd":
         changes["model.type"] = trial.suggest_categorical("dual_model", ["logistic", "squared_hinge", "hinge"])
         changes["training.l2"] = 1.0 / (trial.suggest_float("C", 0.05, 100.0, log=True) * n_train)
         changes["training.nb_scale"] = trial.suggest_categorical("nb_scale", [0.0, 1.0])
         changes["training.epochs"] = 1000
-    else:
-        changes["model.type"] = trial.suggest_categorical("sgd_model", ["logistic", "hinge", "modified_huber"])
+        return changes
+    changes["model.type"] = trial.suggest_categorical("sgd_model", ["logistic", "hinge", "modified_huber"])
+    changes["training.epochs"] = trial.suggest_int("epochs", 2, 20)
+    if optimizer == "normalized_adagrad":
         changes["training.learning_rate"] = trial.suggest_float("learning_rate", 0.02, 2.0, log=True)
-        changes["training.epochs"] = trial.suggest_int("epochs", 2, 20)
         changes["training.l2"] = trial.suggest_float("sgd_l2", 1e-8, 1e-4, log=True)
         changes["training.batch_size"] = 1
+        if changes["features.weighting"] == "count":  # raw counts suit the per-feature scale of these steps
+            changes["features.norm"] = trial.suggest_categorical("count_norm", ["l2", "none"])
+    else:  # plain SGD: a constant step, or Bottou's 1 / (l2 (t0 + t)) with t0 set by the first step
+        changes["training.schedule"] = trial.suggest_categorical("schedule", ["constant", "optimal"])
+        changes["training.learning_rate"] = trial.suggest_float("sgd_learning_rate", 0.1, 10.0, log=True)
+        changes["training.l2"] = trial.suggest_float("plain_l2", 1e-7, 1e-3, log=True)
+        changes["training.batch_size"] = trial.suggest_categorical("batch_size", [1, 8])
     return changes
 
 
@@ -86,6 +97,7 @@ class Trial:
     scores: list = field(default_factory=list)
     seconds: float = 0.0
     state: str = "running"
+    seeds: int = 1  # its folds run with this many seeds (more: confirmed), every score kept
 
     @property
     def mean(self):
@@ -105,14 +117,16 @@ def featurised_fold(parts, features, fold):
     return X, featurizer.transform(held_docs, n_jobs=1).to_scipy()
 
 
-def fold_score(payload, config, fold):
-    """The metric of ``config`` trained on all folds but ``fold`` (runs in a forked worker)."""
+def fold_score(payload, config, fold, repeat):
+    """The metric of ``config`` trained on all folds but ``fold`` (runs in a forked worker); ``repeat`` > 0 draws
+    other seeds for the initial weights and the shuffling."""
     matrices, classes, metric, seed = payload
     X, y, Xv, yv = matrices[fold]
-    model = new_model(config, classes, X, np.random.default_rng([seed, 2]))
+    again = [repeat] if repeat else []
+    model = new_model(config, classes, X, np.random.default_rng([seed, 2, *again]))
     with progress.reporting(progress.Silent()):  # the search shows its trials, not each fold's epochs
         fit(model, X, y, settings=TrainSettings.from_config(config, n_examples=X.shape[0]),
-            rng=np.random.default_rng([seed, fold]))
+            rng=np.random.default_rng([seed, fold, *again]))
     pred = model.predict_index(model.scores(Xv))
     return classification_metrics(yv, pred, classes)[metric]
 
@@ -138,6 +152,7 @@ class Search:
                            [docs[i] for i in np.flatnonzero(folds == k)], y[folds == k]) for k in range(n_folds)]
         self.n_train = len(self.parts[0][1])
         self.cache = {}
+        self.optimizers = {}  # trial settings -> their optimizer
 
     def matrices(self, config, deadline):
         """The folds' (X, y, X_held, y_held) for the config's features (the last two feature settings kept),
@@ -152,16 +167,26 @@ class Search:
                                for (X, X_held), (_, y, _, y_held) in zip(featurised, self.parts)]
         return self.cache[key]
 
-    def evaluate(self, trial, changes, report, deadline):
-        """Score ``changes`` fold by fold (a batch of folds at a time, one per core, stopped at ``deadline``:
-        TimeoutError); ``report(step, mean)`` may prune."""
-        config = Config.from_mapping(validate(applied(self.raw, changes)))
+    def config(self, changes):
+        return Config.from_mapping(validate(applied(self.raw, changes)))
+
+    def deterministic(self, changes):
+        """Whether the trained model hardly depends on the seed: dual_cd goes to the objective's optimum."""
+        key = repr(sorted(changes.items()))
+        if key not in self.optimizers:
+            self.optimizers[key] = self.config(changes).training.optimizer
+        return self.optimizers[key] == "dual_cd"
+
+    def evaluate(self, trial, changes, report, deadline, repeat=0):
+        """Score ``changes`` fold by fold into ``trial.scores`` (a batch of folds at a time, one per core, stopped
+        at ``deadline``: TimeoutError); ``report(step, mean)`` may prune; ``repeat`` > 0: with other seeds."""
+        config = self.config(changes)
         payload = (self.matrices(config, deadline), self.classes, self.metric, self.seed)
         workers = parallel.n_workers(None)
         for start in range(0, len(self.parts), workers):
             if time.monotonic() > deadline:
                 raise TimeoutError
-            batch = [(config, k) for k in range(start, min(start + workers, len(self.parts)))]
+            batch = [(config, k, repeat) for k in range(start, min(start + workers, len(self.parts)))]
             trial.scores += parallel.map_until(fold_score, payload, batch, workers, deadline)
             report(len(trial.scores), trial.mean)
 
@@ -189,7 +214,9 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
          on_trial=None):
     """Search the settings of the config ``raw`` (as written; ``resolved``: as config.load_config returned it) for
     ``budget`` seconds (or ``max_trials`` trials, then the same for a seed), shown as a phase of trials with the
-    best mean so far; returns a TuneResult."""
+    best mean so far, then a phase confirming the best; returns a TuneResult."""
+    started = time.monotonic()
+    deadline = started + budget
     best = None
     with progress.phase("tuning", detail=f"{budget:g} s budget", total=max_trials, unit="trials") as shown:
         def each_trial(trial):
@@ -201,30 +228,45 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
             if on_trial is not None:
                 on_trial(trial)
 
-        return search(raw, resolved, budget=budget, n_folds=n_folds, metric=metric, seed=seed,
-                      max_trials=max_trials, warn=warn, on_trial=each_trial)
+        folds = Search(raw, resolved, n_folds=n_folds, metric=metric, seed=seed, warn=warn)
+        trials = search(folds, budget=budget, deadline=deadline, seed=seed, max_trials=max_trials,
+                        on_trial=each_trial)
+    candidates = to_confirm(folds, trials)
+    if candidates:
+        with progress.phase("confirming", detail=f"the best trials with {CONFIRM_SEEDS} more seeds each",
+                            total=len(candidates), unit="trials") as shown:
+            confirm(folds, candidates, deadline, shown)
+    return TuneResult(trials, winner(folds, trials), len(folds.parts), metric, time.monotonic() - started)
 
 
-def search(raw, resolved, *, budget, n_folds, metric, seed, max_trials, warn, on_trial):
-    """tune's search: the config as it is, then Optuna's trials until the budget or ``max_trials`` are spent."""
+# The best trials of stochastic optimizers are run again with other seeds before one is chosen: among many trials
+# the best single-seed score is partly the luck of its seed (worst on one small validation split), which the
+# deterministic dual_cd trials do not have.
+CONFIRM_TOP, CONFIRM_SEEDS = 5, 2
+
+
+def search(folds, *, budget, deadline, seed, max_trials, on_trial):
+    """The config as it is, then Optuna's trials until ``max_trials`` or the deadline less the time to confirm the
+    best so far; the trials in the order they ran."""
     optuna = import_optuna()
     started = time.monotonic()
-    deadline = started + budget
-    folds = Search(raw, resolved, n_folds=n_folds, metric=metric, seed=seed, warn=warn)
     trials = [Trial(0, {})]
     try:
         folds.evaluate(trials[0], {}, lambda step, mean: None, math.inf)
     finally:
         trials[0].seconds = time.monotonic() - started
     trials[0].state = "complete"
-    if on_trial is not None:
-        on_trial(trials[0])
+    on_trial(trials[0])
     if time.monotonic() > deadline:
         raise SgdtextError(f"--budget {budget:g}: the config as it is took {trials[0].seconds:.1f} s to "
                            f"cross-validate, leaving no time for a search; give --budget at least "
                            f"{max(10, math.ceil(10 * trials[0].seconds))} (about ten trials)")
 
     def objective(optuna_trial):
+        trial_deadline = deadline - CONFIRM_SEEDS * sum(t.seconds for t in to_confirm(folds, trials))
+        if time.monotonic() > trial_deadline:
+            optuna_trial.study.stop()  # the rest of the budget confirms the best trials
+            raise optuna.TrialPruned()
         record = Trial(len(trials), suggest(optuna_trial, folds.n_train))
         trials.append(record)
         trial_started = time.monotonic()
@@ -235,7 +277,7 @@ def search(raw, resolved, *, budget, n_folds, metric, seed, max_trials, warn, on
                 raise optuna.TrialPruned()
 
         try:
-            folds.evaluate(record, record.changes, report, deadline)
+            folds.evaluate(record, record.changes, report, trial_deadline)
             record.state = "complete"
             return record.mean
         except optuna.TrialPruned:
@@ -244,18 +286,53 @@ def search(raw, resolved, *, budget, n_folds, metric, seed, max_trials, warn, on
         except TimeoutError:
             record.state = "out of time"
             raise optuna.TrialPruned() from None
+        except TrainingError:  # e.g. steps too large for these features: the loss diverged
+            record.state = "failed"
+            raise optuna.TrialPruned() from None
         finally:
             record.seconds = time.monotonic() - trial_started
-            if on_trial is not None:
-                on_trial(record)
+            on_trial(record)
 
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed),
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=0))
     study.optimize(objective, timeout=max(deadline - time.monotonic(), 0.0),
                    n_trials=None if max_trials is None else max(max_trials - 1, 0))
-    done = [t for t in trials if t.state == "complete"]
-    best = max(done, key=lambda t: (t.mean, -t.number))
-    return TuneResult(trials, best, len(folds.parts), metric, time.monotonic() - started)
+    return trials
+
+
+def ranked(trials):
+    """The complete trials, best mean first (the earlier of equal ones)."""
+    return sorted((t for t in trials if t.state == "complete"), key=lambda t: (-t.mean, t.number))
+
+
+def to_confirm(folds, trials):
+    """The stochastic trials among the CONFIRM_TOP best that have not been confirmed."""
+    return [t for t in ranked(trials)[:CONFIRM_TOP] if t.seeds == 1 and not folds.deterministic(t.changes)]
+
+
+def confirm(folds, candidates, deadline, shown):
+    """Run each candidate's folds again with CONFIRM_SEEDS other seeds, best first, until the deadline; a candidate
+    keeps the extra scores only when all of them were run."""
+    for trial in candidates:
+        extra = Trial(trial.number, trial.changes)
+        started = time.monotonic()
+        try:
+            for repeat in range(1, CONFIRM_SEEDS + 1):
+                folds.evaluate(extra, trial.changes, lambda step, mean: None, deadline, repeat)
+        except TimeoutError:
+            return
+        trial.scores += extra.scores
+        trial.seeds += CONFIRM_SEEDS
+        trial.seconds += time.monotonic() - started
+        shown.advance(trial=trial.number, mean=trial.mean)
+
+
+def winner(folds, trials):
+    """The best complete trial whose score does not rest on one seed (deterministic, or confirmed); the best of all
+    when none is."""
+    best = ranked(trials)
+    sure = [t for t in best if t.seeds > 1 or folds.deterministic(t.changes)]
+    return (sure or best)[0]
 
 
 def short(changes):
@@ -275,15 +352,18 @@ def short(changes):
 
 
 def trials_table(result, top=20):
-    """The trials as a table, best first: mean ± standard error over the folds, folds run, seconds, settings."""
-    ranked = sorted(result.trials, key=lambda t: (t.state != "complete", -(t.mean if t.scores else -1), t.number))
+    """The trials as a table, best mean first: mean ± standard error over the runs of its folds (more than one seed
+    where confirmed), folds run, seconds, state (the chosen one marked), settings."""
+    order = sorted(result.trials, key=lambda t: (t.state != "complete", -(t.mean if t.scores else -1), t.number))
     lines = [f"| trial | {result.metric} (mean ± s.e. over folds) | folds | seconds | state | settings |",
              "|---:|---|---:|---:|---|---|"]
-    for t in ranked[:top]:
+    for t in order[:top]:
         score = f"{t.mean:.4f} ± {t.standard_error:.4f}" if t.scores else "-"
-        lines.append(f"| {t.number} | {score} | {len(t.scores)} | {t.seconds:.1f} | {t.state} | {short(t.changes)} |")
-    if len(ranked) > top:
-        lines.append(f"| ... | {len(ranked) - top} more | | | | |")
+        runs = f"{len(t.scores) // t.seeds} × {t.seeds} seeds" if t.seeds > 1 else f"{len(t.scores)}"
+        state = f"{t.state}, chosen" if t is result.best else t.state
+        lines.append(f"| {t.number} | {score} | {runs} | {t.seconds:.1f} | {state} | {short(t.changes)} |")
+    if len(order) > top:
+        lines.append(f"| ... | {len(order) - top} more | | | | |")
     return "\n".join(lines)
 
 
@@ -306,7 +386,8 @@ def tuned_config(raw, resolved, result, out_folder):
     scheme = "data.valid" if result.n_folds == 1 else f"{result.n_folds}-fold cross-validation on the training data"
     header = [f"# Tuned by `sgdtext tune` in {result.seconds:.0f} s: {len(result.trials)} trials ({len(complete)} "
               f"complete), {scheme}, {result.metric}.",
-              f"# Best: trial {result.best.number}, {result.best.mean:.4f} ± {result.best.standard_error:.4f}; "
+              f"# Best: trial {result.best.number}, {result.best.mean:.4f} ± {result.best.standard_error:.4f}"
+              f"{f' ({result.best.seeds} seeds)' if result.best.seeds > 1 else ''}; "
               f"the config as it was: {base.mean:.4f} ± {base.standard_error:.4f}.",
               f"# Best settings: {short(result.best.changes)}"]
     return "\n".join(header) + "\n" + yaml.safe_dump(config, sort_keys=False, default_flow_style=None)
