@@ -450,10 +450,13 @@ def rollback(folder, wait):
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the folds and of the sampler.")
 @click.option("--trials", "max_trials", type=click.IntRange(min=1), default=None,
               help="Stop after this many trials (the same trials, and result, for a seed).")
+@click.option("--grid", "grids", multiple=True, type=click.Path(dir_okay=False), metavar="GRID.yaml",
+              help="Search this grid instead of the built-in space: every point once (several files: the product "
+                   "of their axes). See the README, \"Better settings for your data\".")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a value, as in train.")
 @reported
 @user_errors
-def tune(config, budget, out, folds, metric, seed, max_trials, overrides):
+def tune(config, budget, out, folds, metric, seed, max_trials, grids, overrides):
     """Search CONFIG's settings (features, model, optimizer, penalty) by cross-validation on its training data.
 
     Never reads the test data. Writes the best config, ready for `sgdtext train`.
@@ -462,6 +465,7 @@ def tune(config, budget, out, folds, metric, seed, max_trials, overrides):
     Example:
       sgdtext tune my.yaml --budget 60 --out my-tuned.yaml
       sgdtext train my-tuned.yaml
+      sgdtext tune my.yaml --budget 600 --grid benchmarks/grids/features.yaml --grid benchmarks/grids/dual.yaml
     """
     from sgdtext.config import load_config
     from sgdtext.config.loading import raw_config
@@ -469,8 +473,13 @@ def tune(config, budget, out, folds, metric, seed, max_trials, overrides):
     from sgdtext.training.tune import tune as run_tune
 
     resolved = load_config(config, overrides)
+    grid = None
+    if grids:
+        from sgdtext.training.grid import read_grid
+
+        grid = read_grid(grids, raw_config(config, overrides))
     result = run_tune(raw_config(config, overrides), resolved, budget=budget, n_folds=folds, metric=metric, seed=seed,
-                      max_trials=max_trials, warn=warn)
+                      max_trials=max_trials, grid=grid, warn=warn)
     out_folder = Path(out).resolve().parent if out else Path.cwd()
     text = tuned_config(raw_config(config, overrides), resolved, result, out_folder)
     table = trials_table(result)

@@ -139,3 +139,66 @@ def test_an_unconfirmed_lucky_seed_is_not_chosen():
     assert winner(Folds(), [lucky, exact, confirmed]) is exact
     assert winner(Folds(), [lucky, confirmed]) is confirmed
     assert winner(Folds(), [lucky]) is lucky  # nothing surer to choose
+
+
+def test_a_grid_runs_each_point_once_and_writes_the_best(small_config, tmp_path):
+    """Two files, one axis each: the search runs the config as it is and the four points of their product, then
+    writes the point with the best mean."""
+    (tmp_path / "c.yaml").write_text("training.C: [0.5, 2]\n")
+    (tmp_path / "models.yaml").write_text("model:\n  - {model.type: logistic}\n"
+                                          "  - {model.type: squared_hinge, training.nb_scale: 1.0}\n")
+    out = tmp_path / "best.yaml"
+    result = run("tune", small_config, "--budget", "600", "--folds", "3", "--out", out,
+                 "--grid", tmp_path / "c.yaml", "--grid", tmp_path / "models.yaml")
+    assert result.exit_code == 0, result.output
+    rows = [line.split(" | ") for line in result.stdout.splitlines()[2:]]
+    assert sorted(row[5] for row in rows) == sorted(
+        ["(the config as it is) |", "C=0.5 type=logistic |", "C=2 type=logistic |",
+         "C=0.5 type=squared_hinge nb_scale=1 |", "C=2 type=squared_hinge nb_scale=1 |"])
+    (chosen,) = [row for row in rows if row[4] == "complete, chosen"]
+    assert float(chosen[1].split(" ± ")[0]) == max(float(row[1].split(" ± ")[0]) for row in rows)
+    text = out.read_text()
+    assert f"over the grid {tmp_path / 'c.yaml'} x {tmp_path / 'models.yaml'} of 4 points" in text.splitlines()[0]
+    assert text.splitlines()[2] == f"# Best settings: {chosen[5].removesuffix(' |')}"
+    tuned = yaml.safe_load(text)
+    settings = dict(pair.split("=") for pair in chosen[5].removesuffix(" |").split())
+    assert tuned["model"]["type"] == settings["type"] and tuned["training"]["C"] == float(settings["C"])
+
+
+def test_a_grid_with_mistakes_is_refused_with_every_problem(small_config, tmp_path):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("model:\n  - {model.typo: hinge}\n  - 3\ndata.train: [other.tsv]\ntraining.C: [1, -2]\n")
+    out = tmp_path / "best.yaml"
+    result = run("tune", small_config, "--budget", "60", "--grid", grid, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {grid}: 3 problems:\n"
+                             "  model[0] -> model.typo: unknown key; did you mean 'type'?\n"
+                             "  model[1]: must be a mapping of section.key: value; got 3\n"
+                             "  data.train: a grid changes only features, model, training; set data in the config\n")
+    grid.write_text("training.nb_scale: [1.0]\ntraining.C: [1, -2]\ntraining.optimizer: [dual_cd, sgd]\n")
+    result = run("tune", small_config, "--budget", "60", "--grid", grid, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {grid}: 2 problems:\n"
+                             "  training.nb_scale[0] with training.C[0] with training.optimizer[1]: training -> "
+                             "nb_scale: the naive-Bayes scaling is part of the dual_cd solver; set training.optimizer: "
+                             "dual_cd (got sgd) or remove nb_scale\n"
+                             "  training.nb_scale[0] with training.C[1] with training.optimizer[0]: training -> C: "
+                             "must be a number > 0; got -2\n")
+    again = run("tune", small_config, "--budget", "60", "--grid", grid, "--grid", grid)
+    assert again.exit_code == 1 and f"axis 'training.nb_scale' is also in {grid}" in again.stderr
+    (tmp_path / "more.yaml").write_text("solver:\n  - {training.optimizer: dual_cd, training.C: 4}\n")
+    overlap = run("tune", small_config, "--budget", "60", "--grid", grid, "--grid", tmp_path / "more.yaml")
+    assert overlap.exit_code == 1
+    assert overlap.stderr == (f"Error: axes 'training.C' ({grid}) and 'solver' ({tmp_path / 'more.yaml'}) both set "
+                              "training.C; a point would take one of them: set each key in one axis\n")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("models", sorted(p.stem for p in (REPO / "benchmarks" / "grids").glob("*.yaml")
+                                          if p.stem != "features"))
+def test_the_grids_the_configs_were_picked_from_are_valid(models):
+    from sgdtext.training.grid import read_grid
+
+    grids = REPO / "benchmarks" / "grids"
+    grid = read_grid([grids / "features.yaml", grids / f"{models}.yaml"], {"data": {"train": "train.tsv"}})
+    assert list(grid.axes) == ["features", "model"] and grid.size == 16 * len(grid.axes["model"])

@@ -78,29 +78,31 @@ def set_override(raw, assignment):
     section[parts[1]] = value
 
 
-MAX_CONFIG_BYTES = 1 << 20  # a config is a few hundred bytes; this bounds what a wrong path makes us read
+MAX_CONFIG_BYTES = 1 << 20  # a config (or grid) is a few kilobytes; this bounds what a wrong path makes us read
 
 
-def read_yaml(path):
+def read_yaml(path, kind="config"):
+    """The YAML file ``path`` parsed safely (no code runs); ``kind`` names it in the messages."""
     path = Path(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
         if len(data) > MAX_CONFIG_BYTES:
-            raise SgdtextError(f"{path}: is larger than {MAX_CONFIG_BYTES:,} bytes, which no config is; give the path "
-                               f"of a YAML config")
+            raise SgdtextError(f"{path}: is larger than {MAX_CONFIG_BYTES:,} bytes, which no {kind} is; give the path "
+                               f"of a YAML {kind}")
         text = data.decode("utf-8")
     except FileNotFoundError:
-        raise SgdtextError(f"{path}: no such config file; give the path of a YAML config (see configs/)") from None
+        raise SgdtextError(f"{path}: no such {kind} file; give the path of a YAML {kind}"
+                           f"{' (see configs/)' if kind == 'config' else ''}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SgdtextError(f"{path}: cannot read the config: {exc}") from None
+        raise SgdtextError(f"{path}: cannot read the {kind}: {exc}") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SgdtextError(f"{where}: the config is not valid YAML: {problem}; fix the syntax") from None
+        raise SgdtextError(f"{where}: the {kind} is not valid YAML: {problem}; fix the syntax") from None
 
 
 def raw_config(path, overrides=()):

@@ -3,7 +3,8 @@ data.valid when the config gives it) within a time budget; the test data is neve
 
 The search is Optuna's: its TPE sampler proposes settings from what the finished trials scored, and its median
 pruner stops a trial whose first folds score below the median of the others at the same fold, so a budget is spent
-on promising settings (optuna is the ``tune`` extra). The first trial is the config as it is, so the tuned config
+on promising settings (optuna is the ``tune`` extra); or, with ``--grid``, each point of a grid written by hand
+(sgdtext/training/grid.py) once, by Optuna's grid sampler. The first trial is the config as it is, so the tuned config
 is never worse than it in cross-validation. The best trials of the stochastic optimizers are run again with more
 seeds before one is chosen (the budget keeps the time for it), so that a lucky seed does not choose. The folds of
 a trial are featurised and trained two at a time in forked processes (both cores), killed when the budget ends;
@@ -198,6 +199,7 @@ class TuneResult:
     n_folds: int
     metric: str
     seconds: float
+    grid: object = None  # the grid.Grid searched, None for the built-in space
 
 
 def import_optuna():
@@ -210,15 +212,17 @@ def import_optuna():
     return optuna
 
 
-def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_trials=None, warn=print,
+def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_trials=None, grid=None, warn=print,
          on_trial=None):
     """Search the settings of the config ``raw`` (as written; ``resolved``: as config.load_config returned it) for
     ``budget`` seconds (or ``max_trials`` trials, then the same for a seed), shown as a phase of trials with the
-    best mean so far, then a phase confirming the best; returns a TuneResult."""
+    best mean so far, then a phase confirming the best; returns a TuneResult. The space searched is the built-in one
+    (``suggest``), or ``grid`` (a grid.Grid: each of its points once, then the search ends)."""
     started = time.monotonic()
     deadline = started + budget
     best = None
-    with progress.phase("tuning", detail=f"{budget:g} s budget", total=max_trials, unit="trials") as shown:
+    trials_planned = max_trials if grid is None else min(max_trials or math.inf, grid.size + 1)
+    with progress.phase("tuning", detail=f"{budget:g} s budget", total=trials_planned, unit="trials") as shown:
         def each_trial(trial):
             nonlocal best
             if trial.state == "complete" and (best is None or trial.mean > best):
@@ -229,14 +233,14 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
                 on_trial(trial)
 
         folds = Search(raw, resolved, n_folds=n_folds, metric=metric, seed=seed, warn=warn)
-        trials = search(folds, budget=budget, deadline=deadline, seed=seed, max_trials=max_trials,
+        trials = search(folds, budget=budget, deadline=deadline, seed=seed, max_trials=max_trials, grid=grid,
                         on_trial=each_trial)
     candidates = to_confirm(folds, trials)
     if candidates:
         with progress.phase("confirming", detail=f"the best trials with {CONFIRM_SEEDS} more seeds each",
                             total=len(candidates), unit="trials") as shown:
             confirm(folds, candidates, deadline, shown)
-    return TuneResult(trials, winner(folds, trials), len(folds.parts), metric, time.monotonic() - started)
+    return TuneResult(trials, winner(folds, trials), len(folds.parts), metric, time.monotonic() - started, grid)
 
 
 # The best trials of stochastic optimizers are run again with other seeds before one is chosen: among many trials
@@ -246,9 +250,10 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
 CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE = 5, 2, 0.2
 
 
-def search(folds, *, budget, deadline, seed, max_trials, on_trial):
-    """The config as it is, then Optuna's trials until ``max_trials`` or the deadline less the time to confirm the
-    best so far (at most CONFIRM_SHARE of the budget); the trials in the order they ran."""
+def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
+    """The config as it is, then Optuna's trials (the built-in space by TPE, or each point of ``grid``) until
+    ``max_trials``, the grid's end or the deadline less the time to confirm the best so far (at most CONFIRM_SHARE
+    of the budget); the trials in the order they ran."""
     optuna = import_optuna()
     started = time.monotonic()
     trials = [Trial(0, {})]
@@ -269,7 +274,8 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial):
         if time.monotonic() > trial_deadline:
             optuna_trial.study.stop()  # the rest of the budget confirms the best trials
             raise optuna.TrialPruned()
-        record = Trial(len(trials), suggest(optuna_trial, folds.n_train))
+        changes = suggest(optuna_trial, folds.n_train) if grid is None else grid.suggest(optuna_trial)
+        record = Trial(len(trials), changes)
         trials.append(record)
         trial_started = time.monotonic()
 
@@ -295,7 +301,8 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial):
             record.seconds = time.monotonic() - trial_started
             on_trial(record)
 
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed),
+    sampler = optuna.samplers.TPESampler(seed=seed) if grid is None else grid.sampler(optuna, seed)
+    study = optuna.create_study(direction="maximize", sampler=sampler,
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=0))
     study.optimize(objective, timeout=max(deadline - time.monotonic(), 0.0),
                    n_trials=None if max_trials is None else max(max_trials - 1, 0))
@@ -386,8 +393,9 @@ def tuned_config(raw, resolved, result, out_folder):
     complete = [t for t in result.trials if t.state == "complete"]
     base = result.trials[0]
     scheme = "data.valid" if result.n_folds == 1 else f"{result.n_folds}-fold cross-validation on the training data"
+    space = "" if result.grid is None else f" over the grid {' x '.join(result.grid.sources)} of {result.grid.size} points"
     header = [f"# Tuned by `sgdtext tune` in {result.seconds:.0f} s: {len(result.trials)} trials ({len(complete)} "
-              f"complete), {scheme}, {result.metric}.",
+              f"complete){space}, {scheme}, {result.metric}.",
               f"# Best: trial {result.best.number}, {result.best.mean:.4f} ± {result.best.standard_error:.4f}"
               f"{f' ({result.best.seeds} seeds)' if result.best.seeds > 1 else ''}; "
               f"the config as it was: {base.mean:.4f} ± {base.standard_error:.4f}.",
