@@ -202,3 +202,25 @@ def test_the_grids_the_configs_were_picked_from_are_valid(models):
     grids = REPO / "benchmarks" / "grids"
     grid = read_grid([grids / "features.yaml", grids / f"{models}.yaml"], {"data": {"train": "train.tsv"}})
     assert list(grid.axes) == ["features", "model"] and grid.size == 16 * len(grid.axes["model"])
+
+
+def test_a_valid_label_the_training_data_lacks_counts_as_an_error(tmp_path):
+    """data.valid with one document of a label absent from data.train: the search runs, and that document is an
+    error whatever the model says (the config as it is, deterministic dual_cd, scores n / (n + 1) of its accuracy
+    without it)."""
+    from sgdtext.config import load_config
+    from sgdtext.config.loading import raw_config
+    from sgdtext.training.tune import tune
+
+    lines = (REPO / "data" / "sms-spam" / "train.tsv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "train.tsv").write_text("\n".join(lines[:401]) + "\n", encoding="utf-8")
+    (tmp_path / "valid.tsv").write_text("\n".join(lines[:1] + lines[401:601]) + "\n", encoding="utf-8")
+    (tmp_path / "more.tsv").write_text("\n".join(lines[:1] + lines[401:601] + ["phishing\tverify your account"]) + "\n",
+                                       encoding="utf-8")
+    means = []
+    for valid in ("valid.tsv", "more.tsv"):
+        config = tmp_path / "c.yaml"
+        config.write_text(f"data:\n  train: train.tsv\n  valid: {valid}\n")
+        result = tune(raw_config(config), load_config(config), budget=600, max_trials=1)
+        means.append(result.trials[0].mean)
+    assert means[1] == pytest.approx(means[0] * 200 / 201, rel=1e-12)

@@ -25,7 +25,7 @@ from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import SgdtextError, TrainingError
 from sgdtext.text.features import Featurizer
 from sgdtext.training.calibration import stratified_folds
-from sgdtext.training.data import label_indices, read_training_data
+from sgdtext.training.data import label_indices, read_training_data, sort_labels
 from sgdtext.training.fit import fit
 from sgdtext.training.metrics import classification_metrics
 from sgdtext.training.run import new_model
@@ -120,8 +120,9 @@ def featurised_fold(parts, features, fold):
 
 def fold_score(payload, config, fold, repeat):
     """The metric of ``config`` trained on all folds but ``fold`` (runs in a forked worker); ``repeat`` > 0 draws
-    other seeds for the initial weights and the shuffling."""
-    matrices, classes, metric, seed = payload
+    other seeds for the initial weights and the shuffling. The held-out classes index ``labels``: the training
+    classes, then labels only data.valid has (errors whatever the model predicts)."""
+    matrices, classes, labels, metric, seed = payload
     X, y, Xv, yv = matrices[fold]
     again = [repeat] if repeat else []
     model = new_model(config, classes, X, np.random.default_rng([seed, 2, *again]))
@@ -129,7 +130,7 @@ def fold_score(payload, config, fold, repeat):
         fit(model, X, y, settings=TrainSettings.from_config(config, n_examples=X.shape[0]),
             rng=np.random.default_rng([seed, fold, *again]))
     pred = model.predict_index(model.scores(Xv))
-    return classification_metrics(yv, pred, classes)[metric]
+    return classification_metrics(yv, pred, labels)[metric]
 
 
 class Search:
@@ -139,8 +140,10 @@ class Search:
         self.raw, self.metric, self.seed = raw, metric, seed
         config = Config.from_mapping(resolved)
         docs, y, self.classes, valid_docs = read_training_data(config, warn)
+        self.labels = list(self.classes)
         if valid_docs is not None:
-            self.parts = [(docs, y, valid_docs, label_indices(valid_docs, self.classes))]
+            self.labels += sort_labels({doc.label for doc in valid_docs} - set(self.classes))
+            self.parts = [(docs, y, valid_docs, label_indices(valid_docs, self.labels))]
         else:
             counts = np.bincount(y, minlength=len(self.classes))
             if counts.min() < n_folds:
@@ -182,7 +185,7 @@ class Search:
         """Score ``changes`` fold by fold into ``trial.scores`` (a batch of folds at a time, one per core, stopped
         at ``deadline``: TimeoutError); ``report(step, mean)`` may prune; ``repeat`` > 0: with other seeds."""
         config = self.config(changes)
-        payload = (self.matrices(config, deadline), self.classes, self.metric, self.seed)
+        payload = (self.matrices(config, deadline), self.classes, self.labels, self.metric, self.seed)
         workers = parallel.n_workers(None)
         for start in range(0, len(self.parts), workers):
             if time.monotonic() > deadline:
