@@ -85,6 +85,12 @@ def test_every_block_is_found_and_a_shown_output_is_checked():
 
 
 def test_the_readme_hand_made_features_config_is_the_shipped_one():
-    block = re.search(r"`configs/sms-spam-handmade.yaml`.*?```yaml\n(.*?)```", README, re.S).group(1)
+    block = re.search(r"`configs/sms-spam-handmade.yaml` \(the lecture's.*?```yaml\n(.*?)```", README, re.S).group(1)
     shipped = (REPO / "configs" / "sms-spam-handmade.yaml").read_text()
+    assert block == "".join(line + "\n" for line in shipped.splitlines() if not line.startswith("#"))
+
+
+def test_the_readme_grid_is_the_shipped_one():
+    block = re.search(r"`configs/sms-spam-grid.yaml`.*?```yaml\n(.*?)```", README, re.S).group(1)
+    shipped = (REPO / "configs" / "sms-spam-grid.yaml").read_text()
     assert block == "".join(line + "\n" for line in shipped.splitlines() if not line.startswith("#"))

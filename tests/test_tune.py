@@ -130,6 +130,8 @@ def test_an_unconfirmed_lucky_seed_is_not_chosen():
     from sgdtext.training.tune import Trial, winner
 
     class Folds:
+        valid_given = False
+
         def deterministic(self, changes):
             return changes.get("training.optimizer") == "dual_cd"
 
@@ -161,8 +163,11 @@ def test_a_grid_runs_each_point_once_and_writes_the_best(small_config, tmp_path)
     assert f"over the grid {tmp_path / 'c.yaml'} x {tmp_path / 'models.yaml'} of 4 points" in text.splitlines()[0]
     assert text.splitlines()[2] == f"# Best settings: {chosen[5].removesuffix(' |')}"
     tuned = yaml.safe_load(text)
-    settings = dict(pair.split("=") for pair in chosen[5].removesuffix(" |").split())
-    assert tuned["model"]["type"] == settings["type"] and tuned["training"]["C"] == float(settings["C"])
+    if chosen[0] == "| 0":  # the config as it is: nothing changed
+        assert "model" not in tuned and "training" not in tuned
+    else:
+        settings = dict(pair.split("=") for pair in chosen[5].removesuffix(" |").split())
+        assert tuned["model"]["type"] == settings["type"] and tuned["training"]["C"] == float(settings["C"])
 
 
 def test_a_grid_with_mistakes_is_refused_with_every_problem(small_config, tmp_path):
@@ -222,5 +227,40 @@ def test_a_valid_label_the_training_data_lacks_counts_as_an_error(tmp_path):
         config = tmp_path / "c.yaml"
         config.write_text(f"data:\n  train: train.tsv\n  valid: {valid}\n")
         result = tune(raw_config(config), load_config(config), budget=600, max_trials=1)
-        means.append(result.trials[0].mean)
+        means.append(result.trials[0].scores[0])  # on data.valid (then on the training folds, as a finalist)
     assert means[1] == pytest.approx(means[0] * 200 / 201, rel=1e-12)
+
+
+def test_with_data_valid_the_best_trials_are_also_scored_on_the_training_folds(tmp_path):
+    """data.valid given: the best trials and the config as it is are scored again by K-fold cross-validation on
+    data.train, the chosen one is the best on all those held-out documents together, and the table and the tuned
+    config's header say so."""
+    lines = (REPO / "data" / "sms-spam" / "train.tsv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "train.tsv").write_text("\n".join(lines[:401]) + "\n", encoding="utf-8")
+    (tmp_path / "valid.tsv").write_text("\n".join(lines[:1] + lines[401:601]) + "\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  train: train.tsv\n  valid: valid.tsv\n")
+    out = tmp_path / "best.yaml"
+    result = run("tune", config, "--budget", "600", "--trials", "8", "--folds", "3", "--out", out)
+    assert result.exit_code == 0, result.output
+    rows = [line.split(" | ") for line in result.stdout.splitlines()[2:]]
+    confirmed = [row for row in rows if row[2] == "valid + 3"]
+    assert "| 0" in [row[0] for row in confirmed] and 2 <= len(confirmed) <= 6
+    (chosen,) = [row for row in rows if row[4] == "complete, chosen"]
+    assert chosen in confirmed
+    assert float(chosen[1].split(" ± ")[0]) == max(float(row[1].split(" ± ")[0]) for row in confirmed)
+    assert "(data.valid and 3 folds of the training data)" in out.read_text().splitlines()[1]
+
+
+def test_with_data_valid_a_trial_only_scored_on_it_is_not_chosen():
+    from sgdtext.training.tune import Trial, winner
+
+    class Folds:
+        valid_given = True
+
+    lucky = Trial(1, {"training.optimizer": "dual_cd"}, [0.97], sizes=[100], state="complete")
+    both = Trial(2, {"training.optimizer": "dual_cd"}, [0.95, 0.90, 0.92], sizes=[100, 200, 200], state="complete",
+                 training_folds=2)
+    assert both.mean == pytest.approx((95 + 180 + 184) / 500)
+    assert winner(Folds(), [lucky, both]) is both
+    assert winner(Folds(), [lucky]) is lucky  # nothing surer to choose

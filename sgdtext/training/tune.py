@@ -11,6 +11,7 @@ a trial are featurised and trained two at a time in forked processes (both cores
 the matrices of a feature setting are kept for the next trials that share it.
 """
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
@@ -99,10 +100,15 @@ class Trial:
     seconds: float = 0.0
     state: str = "running"
     seeds: int = 1  # its folds run with this many seeds (more: confirmed), every score kept
+    sizes: list = field(default_factory=list)  # the documents each score was held out on (none: equal weights)
+    training_folds: int = 0  # with data.valid: the folds of data.train it was also scored on (confirmed)
 
     @property
     def mean(self):
-        return float(np.mean(self.scores)) if self.scores else float("nan")
+        """The metric over all its held-out documents: the folds' scores weighed by their documents."""
+        if not self.scores:
+            return float("nan")
+        return float(np.average(self.scores, weights=self.sizes if len(self.sizes) == len(self.scores) else None))
 
     @property
     def standard_error(self):
@@ -130,18 +136,19 @@ def fold_score(payload, config, fold, repeat):
         fit(model, X, y, settings=TrainSettings.from_config(config, n_examples=X.shape[0]),
             rng=np.random.default_rng([seed, fold, *again]))
     pred = model.predict_index(model.scores(Xv))
-    return classification_metrics(yv, pred, labels)[metric]
+    return classification_metrics(yv, pred, labels)[metric], len(yv)
 
 
 class Search:
     """The data, folds and cached matrices of one tuning run."""
 
     def __init__(self, raw, resolved, *, n_folds, metric, seed, warn):
-        self.raw, self.metric, self.seed = raw, metric, seed
+        self.raw, self.metric, self.seed, self.n_folds = raw, metric, seed, n_folds
         config = Config.from_mapping(resolved)
         docs, y, self.classes, valid_docs = read_training_data(config, warn)
         self.labels = list(self.classes)
-        if valid_docs is not None:
+        self.valid_given = valid_docs is not None
+        if self.valid_given:
             self.labels += sort_labels({doc.label for doc in valid_docs} - set(self.classes))
             self.parts = [(docs, y, valid_docs, label_indices(valid_docs, self.labels))]
         else:
@@ -151,12 +158,19 @@ class Search:
                 fix = f"use --folds {counts.min()}" if counts.min() >= 2 else "give data.valid, or more documents"
                 raise SgdtextError(f"{config.data.train}: class {label!r} has {counts.min()} document(s), fewer than "
                                    f"the {n_folds} folds: {fix}")
-            folds = stratified_folds(y, n_folds, np.random.default_rng([seed, 4]))
-            self.parts = [([docs[i] for i in np.flatnonzero(folds != k)], y[folds != k],
-                           [docs[i] for i in np.flatnonzero(folds == k)], y[folds == k]) for k in range(n_folds)]
+            self.parts = k_fold_parts(docs, y, n_folds, seed)
         self.n_train = len(self.parts[0][1])
         self.cache = {}
         self.optimizers = {}  # trial settings -> their optimizer
+
+    def on_training_folds(self):
+        """This search scored by K-fold cross-validation on data.train alone (data.valid given: the finalists' second
+        score); a class with fewer documents than folds is held out in fewer folds."""
+        other = copy.copy(self)
+        docs, y = self.parts[0][0], self.parts[0][1]
+        other.parts = k_fold_parts(docs, y, self.n_folds, self.seed)
+        other.labels, other.valid_given, other.cache = self.classes, False, {}
+        return other
 
     def matrices(self, config, deadline):
         """The folds' (X, y, X_held, y_held) for the config's features (the last two feature settings kept),
@@ -191,8 +205,17 @@ class Search:
             if time.monotonic() > deadline:
                 raise TimeoutError
             batch = [(config, k, repeat) for k in range(start, min(start + workers, len(self.parts)))]
-            trial.scores += parallel.map_until(fold_score, payload, batch, workers, deadline)
+            for score, size in parallel.map_until(fold_score, payload, batch, workers, deadline):
+                trial.scores.append(score)
+                trial.sizes.append(size)
             report(len(trial.scores), trial.mean)
+
+
+def k_fold_parts(docs, y, n_folds, seed):
+    """[(training docs, their classes, held-out docs, their classes)] of ``n_folds`` stratified folds."""
+    folds = stratified_folds(y, n_folds, np.random.default_rng([seed, 4]))
+    return [([docs[i] for i in np.flatnonzero(folds != k)], y[folds != k],
+             [docs[i] for i in np.flatnonzero(folds == k)], y[folds == k]) for k in range(n_folds)]
 
 
 @dataclass
@@ -240,16 +263,19 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
                         on_trial=each_trial)
     candidates = to_confirm(folds, trials)
     if candidates:
-        with progress.phase("confirming", detail=f"the best trials with {CONFIRM_SEEDS} more seeds each",
-                            total=len(candidates), unit="trials") as shown:
+        how = (f"the best trials on {n_folds} folds of the training data as well" if folds.valid_given else
+               f"the best trials with {CONFIRM_SEEDS} more seeds each")
+        with progress.phase("confirming", detail=how, total=len(candidates), unit="trials") as shown:
             confirm(folds, candidates, deadline, shown)
     return TuneResult(trials, winner(folds, trials), len(folds.parts), metric, time.monotonic() - started, grid)
 
 
-# The best trials of stochastic optimizers are run again with other seeds before one is chosen: among many trials
-# the best single-seed score is partly the luck of its seed (worst on one small validation split), which the
-# deterministic dual_cd trials do not have. The search stops early enough to rerun them, keeping at most
-# CONFIRM_SHARE of the budget for it.
+# Before one trial is chosen, the best are scored again: among many trials the best score is partly luck, the luck
+# of a seed (for the stochastic optimizers; dual_cd goes to the optimum whatever the order) and of the held-out
+# documents (worst on one small data.valid, which a few hundred trials overfit). With K folds, the stochastic ones
+# among the CONFIRM_TOP best run their folds again with CONFIRM_SEEDS other seeds. With data.valid, the CONFIRM_TOP
+# best and the config as it is are also scored by K-fold cross-validation on data.train, and ranked on all their
+# held-out documents together. The search stops early enough for it, keeping at most CONFIRM_SHARE of the budget.
 CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE = 5, 2, 0.2
 
 
@@ -272,7 +298,7 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
                            f"{max(10, math.ceil(10 * trials[0].seconds))} (about ten trials)")
 
     def objective(optuna_trial):
-        confirming = CONFIRM_SEEDS * sum(t.seconds for t in to_confirm(folds, trials))
+        confirming = confirm_cost(folds) * sum(t.seconds for t in to_confirm(folds, trials))
         trial_deadline = deadline - min(confirming, CONFIRM_SHARE * budget)
         if time.monotonic() > trial_deadline:
             optuna_trial.study.stop()  # the rest of the budget confirms the best trials
@@ -318,32 +344,54 @@ def ranked(trials):
 
 
 def to_confirm(folds, trials):
-    """The stochastic trials among the CONFIRM_TOP best that have not been confirmed."""
-    return [t for t in ranked(trials)[:CONFIRM_TOP] if t.seeds == 1 and not folds.deterministic(t.changes)]
+    """The trials to score again before one is chosen (not yet confirmed): with data.valid, the CONFIRM_TOP best and
+    the config as it is; else the stochastic ones among the CONFIRM_TOP best."""
+    best = ranked(trials)[:CONFIRM_TOP]
+    if folds.valid_given:
+        return [t for t in best + [trials[0]] * (trials[0] not in best) if not t.training_folds]
+    return [t for t in best if t.seeds == 1 and not folds.deterministic(t.changes)]
+
+
+def confirm_cost(folds):
+    """About how many times a trial's seconds confirming it takes: its folds with more seeds, or the K folds of the
+    training data (a fold per core at a time)."""
+    return math.ceil(folds.n_folds / parallel.n_workers(None)) if folds.valid_given else CONFIRM_SEEDS
 
 
 def confirm(folds, candidates, deadline, shown):
-    """Run each candidate's folds again with CONFIRM_SEEDS other seeds, best first, until the deadline; a candidate
-    keeps the extra scores only when all of them were run."""
+    """Score each candidate again, in turn, until the deadline: on K folds of the training data (data.valid given),
+    else with CONFIRM_SEEDS other seeds; a candidate keeps the extra scores only when all of them were run."""
+    training_folds = folds.on_training_folds() if folds.valid_given else None
+    if training_folds is not None:
+        folds.cache.clear()  # the validation matrices are not needed again
     for trial in candidates:
         extra = Trial(trial.number, trial.changes)
         started = time.monotonic()
         try:
-            for repeat in range(1, CONFIRM_SEEDS + 1):
-                folds.evaluate(extra, trial.changes, lambda step, mean: None, deadline, repeat)
+            if training_folds is not None:
+                training_folds.evaluate(extra, trial.changes, lambda step, mean: None, deadline)
+            else:
+                for repeat in range(1, CONFIRM_SEEDS + 1):
+                    folds.evaluate(extra, trial.changes, lambda step, mean: None, deadline, repeat)
         except TimeoutError:
             return
         trial.scores += extra.scores
-        trial.seeds += CONFIRM_SEEDS
+        trial.sizes += extra.sizes
+        if training_folds is not None:
+            trial.training_folds = len(training_folds.parts)
+        else:
+            trial.seeds += CONFIRM_SEEDS
         trial.seconds += time.monotonic() - started
         shown.advance(trial=trial.number, mean=trial.mean)
 
 
 def winner(folds, trials):
-    """The best complete trial whose score does not rest on one seed (deterministic, or confirmed); the best of all
+    """The best complete trial whose score does not rest on one seed or one validation split: with data.valid, the
+    best of those also scored on the training folds; else the best deterministic or confirmed one. The best of all
     when none is."""
     best = ranked(trials)
-    sure = [t for t in best if t.seeds > 1 or folds.deterministic(t.changes)]
+    sure = [t for t in best if t.training_folds] if folds.valid_given else \
+        [t for t in best if t.seeds > 1 or folds.deterministic(t.changes)]
     return (sure or best)[0]
 
 
@@ -371,12 +419,20 @@ def trials_table(result, top=20):
              "|---:|---|---:|---:|---|---|"]
     for t in order[:top]:
         score = f"{t.mean:.4f} ± {t.standard_error:.4f}" if t.scores else "-"
-        runs = f"{len(t.scores) // t.seeds} × {t.seeds} seeds" if t.seeds > 1 else f"{len(t.scores)}"
+        runs = (f"valid + {t.training_folds}" if t.training_folds else
+                f"{len(t.scores) // t.seeds} × {t.seeds} seeds" if t.seeds > 1 else f"{len(t.scores)}")
         state = f"{t.state}, chosen" if t is result.best else t.state
         lines.append(f"| {t.number} | {score} | {runs} | {t.seconds:.1f} | {state} | {short(t.changes)} |")
     if len(order) > top:
         lines.append(f"| ... | {len(order) - top} more | | | | |")
     return "\n".join(lines)
+
+
+def scored_on(trial):
+    """How a trial's score was confirmed, for the tuned config's header ("" when it was not)."""
+    if trial.training_folds:
+        return f" (data.valid and {trial.training_folds} folds of the training data)"
+    return f" ({trial.seeds} seeds)" if trial.seeds > 1 else ""
 
 
 def tuned_config(raw, resolved, result, out_folder):
@@ -395,12 +451,14 @@ def tuned_config(raw, resolved, result, out_folder):
             data[name] = os.path.relpath(path, out_folder)
     complete = [t for t in result.trials if t.state == "complete"]
     base = result.trials[0]
-    scheme = "data.valid" if result.n_folds == 1 else f"{result.n_folds}-fold cross-validation on the training data"
-    space = "" if result.grid is None else f" over the grid {' x '.join(result.grid.sources)} of {result.grid.size} points"
+    scheme = ("data.valid (the best trials also on the training data's folds)" if result.n_folds == 1 else
+              f"{result.n_folds}-fold cross-validation on the training data")
+    space = "" if result.grid is None else \
+        f" over the grid {' x '.join(result.grid.sources)} of {result.grid.size} points"
     header = [f"# Tuned by `sgdtext tune` in {result.seconds:.0f} s: {len(result.trials)} trials ({len(complete)} "
               f"complete){space}, {scheme}, {result.metric}.",
               f"# Best: trial {result.best.number}, {result.best.mean:.4f} ± {result.best.standard_error:.4f}"
-              f"{f' ({result.best.seeds} seeds)' if result.best.seeds > 1 else ''}; "
+              f"{scored_on(result.best)}; "
               f"the config as it was: {base.mean:.4f} ± {base.standard_error:.4f}.",
               f"# Best settings: {short(result.best.changes)}"]
     return "\n".join(header) + "\n" + yaml.safe_dump(config, sort_keys=False, default_flow_style=None)
