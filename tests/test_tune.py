@@ -172,14 +172,17 @@ def test_a_grid_runs_each_point_once_and_writes_the_best(small_config, tmp_path)
 
 def test_a_grid_with_mistakes_is_refused_with_every_problem(small_config, tmp_path):
     grid = tmp_path / "grid.yaml"
-    grid.write_text("model:\n  - {model.typo: hinge}\n  - 3\ndata.train: [other.tsv]\ntraining.C: [1, -2]\n")
+    grid.write_text("model:\n  - {model.typo: hinge}\n  - 3\ndata.train: [other.tsv]\ntraining.C: [1, -2]\n"
+                    "training.engine: [local, dask]\n")
     out = tmp_path / "best.yaml"
     result = run("tune", small_config, "--budget", "60", "--grid", grid, "--out", out)
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {grid}: 3 problems:\n"
+    assert result.stderr == (f"Error: {grid}: 4 problems:\n"
                              "  model[0] -> model.typo: unknown key; did you mean 'type'?\n"
                              "  model[1]: must be a mapping of section.key: value; got 3\n"
-                             "  data.train: a grid changes only features, model, training; set data in the config\n")
+                             "  data.train: a grid changes only features, model, training; set data in the config\n"
+                             "  training.engine: a grid does not change it (the search trains its folds in this "
+                             "process's workers); set it in the config\n")
     grid.write_text("training.nb_scale: [1.0]\ntraining.C: [1, -2]\ntraining.optimizer: [dual_cd, sgd]\n")
     result = run("tune", small_config, "--budget", "60", "--grid", grid, "--out", out)
     assert result.exit_code == 1

@@ -15,6 +15,12 @@ from sgdtext.errors import ConfigError, SgdtextError
 from sgdtext.training.tune import applied
 
 SECTIONS = ("features", "model", "training")  # what a grid may change: never the data, nor where output goes
+FIXED = {  # keys of those sections a grid may not change: what the search itself reads as the config gives it
+    "features.extra": "hand-made features name files relative to the config",
+    "training.engine": "the search trains its folds in this process's workers",
+    "training.scheduler": "the search trains its folds in this process's workers",
+    "training.workers": "the search trains its folds in this process's workers",
+}
 MAX_POINTS = 10_000
 
 
@@ -119,6 +125,8 @@ def key_problem(key):
         return f"a grid changes only {', '.join(SECTIONS)}; set {section} in the config"
     if name not in SCHEMA[section]:
         return f"unknown key{did_you_mean(name, SCHEMA[section])}"
+    if key in FIXED:
+        return f"a grid does not change it ({FIXED[key]}); set it in the config"
     return None
 
 
