@@ -91,6 +91,6 @@ def test_the_readme_hand_made_features_config_is_the_shipped_one():
 
 
 def test_the_readme_grid_is_the_shipped_one():
-    block = re.search(r"`configs/sms-spam-grid.yaml`.*?```yaml\n(.*?)```", README, re.S).group(1)
-    shipped = (REPO / "configs" / "sms-spam-grid.yaml").read_text()
+    block = re.search(r"`configs/grids/sms-spam.yaml`.*?```yaml\n(.*?)```", README, re.S).group(1)
+    shipped = (REPO / "configs" / "grids" / "sms-spam.yaml").read_text()
     assert block == "".join(line + "\n" for line in shipped.splitlines() if not line.startswith("#"))
