@@ -171,27 +171,29 @@ def test_a_grid_runs_each_point_once_and_writes_the_best(small_config, tmp_path)
 
 
 def test_a_grid_with_mistakes_is_refused_with_every_problem(small_config, tmp_path):
-    grid = tmp_path / "grid.yaml"
-    grid.write_text("model:\n  - {model.typo: hinge}\n  - 3\ndata.train: [other.tsv]\ntraining.C: [1, -2]\n"
-                    "training.engine: [local, dask]\n")
-    out = tmp_path / "best.yaml"
-    result = run("tune", small_config, "--budget", "60", "--grid", grid, "--out", out)
-    assert result.exit_code == 1
-    assert result.stderr == (f"Error: {grid}: 4 problems:\n"
-                             "  model[0] -> model.typo: unknown key; did you mean 'type'?\n"
-                             "  model[1]: must be a mapping of section.key: value; got 3\n"
-                             "  data.train: a grid changes only features, model, training; set data in the config\n"
-                             "  training.engine: a grid does not change it (the search trains its folds in this "
-                             "process's workers); set it in the config\n")
-    grid.write_text("training.nb_scale: [1.0]\ntraining.C: [1, -2]\ntraining.optimizer: [dual_cd, sgd]\n")
-    result = run("tune", small_config, "--budget", "60", "--grid", grid, "--out", out)
-    assert result.exit_code == 1
-    assert result.stderr == (f"Error: {grid}: 2 problems:\n"
-                             "  training.nb_scale[0] with training.C[0] with training.optimizer[1]: training -> "
-                             "nb_scale: the naive-Bayes scaling is part of the dual_cd solver; set training.optimizer: "
-                             "dual_cd (got sgd) or remove nb_scale\n"
-                             "  training.nb_scale[0] with training.C[1] with training.optimizer[0]: training -> C: "
-                             "must be a number > 0; got -2\n")
+    grid, out = tmp_path / "grid.yaml", tmp_path / "best.yaml"
+
+    def refusal(text):
+        """What tune says of a grid file holding ``text`` (it must exit 1)."""
+        grid.write_text(text)
+        result = run("tune", small_config, "--budget", "60", "--grid", grid, "--out", out)
+        assert result.exit_code == 1
+        return result.stderr
+
+    assert refusal("model:\n  - {model.typo: hinge}\n  - 3\ndata.train: [other.tsv]\ntraining.C: [1, -2]\n"
+                   "training.engine: [local, dask]\n") == (
+        f"Error: {grid}: 4 problems:\n"
+        "  model[0] -> model.typo: unknown key; did you mean 'type'?\n"
+        "  model[1]: must be a mapping of section.key: value; got 3\n"
+        "  data.train: a grid changes only features, model, training; set data in the config\n"
+        "  training.engine: a grid does not change it (the search trains its folds in this process's workers); set "
+        "it in the config\n")
+    assert refusal("training.nb_scale: [1.0]\ntraining.C: [1, -2]\ntraining.optimizer: [dual_cd, sgd]\n") == (
+        f"Error: {grid}: 2 problems:\n"
+        "  training.nb_scale[0] with training.C[0] with training.optimizer[1]: training -> nb_scale: the naive-Bayes "
+        "scaling is part of the dual_cd solver; set training.optimizer: dual_cd (got sgd) or remove nb_scale\n"
+        "  training.nb_scale[0] with training.C[1] with training.optimizer[0]: training -> C: must be a number > 0; "
+        "got -2\n")
     again = run("tune", small_config, "--budget", "60", "--grid", grid, "--grid", grid)
     assert again.exit_code == 1 and f"axis 'training.nb_scale' is also in {grid}" in again.stderr
     (tmp_path / "more.yaml").write_text("solver:\n  - {training.optimizer: dual_cd, training.C: 4}\n")
