@@ -12,7 +12,6 @@ held-out part. Runs one after the other (a budget is wall time: nothing else may
 """
 
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
@@ -81,8 +80,7 @@ def main():
                   f"{by_valid_held:.4f} | {chosen.number}, {chosen.mean:.4f}, {chosen_held:.4f} | "
                   f"{100 * gains[-1]:+.2f} points |", flush=True)
     print(f"\nmean {100 * statistics.mean(gains):+.2f} points over {len(gains)} runs: ahead on "
-          f"{sum(g > 0 for g in gains)}, level on {sum(g == 0 for g in gains)}, behind on {sum(g < 0 for g in gains)}",
-          file=sys.stdout)
+          f"{sum(g > 0 for g in gains)}, level on {sum(g == 0 for g in gains)}, behind on {sum(g < 0 for g in gains)}")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,12 @@ from sgdtext.errors import ConfigError, SgdtextError
 from sgdtext.training.tune import applied
 
 SECTIONS = ("features", "model", "training")  # what a grid may change: never the data, nor where output goes
+IN_PROCESS = "the search trains its folds in this process's workers"
 FIXED = {  # keys of those sections a grid may not change: what the search itself reads as the config gives it
     "features.extra": "hand-made features name files relative to the config",
-    "training.engine": "the search trains its folds in this process's workers",
-    "training.scheduler": "the search trains its folds in this process's workers",
-    "training.workers": "the search trains its folds in this process's workers",
+    "training.engine": IN_PROCESS,
+    "training.scheduler": IN_PROCESS,
+    "training.workers": IN_PROCESS,
 }
 MAX_POINTS = 10_000
 
@@ -94,18 +95,19 @@ def file_axes(path):
             problems.append(f"{name}: must be a non-empty list of alternatives; got {values!r}")
             continue
         if "." in str(name) and str(name).split(".")[0] in SCHEMA:  # one key and its values
-            if key_problem(str(name)) is None:
+            problem = key_problem(str(name))
+            if problem is None:
                 axes[str(name)] = [{str(name): value} for value in values]
             else:
-                problems.append(f"{name}: {key_problem(str(name))}")
+                problems.append(f"{name}: {problem}")
             continue
         alternatives = []
         for i, changes in enumerate(values):
             if not isinstance(changes, dict) or not changes:
                 problems.append(f"{name}[{i}]: must be a mapping of section.key: value; got {changes!r}")
                 continue
-            bad = [f"{name}[{i}] -> {key}: {key_problem(str(key))}" for key in changes if key_problem(str(key))]
-            problems += bad
+            problems += [f"{name}[{i}] -> {key}: {problem}" for key in changes
+                         if (problem := key_problem(str(key))) is not None]
             alternatives.append({str(key): value for key, value in changes.items()})
         axes[str(name)] = alternatives
     if problems:

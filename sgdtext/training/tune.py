@@ -349,7 +349,8 @@ def to_confirm(folds, trials):
     the config as it is; else the stochastic ones among the CONFIRM_TOP best."""
     best = ranked(trials)[:CONFIRM_TOP]
     if folds.valid_given:
-        return [t for t in best + [trials[0]] * (trials[0] not in best) if not t.training_folds]
+        with_base = best if trials[0] in best else best + [trials[0]]
+        return [t for t in with_base if not t.training_folds]
     return [t for t in best if t.seeds == 1 and not folds.deterministic(t.changes)]
 
 
