@@ -1,14 +1,16 @@
-"""How `sgdtext tune` chooses with data.valid: the trial best on the validation split alone against the one chosen
-(the best trials also cross-validated on the training data, ranked on all their held-out documents), in the same
-search, both scored on documents neither saw. Uses the training files only: the test files are never read.
+"""How `sgdtext tune` chooses: the trial best on the first scores the search took of every trial against the one
+chosen (the best trials scored again, ranked on all their scores), in the same search, both scored on documents
+neither saw. Uses the training files only: the test files are never read.
 
     python benchmarks/tune_selection.py [--data-root ../shared/data] [--datasets sms-spam,sst-2] [--cuts 2]
-                                        [--budget 60]
+                                        [--budget 60] [--mode valid|folds]
 
 Each dataset's training file is cut at random (numpy default_rng(cut)) into a search part (64 %), a validation part
-(16 %, data.valid) and a held-out part (20 %). `sgdtext tune` searches a config naming only the search and
-validation parts for the budget; then the two trials' settings are trained on the search part and scored on the
-held-out part. Runs one after the other (a budget is wall time: nothing else may run).
+(16 %) and a held-out part (20 %). `sgdtext tune` searches for the budget a config naming the search part and, with
+--mode valid, the validation part as data.valid (the best trials are then also cross-validated on the search part);
+with --mode folds, the search part alone, by 5-fold cross-validation (the stochastic ones among the best trials then
+run their folds with more seeds; the validation part is not used). Then the two trials' settings are trained on the
+search part and scored on the held-out part. Runs one after the other (a budget is wall time: nothing else may run).
 """
 
 import statistics
@@ -19,6 +21,7 @@ import numpy as np
 
 from compare import bench_arguments
 from sgdtext.config.loading import load_config, raw_config
+from sgdtext.errors import SgdtextError
 from sgdtext.training.tune import Search, Trial, ranked, tune
 
 DATASETS = ["sms-spam", "sst-2", "sst-5", "trec-6", "trec-50"]
@@ -38,9 +41,16 @@ def cut(root, name, seed, folder):
 
 
 def config(folder, valid):
-    path = folder / f"{valid}.yaml"
-    path.write_text(f"data:\n  train: search.tsv\n  valid: {valid}.tsv\n")
+    """The config of the search part, with ``valid`` (a part's name) as data.valid, or none."""
+    path = folder / f"{valid or 'search'}.yaml"
+    path.write_text("data:\n  train: search.tsv\n" + (f"  valid: {valid}.tsv\n" if valid else ""))
     return raw_config(path), load_config(path)
+
+
+def first_mean(trial, n_scores):
+    """A trial's mean over the scores the search took of every trial (its first ``n_scores``: data.valid's, or
+    its folds' with the first seed)."""
+    return float(np.average(trial.scores[:n_scores], weights=trial.sizes[:n_scores]))
 
 
 def held_out_score(scorer, trial):
@@ -50,15 +60,17 @@ def held_out_score(scorer, trial):
     return scored.scores[0]
 
 
-def run(root, name, seed, budget):
+def run(root, name, seed, budget, mode):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         sizes = cut(root, name, seed, folder)
-        result = tune(*config(folder, "valid"), budget=budget, seed=0, warn=lambda message: None)
-        by_valid = min(ranked(result.trials), key=lambda t: (-t.scores[0], t.number))  # scores[0]: on data.valid
+        result = tune(*config(folder, "valid" if mode == "valid" else None), budget=budget, seed=0,
+                      warn=lambda message: None)
+        n_scores = 1 if mode == "valid" else result.n_folds
+        first = min(ranked(result.trials), key=lambda t: (-first_mean(t, n_scores), t.number))
         scorer = Search(*config(folder, "held"), n_folds=5, metric="accuracy", seed=0, warn=lambda message: None)
-        return (sizes, len(result.trials), by_valid, held_out_score(scorer, by_valid), result.best,
-                held_out_score(scorer, result.best))
+        return (sizes, len(result.trials), first, first_mean(first, n_scores), held_out_score(scorer, first),
+                result.best, held_out_score(scorer, result.best))
 
 
 def main():
@@ -66,18 +78,24 @@ def main():
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--cuts", type=int, default=2)
     parser.add_argument("--budget", type=float, default=60.0)
+    parser.add_argument("--mode", choices=("valid", "folds"), default="valid")
     args = parser.parse_args()
-    print("| dataset | cut | held-out documents | trials | best on valid: trial, valid, held-out | chosen: trial, "
-          "valid + folds, held-out | chosen - best on valid |")
+    scored_first, scored_again = ("valid", "valid + folds") if args.mode == "valid" else ("one seed", "every seed")
+    print(f"| dataset | cut | held-out documents | trials | best on {scored_first}: trial, its score, held-out | "
+          f"chosen: trial, {scored_again}, held-out | chosen - best on {scored_first} |")
     print("|---|---:|---:|---:|---|---|---:|")
     gains = []
     for name in args.datasets.split(","):
         for seed in range(1, args.cuts + 1):
-            sizes, n_trials, by_valid, by_valid_held, chosen, chosen_held = run(args.data_root, name, seed,
-                                                                                args.budget)
-            gains.append(chosen_held - by_valid_held)
-            print(f"| {name} | {seed} | {sizes['held']} | {n_trials} | {by_valid.number}, {by_valid.scores[0]:.4f}, "
-                  f"{by_valid_held:.4f} | {chosen.number}, {chosen.mean:.4f}, {chosen_held:.4f} | "
+            try:
+                sizes, n_trials, first, first_score, first_held, chosen, chosen_held = run(
+                    args.data_root, name, seed, args.budget, args.mode)
+            except SgdtextError as error:  # e.g. a class with fewer documents than the folds
+                print(f"| {name} | {seed} | not run: {error} | | | | |", flush=True)
+                continue
+            gains.append(chosen_held - first_held)
+            print(f"| {name} | {seed} | {sizes['held']} | {n_trials} | {first.number}, {first_score:.4f}, "
+                  f"{first_held:.4f} | {chosen.number}, {chosen.mean:.4f}, {chosen_held:.4f} | "
                   f"{100 * gains[-1]:+.2f} points |", flush=True)
     print(f"\nmean {100 * statistics.mean(gains):+.2f} points over {len(gains)} runs: ahead on "
           f"{sum(g > 0 for g in gains)}, level on {sum(g == 0 for g in gains)}, behind on {sum(g < 0 for g in gains)}")
