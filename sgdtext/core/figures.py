@@ -1,5 +1,5 @@
-"""An epoch's figures on a set of scores (the weighted mean loss and the accuracy), and the check that a step's
-loss is finite."""
+"""An epoch's figures on a set of scores (the weighted mean loss and the accuracy), the weights' squared norm (the
+penalty's), and the check that a step's loss is finite."""
 
 import numpy as np
 
@@ -15,6 +15,14 @@ def figures(model, scores, y, weights):
         return float(np.average(losses.reshape(n, k).sum(axis=1), weights=weights)), accuracy(model, scores, y)
     losses, _ = model.loss.loss(scores, y)
     return float(np.average(losses, weights=weights)), accuracy(model, scores, y)
+
+
+def squared_norm(W):
+    """The sum of W's squared entries, by numpy's own loop (einsum) rather than BLAS: a BLAS call on an array this
+    large wakes the BLAS library's threads, which then spin for a while on the cores the solvers' threads use (a
+    fifth of the CPU time of a 20 newsgroups run, when the dual solver's penalty was a BLAS dot product)."""
+    flat = np.ravel(W)
+    return float(np.einsum("i,i->", flat, flat))
 
 
 def accuracy(model, scores, y):

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sgdtext.config.choices import OPTIMIZERS
-from sgdtext.core.figures import figures
+from sgdtext.core.figures import figures, squared_norm
 from sgdtext.linear.sgd import compiled_arrays
 
 FORMS = OPTIMIZERS["dual_cd"].facts["forms"]  # model type -> the dual problem solved: hinge, squared_hinge, ...
@@ -150,8 +150,7 @@ class DualState:
         return scores if self.bias else scores + self.b_fixed
 
     def penalty(self):
-        diff = self.Wt if self.W0 is None else self.Wt - self.W0
-        return 0.5 * self.s.l2 * float(np.vdot(diff, diff))
+        return 0.5 * self.s.l2 * squared_norm(self.Wt if self.W0 is None else self.Wt - self.W0)
 
     def snapshot(self):
         W, b = self.weights()

@@ -15,7 +15,7 @@ Generator.
 import numpy as np
 import scipy.sparse as sp
 
-from sgdtext.core.figures import check_finite, figures
+from sgdtext.core.figures import check_finite, figures, squared_norm
 from sgdtext.core.schedules import learning_rates
 
 ADAPTIVE = ("adagrad", "normalized_adagrad")  # the compiled loop's per-weight steps (batch_size 1, no l1)
@@ -56,7 +56,7 @@ class SgdState:
             self.xscale = resume["xscale"].copy() if self.normalized else self.xscale
             norm_sum, weight_sum = resume["NT"]
         self.w = Weights(self.V, self.b, self.A, self.mark_, self.b_sum, self.q, self.H, self.Hb, self.xscale,
-                         squares=float(np.vdot(W, W)), norm_sum=norm_sum, weight_sum=weight_sum)
+                         squares=squared_norm(W), norm_sum=norm_sum, weight_sum=weight_sum)
 
     def options(self, loss):
         """The compiled loop's StepOptions for steps on ``loss``."""

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from sgdtext import progress
 from sgdtext.config.loading import shard_paths
+from sgdtext.core.figures import squared_norm
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import ConfigError, DataError, SgdtextError
 from sgdtext.io.documents import ReadStats, read_documents
@@ -286,7 +287,7 @@ class MixingSolver:
 
     def penalty(self):
         W, _ = self.evaluated()
-        return 0.5 * self.s.l2 * float(np.vdot(W, W))
+        return 0.5 * self.s.l2 * squared_norm(W)
 
     def scores(self, X):
         W, b = self.evaluated()
