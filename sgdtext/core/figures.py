@@ -19,8 +19,7 @@ def figures(model, scores, y, weights):
 
 def squared_norm(W):
     """The sum of W's squared entries, by numpy's own loop (einsum) rather than BLAS: a BLAS call on an array this
-    large wakes the BLAS library's threads, which then spin for a while on the cores the solvers' threads use (a
-    fifth of the CPU time of a 20 newsgroups run, when the dual solver's penalty was a BLAS dot product)."""
+    large wakes the BLAS library's threads, which then spin for a while on the cores the solvers' threads use."""
     flat = np.ravel(W)
     return float(np.einsum("i,i->", flat, flat))
 
