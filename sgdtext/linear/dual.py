@@ -28,11 +28,11 @@ FORMS = OPTIMIZERS["dual_cd"].facts["forms"]  # model type -> the dual problem s
 NO_SCALE = np.zeros(0)
 
 
-def nb_scales(X, y, k, weights, alpha, power):
+def nb_scales(X, y, k, weights, alpha, power, map_classes=map):
     """|r_cj|^power for each class c (rows) and feature j: r is the naive-Bayes log-count ratio of NB-SVM
     (Wang & Manning 2012), log((p_c / |p_c|_1) / (q_c / |q_c|_1)) with p_c = alpha + the weighted number of
     class-c documents holding feature j and q_c the same over the other documents (two classes: c is the
-    positive one)."""
+    positive one). ``map_classes`` runs the classes' rows (a thread pool's map: numpy lets go of the GIL)."""
     from sgdtext.linear._dual_fast import class_document_counts
 
     n, d = X.shape
@@ -45,23 +45,29 @@ def nb_scales(X, y, k, weights, alpha, power):
     if k == 1:
         counts = counts[1:2]  # two classes, one column: the positive class against the other
     r = counts  # p, then the ratio, in place and a class at a time: a (k, d) array is not small
-    for c in range(len(r)):
+
+    def class_ratio(c):
         q = total - r[c] + alpha
         r[c] += alpha
         ratio = np.log(q.sum() / r[c].sum())
         np.divide(r[c], q, out=r[c])
         np.log(r[c], out=r[c])
         r[c] += ratio
-    np.abs(r, out=r)
-    return r if power == 1 else r**power
+        np.abs(r[c], out=r[c])
+        if power != 1:
+            r[c] **= power
+
+    list(map_classes(class_ratio, range(len(r))))
+    return r
 
 
 class DualState:
     """Per class c: weights Wt[c] (d, plus the intercept last), dual variables alpha[c], the order and the
     shrinking state of _dual_fast.passes."""
 
-    def __init__(self, model, X, y, s, rng, sample_weight):
+    def __init__(self, model, X, y, s, rng, sample_weight, pool=None):
         n, d = X.shape
+        map_classes = map if pool is None else pool.map
         k = model.W.shape[1]
         self.s, self.d, self.bias = s, d, int(s.fit_intercept)
         weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -73,13 +79,13 @@ class DualState:
         half = 1.0 if self.free else 0.5
         self.diag = np.where(C > 0, half / np.where(C > 0, C, 1.0), 0.0) if squared else np.zeros(n)
         self.upper = np.full(n, np.inf) if squared else C
-        self.R = nb_scales(X, y, k, weights, s.nb_alpha, s.nb_scale) if s.nb_scale else None
+        self.R = nb_scales(X, y, k, weights, s.nb_alpha, s.nb_scale, map_classes) if s.nb_scale else None
         from sgdtext.linear._dual_fast import ClassProgress, squared_norms
 
         self.arrays = compiled_arrays(X)
         self.QD = np.empty((k, n))
-        for c in range(k if self.R is not None else 1):
-            squared_norms(*self.arrays, self.scale(c), self.QD[c])  # ||R_c * x_i||²
+        list(map_classes(lambda c: squared_norms(*self.arrays, self.scale(c), self.QD[c]),  # ||R_c * x_i||²
+                         range(k if self.R is not None else 1)))
         if self.R is None:  # ||x_i||², the same for every class
             self.QD[1:] = self.QD[0]
         self.QD += self.bias + self.diag  # + 1 for the intercept's feature, + D_i
@@ -167,12 +173,16 @@ class DualSolver:
     def __init__(self, model, X, y, settings, rng, *, sample_weight=None, on_step=None):
         X = sp.csr_matrix(X)
         self.model, self.X, self.y = model, X, np.asarray(y)
-        self.state = DualState(model, X, self.y, settings, rng, sample_weight)
         self.k = model.W.shape[1]
-        model.W = None
-        self.weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         self.pool = ThreadPoolExecutor(max_workers=min(self.k, cores))
+        try:
+            self.state = DualState(model, X, self.y, settings, rng, sample_weight, self.pool)
+        except BaseException:
+            self.pool.shutdown()
+            raise
+        model.W = None
+        self.weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
 
     def run_epoch(self, epoch):
         todo = [c for c in range(self.k) if not self.state.progress[c].converged]
