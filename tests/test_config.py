@@ -45,9 +45,16 @@ def test_every_problem_is_reported_at_once_with_its_key_path():
         "mlp; got 'sofmax'; "
         "did you mean 'softmax'?",
         "features -> min_df: must be an int >= 1 or a float in (0, 1]; got 0",
-        "features -> ngram_range: must be [min_n, max_n] with 1 <= min_n <= max_n; got [2, 1]",
+        "features -> ngram_range: must be [min_n, max_n] with 1 <= min_n <= max_n <= 255; got [2, 1]",
         "ouput: unknown section; did you mean 'output'?",
     ]
+
+
+def test_an_n_gram_longer_than_the_term_index_holds_is_a_config_problem():
+    assert problems({"data": {"train": "t"}, "features": {"ngram_range": [1, 256], "char_ngram_range": [2, 300]}}) == [
+        "features -> ngram_range: must be [min_n, max_n] with 1 <= min_n <= max_n <= 255; got [1, 256]",
+        "features -> char_ngram_range: must be [min_n, max_n] with 1 <= min_n <= max_n <= 255; got [2, 300]"]
+    validate({"data": {"train": "t"}, "features": {"ngram_range": [1, 255]}})
 
 
 def test_combinations_are_checked():

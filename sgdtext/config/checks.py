@@ -22,6 +22,8 @@ from sgdtext.config.choices import (
 )
 from sgdtext.config.schema import DEFAULTS, SCHEMA
 
+MAX_NGRAM = 255  # the longest n-gram (words or characters): the compiled term index keeps a term's length in a byte
+
 
 def suggest(name, options, *, allowed=True):
     """"; did you mean 'x'?" for the closest option, else the list of options (or nothing)."""
@@ -79,8 +81,9 @@ def check_value(path, key, value, problems):
         return value
     if kind == "pair":
         if (not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, int) and not isinstance(v, bool)
-                                                                      for v in value) or not 1 <= value[0] <= value[1]):
-            return fail("[min_n, max_n] with 1 <= min_n <= max_n")
+                                                                      for v in value)
+                or not 1 <= value[0] <= value[1] <= MAX_NGRAM):
+            return fail(f"[min_n, max_n] with 1 <= min_n <= max_n <= {MAX_NGRAM}")
         return value
     if kind == "df":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
