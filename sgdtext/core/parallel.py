@@ -43,7 +43,7 @@ def map_ordered(function, payload, tasks, workers):
     if context is None:
         return [function(payload, *args) for args in tasks]
     with forked_pool(payload, min(workers, len(tasks)), context) as pool:
-        return [result(f) for f in [pool.submit(_call, (function, args)) for args in tasks]]
+        return [f.result() for f in [pool.submit(_call, (function, args)) for args in tasks]]
 
 
 def map_until(function, payload, tasks, workers, deadline):
@@ -87,35 +87,30 @@ def imap_ordered(function, payload, items, workers):
         for item in itertools.chain(first, items):
             pending.append(pool.submit(_call, (function, (item,))))
             if len(pending) >= 2 * workers:
-                yield result(pending.popleft())
+                yield pending.popleft().result()
         while pending:
-            yield result(pending.popleft())
+            yield pending.popleft().result()
 
 
 @contextlib.contextmanager
 def forked_pool(payload, workers, context):
-    """A process pool whose workers are forked with ``payload`` in place (copy-on-write), shut down on exit."""
+    """A process pool whose workers are forked with ``payload`` in place (copy-on-write), shut down on exit. A worker
+    that dies (killed, out of memory) ends the work with a message, not a hang, whether a result or a submission
+    finds the pool broken."""
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _PAYLOAD
     _PAYLOAD = payload
     pool = ProcessPoolExecutor(workers, mp_context=context)
     try:
         yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _PAYLOAD = None
-
-
-def result(future):
-    """A task's result; a worker that died (killed, out of memory) ends the work with a message, not a hang."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return future.result()
     except BrokenProcessPool:
         raise SgdtextError("a worker process died (killed, or out of memory); run again with --n-jobs 1 (or "
                            "features.n_jobs: 1), or with more memory") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _PAYLOAD = None
 
 
 def chunks(sizes, workers, min_size=1_000_000):
