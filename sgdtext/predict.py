@@ -11,7 +11,7 @@ import numpy as np
 
 from sgdtext.core import parallel
 from sgdtext.errors import SgdtextError
-from sgdtext.io.documents import MAX_LINE_BYTES, ReadStats, decode_line, strip_eol
+from sgdtext.io.documents import MAX_LINE_BYTES, ReadStats, check_text_start, decode_line, strip_eol
 
 FORMATS = ("tsv", "jsonl")
 CHUNK_BYTES = 1 << 20  # input read, featurised and scored per step: memory stays flat
@@ -41,6 +41,8 @@ def raw_chunks(streams, size=CHUNK_BYTES):
             if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
                 raise SgdtextError(f"{name}:{lineno + len(lines)}: a line longer than {MAX_LINE_BYTES:,} bytes; "
                                    f"predict reads one document per line: split the input into lines")
+            if line and lineno == 1 and not lines:
+                check_text_start(line, f"{name}:1")
             if line:
                 lines.append(line)
                 held += len(line)

@@ -290,6 +290,37 @@ def test_cr_only_line_endings_are_refused_not_merged(tmp_path):
         list(read_documents(path, ReadOptions()))
 
 
+def test_utf16_and_binary_files_are_refused_at_their_first_line(tmp_path):
+    """A file saved as UTF-16 (Windows' "Unicode") splits into lines of garbage with NUL bytes: refused, not read."""
+    from sgdtext.errors import DataError
+    from sgdtext.io.documents import ReadOptions, read_documents
+
+    text = "label\ttext\nspam\tfree prize\nham\tsee you\n"
+    (tmp_path / "windows.tsv").write_bytes(text.encode("utf-16"))
+    with pytest.raises(DataError, match=r"windows.tsv:1: not UTF-8 text: the first line holds a UTF-16 byte-order"):
+        list(read_documents(tmp_path / "windows.tsv", ReadOptions()))
+    (tmp_path / "blob.tsv").write_bytes(b"\x7fELF\x02\x01\x00\x00\rlabel\ttext\n")
+    with pytest.raises(DataError, match=r"blob.tsv:1: not UTF-8 text: the first line holds NUL bytes"):
+        list(read_documents(tmp_path / "blob.tsv", ReadOptions()))
+    result = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "run", "--set", "training.epochs=1")
+    assert result.exit_code == 0
+    refused = run("predict", tmp_path / "run" / "model.npz", input=text.encode("utf-16-le"))
+    assert refused.exit_code == 1 and "<stdin>:1: not UTF-8 text: the first line holds NUL bytes" in refused.stderr
+    assert refused.stdout == ""
+
+
+def test_a_device_without_line_breaks_is_refused_when_its_format_is_guessed(tmp_path, monkeypatch):
+    """data.format auto reads no more of an extensionless file than the fastText label prefix."""
+    from sgdtext.errors import DataError
+    from sgdtext.io import documents
+    from sgdtext.io.documents import ReadOptions, read_documents
+
+    monkeypatch.setattr(documents, "MAX_LINE_BYTES", 1000)
+    (tmp_path / "endless").write_bytes(b"x" * 5000)
+    with pytest.raises(DataError, match=r"endless:1: a line longer than 1,000 bytes"):
+        list(read_documents(tmp_path / "endless", ReadOptions()))
+
+
 def test_chunk_folders_of_killed_streaming_runs_are_swept(tmp_path, monkeypatch):
     import tempfile
 

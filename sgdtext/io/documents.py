@@ -124,6 +124,16 @@ def open_binary(path):
         raise DataError(f"{path}: cannot read: {exc}") from None
 
 
+def check_text_start(raw, where):
+    """Stop at a first line that cannot begin UTF-8 text, which would otherwise read as lines of garbage: UTF-16's
+    byte-order mark or NUL bytes (UTF-16, which Windows calls "Unicode", or a binary file)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+        found = "a UTF-16 byte-order mark" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "NUL bytes"
+        raise DataError(f"{where}: not UTF-8 text: the first line holds {found} (UTF-16, which Windows calls "
+                        f"'Unicode', or a binary file); convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8 in.txt "
+                        f"> out.txt")
+
+
 def numbered_lines(path, stats):
     """Yield (line number, decoded line without its end-of-line) from a possibly gzipped file."""
     with open_binary(path) as handle:
@@ -132,6 +142,8 @@ def numbered_lines(path, stats):
                 if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                     raise DataError(f"{path}:{lineno}: a line longer than {MAX_LINE_BYTES:,} bytes; one document a "
                                     f"line is expected: check data.format (a folder of files has no such limit)")
+                if lineno == 1:
+                    check_text_start(raw, f"{path}:1")
                 if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is not text
                     raw = raw[3:]
                 if lineno == 1 and b"\r" in raw.rstrip(b"\r\n"):
@@ -337,9 +349,10 @@ def detect_format(path, options):
     suffix = Path(name).suffix.lower()
     if suffix in SUFFIXES:
         return SUFFIXES[suffix]
+    prefix = options.label_prefix.encode()
     with open_binary(path) as handle:
-        first = handle.readline()
-    return "fasttext" if first.startswith(options.label_prefix.encode()) else "tsv"
+        first = handle.readline(len(prefix))  # no more than the prefix: a file may hold no line break at all
+    return "fasttext" if first.startswith(prefix) else "tsv"
 
 
 def header_value(text, header):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sgdtext.errors import DataError
-from sgdtext.io.documents import MAX_LINE_BYTES, Document, open_binary, strip_eol
+from sgdtext.io.documents import MAX_LINE_BYTES, Document, check_text_start, open_binary, strip_eol
 from sgdtext.io.mail import mail_fields, mbox_messages, message_files, parse, read_message_file
 
 MAIL_INPUTS = ("eml", "maildir", "mbox")
@@ -60,6 +60,8 @@ def numbered_raw_lines(name, shown):
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 raise DataError(f"{shown}:{lineno}: a line longer than {MAX_LINE_BYTES:,} bytes; one record a line "
                                 "is expected")
+            if lineno == 1:
+                check_text_start(raw, f"{shown}:1")
             yield f"{shown}:{lineno}", strip_eol(raw)
 
 
