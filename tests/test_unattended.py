@@ -351,3 +351,19 @@ def test_a_regex_that_backtracks_catastrophically_ends_in_a_message_not_a_hang(t
     assert re.search(r"took more than 0\.5\d* s: a regular expression of the config", result.stderr)
     assert "backtracks catastrophically" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "run" / "model.npz").exists()
+
+
+def test_a_model_whose_pattern_backtracks_catastrophically_ends_predict_with_a_message(tmp_path, monkeypatch):
+    """A model file may come from anyone: its token_pattern, harmless on its training texts, meets a line that makes it
+    backtrack; predict's lookup of a few lines in the stored vocabulary is held to the time limit too."""
+    import sgdtext.text.deadline
+
+    rows = ["label\ttext", "a\tan ordinary message", "b\tbanana bread", "a\tanother one", "b\tand one more"]
+    (tmp_path / "train.tsv").write_text("\n".join(rows) + "\n")
+    features = {"token_pattern": "(?:a|aa)+$|\\w+"}
+    (tmp_path / "c.yaml").write_text(json.dumps({"data": {"train": "train.tsv"}, "features": features}))
+    assert run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "run").exit_code == 0
+    monkeypatch.setattr(sgdtext.text.deadline, "BASE_SECONDS", 0.5)
+    result = run("predict", tmp_path / "run" / "model.npz", input="banana\n" + "a" * 60 + "!\n")
+    assert result.exit_code == 1 and "backtracks catastrophically" in result.stderr, result.output
+    assert result.stdout == ""

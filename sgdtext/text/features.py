@@ -218,7 +218,8 @@ class Featurizer:
             raise SgdtextError("the featuriser has no vocabulary: fit it first")
         counts = None
         if self.settings.bag_of_words and self._looks_up_in_place(texts):
-            counts = self._count_batch(texts, PackedTerms(*self._packed))
+            with time_limit(limit_for(sum(map(len, texts))), f"{len(texts)} document(s)"):
+                counts = self._count_batch(texts, PackedTerms(*self._packed))
         elif self.settings.bag_of_words:
             self.prepare_transform()
             counts = self._count_chunks(texts, None if self.hashing else "fixed", n_jobs)
