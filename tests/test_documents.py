@@ -86,6 +86,9 @@ def test_jsonl_fields_and_errors(write):
     bad_json = write("b.jsonl", '{"label": "ham",\n')
     with pytest.raises(DataError, match=r"b.jsonl:1: expected one JSON object per line"):
         read(bad_json)
+    deep = write("c.jsonl", '{"label": "a", "text": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    with pytest.raises(DataError, match=r"c.jsonl:1: expected one JSON object per line, found one nested too deeply"):
+        read(deep)
 
 
 def test_fasttext_lines(write):

@@ -165,10 +165,11 @@ def test_bad_input_gives_one_warning_per_problem_and_still_predicts(mail_model, 
     assert warnings(folder) == [f"sgdtext: {nested / '.Sent'}: a sub-folder is not read (a maildir folder such as "
                                 ".Sent is a maildir of its own): give it as a FILE of its own"]
     jsonl = run("predict", mail_model, "--input", "jsonl", "--id-field", "id",
-                input='{"id": 1, "text": "hello"}\n{"id": 2}\nnot json\n')
-    assert jsonl.exit_code == 0 and [line.split("\t")[0] for line in jsonl.stdout.splitlines()] == ["1", "2", ""]
+                input='{"id": 1, "text": "hello"}\n{"id": 2}\nnot json\n' + "[" * 100_000 + "\n")
+    assert jsonl.exit_code == 0 and [line.split("\t")[0] for line in jsonl.stdout.splitlines()] == ["1", "2", "", ""]
     assert warnings(jsonl) == ["sgdtext: <stdin>:2: no string in field 'text': predicted as empty",
-                               "sgdtext: <stdin>:3: not a JSON object (Expecting value): predicted as empty"]
+                               "sgdtext: <stdin>:3: not a JSON object (Expecting value): predicted as empty",
+                               "sgdtext: <stdin>:4: not a JSON object (nested too deeply to read): predicted as empty"]
 
 
 def test_flags_that_do_not_fit_are_refused(mail_model, tmp_path):

@@ -273,6 +273,9 @@ def read_jsonl(path, options, stats):
         except json.JSONDecodeError as exc:
             bad(options, stats, where, f"expected one JSON object per line: {exc.msg} at column {exc.colno}")
             continue
+        except RecursionError:
+            bad(options, stats, where, "expected one JSON object per line, found one nested too deeply to read")
+            continue
         if not isinstance(record, dict):
             bad(options, stats, where, f"expected a JSON object, found {type(record).__name__}")
             continue

@@ -98,6 +98,9 @@ def jsonl_document(options, where, line):
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return "", Document(None, "", {}, where), [(where, f"not a JSON object ({exc.msg}): predicted as empty")]
+    except RecursionError:
+        return "", Document(None, "", {}, where), [(where, "not a JSON object (nested too deeply to read): predicted "
+                                                           "as empty")]
     if not isinstance(record, dict):
         return "", Document(None, "", {}, where), [(where, "not a JSON object: predicted as empty")]
     problems = []
