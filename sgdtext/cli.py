@@ -279,6 +279,8 @@ def predict(model, files, top_k, proba, fmt, n_jobs, threshold, unknown, kind, t
     for chunk in predict_lines(linear, featurizer, streams, show, stats=stats, n_jobs=n_jobs):
         out.write(chunk)
     out.flush()
+    for where, what in stats.problems:
+        warn(f"{where}: {what}")
     if stats.n_invalid_utf8:
         warn(f"{stats.n_invalid_utf8} input line(s) are not valid UTF-8 (first at {stats.first_invalid_utf8}); "
              f"invalid bytes were replaced by U+FFFD")
@@ -539,7 +541,7 @@ def explain_command(model, files, top, as_json):
     check_plain_text_input(featurizer, model)
     streams = [("<stdin>", sys.stdin.buffer) if name == "-" else (name, open_binary(name)) for name in files or ["-"]]
     positive = linear.classes[1] if len(linear.weight_columns()) == 1 else None
-    for name, first, lines in raw_chunks(streams):
+    for name, first, lines in raw_chunks(streams, lambda where, what: warn(f"{where}: {what}")):
         for item in explain(linear, featurizer, decode_chunk(name, first, lines, ReadStats()), top):
             click.echo(json.dumps(item, ensure_ascii=False) if as_json else format_explanation(item, positive))
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from sgdtext.core import parallel
 from sgdtext.errors import SgdtextError
-from sgdtext.io.documents import MAX_LINE_BYTES, ReadStats, check_text_start, decode_line, strip_eol
+from sgdtext.io.documents import CONVERT, MAX_LINE_BYTES, ReadStats, decode_line, not_text, strip_eol
 
 FORMATS = ("tsv", "jsonl")
 CHUNK_BYTES = 1 << 20  # input read, featurised and scored per step: memory stays flat
@@ -28,9 +28,11 @@ def check_plain_text_input(featurizer, model_path):
             )
 
 
-def raw_chunks(streams, size=CHUNK_BYTES):
+def raw_chunks(streams, warn, size=CHUNK_BYTES):
     """(name, first line number, [raw lines]) of about ``size`` bytes each, across the binary streams; a line longer
-    than MAX_LINE_BYTES stops with a message (input without line breaks must not fill memory)."""
+    than MAX_LINE_BYTES stops with a message (input without line breaks must not fill memory). A first line that
+    cannot begin UTF-8 text is reported through ``warn(where, what)``, and the lines are read on (one output line per
+    input line)."""
     for name, stream in streams:
         lineno, lines, held = 1, [], 0
         while True:
@@ -41,8 +43,8 @@ def raw_chunks(streams, size=CHUNK_BYTES):
             if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
                 raise SgdtextError(f"{name}:{lineno + len(lines)}: a line longer than {MAX_LINE_BYTES:,} bytes; "
                                    f"predict reads one document per line: split the input into lines")
-            if line and lineno == 1 and not lines:
-                check_text_start(line, f"{name}:1")
+            if line and lineno == 1 and not lines and not_text(line):
+                warn(f"{name}:1", f"{not_text(line)}: predicted as read; {CONVERT}")
             if line:
                 lines.append(line)
                 held += len(line)
@@ -197,7 +199,7 @@ def predict_lines(model, featurizer, streams, show=DEFAULT_SHOWN, *, stats=None,
     writes."""
     stats = stats if stats is not None else ReadStats()
     payload = (model, featurizer, show)
-    for text, invalid, first in parallel.imap_ordered(predict_chunk, payload, raw_chunks(streams),
+    for text, invalid, first in parallel.imap_ordered(predict_chunk, payload, raw_chunks(streams, stats.problem),
                                                       parallel.n_workers(n_jobs)):
         if invalid:
             stats.n_invalid_utf8 += invalid

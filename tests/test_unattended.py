@@ -291,7 +291,8 @@ def test_cr_only_line_endings_are_refused_not_merged(tmp_path):
 
 
 def test_utf16_and_binary_files_are_refused_at_their_first_line(tmp_path):
-    """A file saved as UTF-16 (Windows' "Unicode") splits into lines of garbage with NUL bytes: refused, not read."""
+    """A file saved as UTF-16 (Windows' "Unicode") splits into lines of garbage with NUL bytes: refused as training
+    data; predict keeps its one output line per input line and says why they are garbage."""
     from sgdtext.errors import DataError
     from sgdtext.io.documents import ReadOptions, read_documents
 
@@ -304,9 +305,11 @@ def test_utf16_and_binary_files_are_refused_at_their_first_line(tmp_path):
         list(read_documents(tmp_path / "blob.tsv", ReadOptions()))
     result = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "run", "--set", "training.epochs=1")
     assert result.exit_code == 0
-    refused = run("predict", tmp_path / "run" / "model.npz", input=text.encode("utf-16-le"))
-    assert refused.exit_code == 1 and "<stdin>:1: not UTF-8 text: the first line holds NUL bytes" in refused.stderr
-    assert refused.stdout == ""
+    data = text.encode("utf-16-le")  # lines end in 0a 00: the last NUL is a line of its own
+    predicted = run("predict", tmp_path / "run" / "model.npz", input=data)
+    assert predicted.exit_code == 0 and predicted.stdout.count("\n") == data.count(b"\n") + 1
+    assert "<stdin>:1: not UTF-8 text: the first line holds NUL bytes" in predicted.stderr
+    assert "predicted as read; convert it to UTF-8" in predicted.stderr
 
 
 def test_a_device_without_line_breaks_is_refused_when_its_format_is_guessed(tmp_path, monkeypatch):

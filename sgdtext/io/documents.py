@@ -124,14 +124,26 @@ def open_binary(path):
         raise DataError(f"{path}: cannot read: {exc}") from None
 
 
+CONVERT = "convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8 in.txt > out.txt"
+
+
+def not_text(raw):
+    """What makes a first line unable to begin UTF-8 text (UTF-16's byte-order mark, NUL bytes), or None: such a
+    file, UTF-16 (which Windows calls "Unicode") or binary, splits into lines of garbage."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        found = "a UTF-16 byte-order mark"
+    elif b"\x00" in raw:
+        found = "NUL bytes"
+    else:
+        return None
+    return f"not UTF-8 text: the first line holds {found} (UTF-16, which Windows calls 'Unicode', or a binary file)"
+
+
 def check_text_start(raw, where):
-    """Stop at a first line that cannot begin UTF-8 text, which would otherwise read as lines of garbage: UTF-16's
-    byte-order mark or NUL bytes (UTF-16, which Windows calls "Unicode", or a binary file)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
-        found = "a UTF-16 byte-order mark" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "NUL bytes"
-        raise DataError(f"{where}: not UTF-8 text: the first line holds {found} (UTF-16, which Windows calls "
-                        f"'Unicode', or a binary file); convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8 in.txt "
-                        f"> out.txt")
+    """Stop at a first line that cannot begin UTF-8 text (``not_text``)."""
+    problem = not_text(raw)
+    if problem:
+        raise DataError(f"{where}: {problem}; {CONVERT}")
 
 
 def numbered_lines(path, stats):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sgdtext.errors import DataError
-from sgdtext.io.documents import MAX_LINE_BYTES, Document, check_text_start, open_binary, strip_eol
+from sgdtext.io.documents import CONVERT, MAX_LINE_BYTES, Document, not_text, open_binary, strip_eol
 from sgdtext.io.mail import mail_fields, mbox_messages, message_files, parse, read_message_file
 
 MAIL_INPUTS = ("eml", "maildir", "mbox")
@@ -45,23 +45,25 @@ def raw_records(options, names, warn):
                 yield from mbox_messages(handle, shown, warn)
         elif options.kind == "tsv":
             columns = None
-            for where, raw in numbered_raw_lines(name, shown):
+            for where, raw in numbered_raw_lines(name, shown, warn):
                 if columns is None:
                     columns = checked_columns(options, where, raw)
                 else:
                     yield where, (columns, raw)
         else:
-            yield from numbered_raw_lines(name, shown)
+            yield from numbered_raw_lines(name, shown, warn)
 
 
-def numbered_raw_lines(name, shown):
+def numbered_raw_lines(name, shown, warn):
+    """(where, bytes) of each line; a first line that cannot begin UTF-8 text is reported through ``warn`` and the
+    lines are read on (one output per record)."""
     with open_binary(name) as handle:
         for lineno, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 raise DataError(f"{shown}:{lineno}: a line longer than {MAX_LINE_BYTES:,} bytes; one record a line "
                                 "is expected")
-            if lineno == 1:
-                check_text_start(raw, f"{shown}:1")
+            if lineno == 1 and not_text(raw):
+                warn(f"{shown}:1", f"{not_text(raw)}: predicted as read; {CONVERT}")
             yield f"{shown}:{lineno}", strip_eol(raw)
 
 
