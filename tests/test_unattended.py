@@ -303,7 +303,8 @@ def test_utf16_and_binary_files_are_refused_at_their_first_line(tmp_path):
     (tmp_path / "blob.tsv").write_bytes(b"\x7fELF\x02\x01\x00\x00\rlabel\ttext\n")
     with pytest.raises(DataError, match=r"blob.tsv:1: not UTF-8 text: the first line holds NUL bytes"):
         list(read_documents(tmp_path / "blob.tsv", ReadOptions()))
-    result = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "run", "--set", "training.epochs=1")
+    result = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "run", "--set",
+                 "training.epochs=1")
     assert result.exit_code == 0
     data = text.encode("utf-16-le")  # lines end in 0a 00: the last NUL is a line of its own
     predicted = run("predict", tmp_path / "run" / "model.npz", input=data)
