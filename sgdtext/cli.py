@@ -7,6 +7,7 @@ Library modules are imported inside the commands so that ``predict`` loads no sc
 
 import errno
 import functools
+import math
 import os
 import sys
 from pathlib import Path
@@ -16,6 +17,16 @@ import click
 from sgdtext import __version__
 from sgdtext.config.choices import MODELS, OPTIMIZERS, PREDICT_INPUTS, READERS
 from sgdtext.errors import SgdtextError
+
+
+class FiniteRange(click.FloatRange):
+    """click.FloatRange that also refuses nan and infinity (nan passes every comparison of a range check)."""
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        if not math.isfinite(value):
+            self.fail(f"{value} is not a finite number.", param, ctx)
+        return value
 
 
 def user_errors(command):
@@ -136,11 +147,11 @@ MODELS_HELP = choices_help()
               help="Make the new model live only if it is not worse than the live one on held-out data (--gate, "
                    "else data.valid, else data.test); exit 3 when the live model is kept.")
 @click.option("--gate", type=click.Path(dir_okay=True), default=None, help="Held-out documents for the gate.")
-@click.option("--tolerance", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+@click.option("--tolerance", type=FiniteRange(0.0, 1.0), default=0.0, show_default=True,
               help="How much less accurate than the live model the new one may be and still be promoted.")
 @click.option("--keep", type=click.IntRange(min=1), default=5, show_default=True,
               help="Versions kept in the model folder (the live one always).")
-@click.option("--wait", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+@click.option("--wait", type=FiniteRange(min=0.0), default=0.0, show_default=True,
               help="Seconds to wait for another run on the same model folder to finish.")
 @reported
 @user_errors
@@ -204,7 +215,7 @@ def train(config, out_dir, overrides, init_model, trace, as_json, promote_if_bet
 @click.option("--n-jobs", type=click.IntRange(min=1), default=None,
               help="Processes that featurise and score ~1 MB chunks in parallel (default: every core; a one-chunk "
                    "input runs in this process). The output is the same.")
-@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None, metavar="P",
+@click.option("--threshold", type=FiniteRange(0.0, 1.0), default=None, metavar="P",
               help="Print a label only when its probability reaches P; when none does, an empty field (or "
                    "--unknown). Needs probabilities (logistic, softmax, mlp, or training.calibration).")
 @click.option("--unknown", default=None, metavar="LABEL", help="With --threshold: the label printed when no label "
@@ -423,7 +434,7 @@ def inspect(model, top, as_json):
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False))
-@click.option("--wait", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+@click.option("--wait", type=FiniteRange(min=0.0), default=0.0, show_default=True,
               help="Seconds to wait for a run on the folder to finish.")
 @user_errors
 def rollback(folder, wait):
@@ -442,7 +453,7 @@ def rollback(folder, wait):
 
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--budget", type=click.FloatRange(min=1.0), required=True, metavar="SECONDS",
+@click.option("--budget", type=FiniteRange(min=1.0), required=True, metavar="SECONDS",
               help="Time for the search; trials still running at the end are dropped.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write the tuned config here (default: stdout, and the table of trials to stderr).")

@@ -35,6 +35,14 @@ def test_values_that_are_not_finite_are_refused(key, value):
     assert "(finite)" in problems({"data": {"train": "t"}, "training": {key: value}})[0]
 
 
+@pytest.mark.parametrize("args", [["tune", "--budget", "nan"], ["tune", "--budget", "inf"],
+                                  ["train", "--tolerance", "nan"], ["train", "--wait", "inf"]])
+def test_command_line_numbers_that_are_not_finite_are_refused(args):
+    command, option, value = args
+    result = run(command, REPO / "configs" / "sms-spam.yaml", option, value)
+    assert result.exit_code == 2 and f"Invalid value for '{option}': {value} is not a finite number." in result.stderr
+
+
 def test_validation_split_nan_from_the_command_line(tmp_path):
     result = run("check-config", REPO / "configs" / "sms-spam.yaml", "--set", "data.validation_split=.nan")
     assert result.exit_code == 1 and "data -> validation_split: must be a number in [0.0, 0.5] (finite)" in \
