@@ -66,6 +66,20 @@ def test_too_few_documents_for_the_folds(tmp_path):
     assert not list(tmp_path.glob("*.yaml"))[1:]
 
 
+def test_multi_label_data_is_refused_with_what_tune_can_do(tmp_path):
+    (tmp_path / "train.tsv").write_text("label\ttext\n" + "".join(f"a,b\tfoo {i}\nb\tbar {i}\nc\tbaz {i}\n"
+                                                                  for i in range(10)))
+    several = f"{tmp_path / 'train.tsv'}:2: holds 2 labels, but this model trains single-label;"
+    for multilabel, where in (("true", "model.multilabel: true:"), ("auto", several)):
+        config = tmp_path / f"{multilabel}.yaml"
+        config.write_text(f"data:\n  train: train.tsv\n  label_separator: ','\nmodel:\n  multilabel: {multilabel}\n")
+        result = run("tune", config, "--budget", "60", "--out", tmp_path / "tuned.yaml", "--quiet")
+        assert result.exit_code == 1 and result.stderr == (
+            f"Error: {where} sgdtext tune searches single-label models only; train the multi-label config as it is "
+            f"(sgdtext train), or tune on single-label data\n")
+        assert not (tmp_path / "tuned.yaml").exists()
+
+
 def test_a_budget_too_small_for_one_trial(tmp_path):
     """Six copies of the SMS training data at 20 epochs: cross-validating the config as it is takes seconds."""
     lines = (REPO / "data" / "sms-spam" / "train.tsv").read_text(encoding="utf-8").splitlines()

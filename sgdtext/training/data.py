@@ -132,16 +132,20 @@ def class_weights(setting, classes, y):
     return None if table is None else table[y]
 
 
-def read_training_data(config, warn, *, min_classes=2, docs=None):
+SINGLE_LABEL_FIX = "set model.multilabel: true (a linear model, in memory)"
+
+
+def read_training_data(config, warn, *, min_classes=2, docs=None, single_label_fix=SINGLE_LABEL_FIX):
     """Training documents, their classes and class indices, and the validation documents (or None).
     ``min_classes`` 1: a warm start's data may hold one class (the model knows the others). ``docs``: the training
-    documents when already read."""
+    documents when already read. ``single_label_fix``: what the message on a document with several labels says to
+    do."""
     data, options = config.data, read_options(config.data)
     docs = read_all(data.train, options, warn) if docs is None else docs
     several = next((doc for doc in docs if not isinstance(doc.label, str)), None)
     if several is not None:
         raise DataError(f"{several.where}: holds {len(several.label)} labels, but this model trains single-label; "
-                        f"set model.multilabel: true (a linear model, in memory)")
+                        f"{single_label_fix}")
     classes = sort_labels(d.label for d in docs)
     if len(classes) > MAX_CLASSES:
         raise DataError(f"{data.train}: has {len(classes):,} different labels, more than the {MAX_CLASSES:,} sgdtext "

@@ -146,7 +146,9 @@ class Search:
     def __init__(self, raw, resolved, *, n_folds, metric, seed, warn):
         self.raw, self.metric, self.seed, self.n_folds = raw, metric, seed, n_folds
         config = Config.from_mapping(resolved)
-        docs, y, self.classes, valid_docs = read_training_data(config, warn)
+        if config.model.multilabel is True:
+            raise SgdtextError(f"model.multilabel: true: {TUNES_SINGLE_LABEL}")
+        docs, y, self.classes, valid_docs = read_training_data(config, warn, single_label_fix=TUNES_SINGLE_LABEL)
         self.labels = list(self.classes)
         self.valid_given = valid_docs is not None
         if self.valid_given:
@@ -278,6 +280,8 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
 # best and the config as it is are also scored by K-fold cross-validation on data.train, and ranked on all their
 # held-out documents together. The search stops early enough for it, keeping at most CONFIRM_SHARE of the budget.
 CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE = 5, 2, 0.2
+TUNES_SINGLE_LABEL = ("sgdtext tune searches single-label models only; train the multi-label config as it is (sgdtext "
+                      "train), or tune on single-label data")
 
 
 def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
