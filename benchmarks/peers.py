@@ -14,7 +14,8 @@ Settings are the ones a careful user would pick, written down here:
 - fasttext: the tutorial's best-accuracy settings: lr 1.0, epoch 25, wordNgrams 2, 2 threads, on text lower-cased
   with punctuation split off (the tutorial's preprocessing); fasttext-default: lr 0.1, epoch 5, wordNgrams 1
 - vw: vw --oaa K --ngram 2 --passes 10 --loss_function logistic -b 22 -c -k (through VW's own file parser)
-Training files sorted by class are shuffled once (seed 0) before fastText and VW see them.
+Training files sorted by class are shuffled once (seed 0) before fastText and VW see them. The scikit-learn peers
+also write their test predictions to WORKDIR/TOOL.predictions, one label a line (for paired comparisons).
 """
 
 import json
@@ -36,7 +37,7 @@ def read_tsv(path):
     return labels, texts
 
 
-def sklearn_peer(kind, train, test):
+def sklearn_peer(kind, train, test, workdir):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression, SGDClassifier
     from sklearn.svm import LinearSVC
@@ -53,6 +54,7 @@ def sklearn_peer(kind, train, test):
     X = vectorizer.fit_transform(train[1])
     model.fit(X, train[0])
     predicted = model.predict(vectorizer.transform(test[1]))
+    Path(workdir, f"{kind}.predictions").write_text("".join(f"{label}\n" for label in predicted), encoding="utf-8")
     return sum(p == t for p, t in zip(predicted, test[0])) / len(test[0]), {}
 
 
@@ -117,7 +119,7 @@ def main():
     tool, train_path, test_path, workdir = sys.argv[1:5]
     train, test = read_tsv(train_path), read_tsv(test_path)
     if tool.startswith("sklearn"):
-        accuracy, extra = sklearn_peer(tool, train, test)
+        accuracy, extra = sklearn_peer(tool, train, test, workdir)
     elif tool.startswith("fasttext"):
         accuracy, extra = fasttext_peer(tool, train, test, workdir)
     elif tool == "vw":

@@ -6,25 +6,45 @@ What a new user gets on their own data: for each dataset, `sgdtext train` on a c
 data.test (every other key at its default) against benchmarks/peers.py sklearn-svc-default, both whole processes,
 pair by pair in the same run (medians of --repeats; the ratio is sgdtext / peer, run by run). ag-news: the seeded
 80/20 split of its test file (benchmarks/data_sets.py).
+
+Whether a difference in accuracy is more than chance: the test documents only one of the two got right, each way,
+and McNemar's exact test on them (the two-sided binomial p-value of those counts; below 0.05: unlikely by chance).
 """
 
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from scipy.stats import binomtest
+
 from compare import REPO, bench_arguments, run_measured
 from data_sets import DATASETS, materialise
+
+
+def paired(model, test, peer_predictions):
+    """(documents only sgdtext got right, only the peer got right, McNemar's exact p) on the test file."""
+    from peers import read_tsv
+
+    labels, texts = read_tsv(test)
+    ours = subprocess.run(["sgdtext", "predict", model], input="".join(f"{t}\n" for t in texts), capture_output=True,
+                          text=True, check=True).stdout.splitlines()
+    theirs = peer_predictions.read_text(encoding="utf-8").splitlines()
+    only_ours = sum(a == t != b for a, b, t in zip(ours, theirs, labels))
+    only_theirs = sum(b == t != a for a, b, t in zip(ours, theirs, labels))
+    p = binomtest(only_ours, only_ours + only_theirs).pvalue if only_ours + only_theirs else 1.0
+    return only_ours, only_theirs, p
 
 
 def main():
     parser = bench_arguments(__doc__)
     parser.add_argument("--datasets", default=",".join(DATASETS))
     args = parser.parse_args()
-    print("| dataset | sgdtext defaults | TfidfVectorizer() + LinearSVC() | sgdtext s | peer s | time ratio | "
-          "sgdtext MB | peer MB |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| dataset | sgdtext defaults | TfidfVectorizer() + LinearSVC() | right only by sgdtext / by the peer | "
+          "McNemar p | sgdtext s | peer s | time ratio | sgdtext MB | peer MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for name in args.datasets.split(","):
@@ -41,9 +61,12 @@ def main():
                                                             root / name / "test.tsv", work])
                 theirs.append((peer_seconds, peer_rss, json.loads(out)["accuracy"]))
                 ratios.append(seconds / peer_seconds)
+            only_ours, only_theirs, p = paired(work / "run" / "model.npz", root / name / "test.tsv",
+                                               work / "sklearn-svc-default.predictions")
             med = lambda rows, i: statistics.median(r[i] for r in rows)
-            print(f"| {name} | {ours[-1][2]:.4f} | {theirs[-1][2]:.4f} | {med(ours, 0):.2f} | {med(theirs, 0):.2f} | "
-                  f"{statistics.median(ratios):.2f} | {med(ours, 1):.0f} | {med(theirs, 1):.0f} |", flush=True)
+            print(f"| {name} | {ours[-1][2]:.4f} | {theirs[-1][2]:.4f} | {only_ours} / {only_theirs} | {p:.3f} | "
+                  f"{med(ours, 0):.2f} | {med(theirs, 0):.2f} | {statistics.median(ratios):.2f} | {med(ours, 1):.0f} | "
+                  f"{med(theirs, 1):.0f} |", flush=True)
 
 
 if __name__ == "__main__":
