@@ -11,7 +11,7 @@ import numpy as np
 
 from sgdtext.core import parallel
 from sgdtext.errors import SgdtextError
-from sgdtext.io.documents import CONVERT, MAX_LINE_BYTES, ReadStats, decode_line, not_text, strip_eol
+from sgdtext.io.documents import MAX_LINE_BYTES, ReadStats, decode_line, read_on_note, strip_eol
 
 FORMATS = ("tsv", "jsonl")
 CHUNK_BYTES = 1 << 20  # input read, featurised and scored per step: memory stays flat
@@ -43,8 +43,9 @@ def raw_chunks(streams, warn, size=CHUNK_BYTES):
             if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
                 raise SgdtextError(f"{name}:{lineno + len(lines)}: a line longer than {MAX_LINE_BYTES:,} bytes; "
                                    f"predict reads one document per line: split the input into lines")
-            if line and lineno == 1 and not lines and not_text(line):
-                warn(f"{name}:1", f"{not_text(line)}: predicted as read; {CONVERT}")
+            note = read_on_note(line) if lineno == 1 and not lines else None
+            if note:
+                warn(f"{name}:1", note)
             if line:
                 lines.append(line)
                 held += len(line)

@@ -140,10 +140,17 @@ def not_text(raw):
 
 
 def check_text_start(raw, where):
-    """Stop at a first line that cannot begin UTF-8 text (``not_text``)."""
+    """Stop at a first line that cannot begin UTF-8 text (``not_text``): training data."""
     problem = not_text(raw)
     if problem:
         raise DataError(f"{where}: {problem}; {CONVERT}")
+
+
+def read_on_note(raw):
+    """The warning for a first line that cannot begin UTF-8 text, or None: predict's input, read on regardless (one
+    output per input line)."""
+    problem = not_text(raw)
+    return f"{problem}: predicted as read; {CONVERT}" if problem else None
 
 
 def numbered_lines(path, stats):

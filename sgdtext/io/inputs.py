@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sgdtext.errors import DataError
-from sgdtext.io.documents import CONVERT, MAX_LINE_BYTES, Document, not_text, open_binary, strip_eol
+from sgdtext.io.documents import MAX_LINE_BYTES, Document, open_binary, read_on_note, strip_eol
 from sgdtext.io.mail import mail_fields, mbox_messages, message_files, parse, read_message_file
 
 MAIL_INPUTS = ("eml", "maildir", "mbox")
@@ -62,8 +62,9 @@ def numbered_raw_lines(name, shown, warn):
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 raise DataError(f"{shown}:{lineno}: a line longer than {MAX_LINE_BYTES:,} bytes; one record a line "
                                 "is expected")
-            if lineno == 1 and not_text(raw):
-                warn(f"{shown}:1", f"{not_text(raw)}: predicted as read; {CONVERT}")
+            note = read_on_note(raw) if lineno == 1 else None
+            if note:
+                warn(f"{shown}:1", note)
             yield f"{shown}:{lineno}", strip_eol(raw)
 
 
