@@ -35,6 +35,8 @@ from sgdtext.training.run import new_model
 METRICS = ("accuracy", "macro_f1")
 TOKENS = {"words": r"(?u)\b\w\w+\b", "words1": r"(?u)\b\w+\b", "punctuation": r"(?u)\w+|[^\w\s]", "whitespace": r"\S+"}
 NGRAMS = {"1": [1, 1], "1-2": [1, 2], "1-3": [1, 3]}
+TUNES_SINGLE_LABEL = ("sgdtext tune searches single-label models only; train the multi-label config as it is (sgdtext "
+                      "train), or tune on single-label data")
 
 
 def suggest(trial, n_train):
@@ -280,8 +282,6 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
 # best and the config as it is are also scored by K-fold cross-validation on data.train, and ranked on all their
 # held-out documents together. The search stops early enough for it, keeping at most CONFIRM_SHARE of the budget.
 CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE = 5, 2, 0.2
-TUNES_SINGLE_LABEL = ("sgdtext tune searches single-label models only; train the multi-label config as it is (sgdtext "
-                      "train), or tune on single-label data")
 
 
 def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
