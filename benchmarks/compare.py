@@ -42,6 +42,23 @@ def byte_compile_sgdtext():
         raise SystemExit("could not byte-compile sgdtext/")
 
 
+def sgdtext_predictions(model, texts):
+    """`sgdtext predict MODEL`'s label for each of ``texts`` (not timed)."""
+    return subprocess.run(["sgdtext", "predict", str(model)], input="".join(f"{t}\n" for t in texts),
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+
+
+def mcnemar(ours, theirs, truth):
+    """(documents only ``ours`` got right, only ``theirs`` got right, McNemar's exact p): the two-sided binomial
+    p-value of that split, the chance of one at least as uneven between two equally accurate classifiers."""
+    from scipy.stats import binomtest
+
+    only_ours = sum(a == t != b for a, b, t in zip(ours, theirs, truth))
+    only_theirs = sum(b == t != a for a, b, t in zip(ours, theirs, truth))
+    p = binomtest(only_ours, only_ours + only_theirs).pvalue if only_ours + only_theirs else 1.0
+    return only_ours, only_theirs, p
+
+
 def run_measured(cmd, stdin=None, stdout=subprocess.PIPE):
     """(seconds, peak RSS in MB, stdout) of one whole process (sgdtext's modules byte-compiled first).
 

@@ -13,29 +13,20 @@ and McNemar's exact test on them (the two-sided binomial p-value of those counts
 
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from scipy.stats import binomtest
-
-from compare import REPO, bench_arguments, run_measured
+from compare import REPO, bench_arguments, mcnemar, run_measured, sgdtext_predictions
 from data_sets import DATASETS, materialise
+from peers import read_tsv
 
 
 def paired(model, test, peer_predictions):
     """(documents only sgdtext got right, only the peer got right, McNemar's exact p) on the test file."""
-    from peers import read_tsv
-
     labels, texts = read_tsv(test)
-    ours = subprocess.run(["sgdtext", "predict", model], input="".join(f"{t}\n" for t in texts), capture_output=True,
-                          text=True, check=True).stdout.splitlines()
     theirs = peer_predictions.read_text(encoding="utf-8").splitlines()
-    only_ours = sum(a == t != b for a, b, t in zip(ours, theirs, labels))
-    only_theirs = sum(b == t != a for a, b, t in zip(ours, theirs, labels))
-    p = binomtest(only_ours, only_ours + only_theirs).pvalue if only_ours + only_theirs else 1.0
-    return only_ours, only_theirs, p
+    return mcnemar(sgdtext_predictions(model, texts), theirs, labels)
 
 
 def main():

@@ -14,9 +14,12 @@ peers of compare.py, which train on the whole file too. fastText reads the text 
 off, as its tutorial and peers.py do. Runs one after the other (a budget is wall time: nothing else may run).
 Autotune may try a model larger than the machine's memory (on trec-6 it once grew past 24 GB and the kernel killed
 the run); under `ulimit -v` such a try fails with MemoryError, reported as nan.
+
+Each pair of accuracies comes with the test documents only one of the two tools got right, each way, and McNemar's
+exact test on them (benchmarks/compare.py's mcnemar): below 0.05, a difference unlikely between equally accurate
+models.
 """
 
-import json
 import subprocess
 import tempfile
 import time
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compare import bench_arguments
+from compare import bench_arguments, mcnemar, sgdtext_predictions
 from data_sets import DATASETS, materialise, split_80_20
 from peers import ft_text, read_tsv
 
@@ -37,24 +40,25 @@ def write_tsv(path, labels, texts):
 
 
 def sgdtext_tuned(work, train, valid, test, budget, whole):
-    """(test accuracy trained on the 80 %, on the whole file ``whole``, search seconds, the search's header line)."""
+    """([test predictions trained on the 80 %, on the whole file ``whole``], search seconds, the search's header
+    line)."""
     config = work / "plain.yaml"
     config.write_text(f"data:\n  train: {train}\n  valid: {valid}\n  test: {test}\n")
     started = time.perf_counter()
     subprocess.run(["sgdtext", "tune", config, "--budget", str(budget), "--out", work / "tuned.yaml"], check=True,
                    capture_output=True)
     seconds = time.perf_counter() - started
-    accuracies = []
+    predicted = []
     for changes in ([], ["--set", f"data.train={whole}", "--set", "data.valid=null"]):
         subprocess.run(["sgdtext", "train", work / "tuned.yaml", "--out-dir", work / "run", *changes], check=True,
                        capture_output=True)
-        accuracies.append(json.loads((work / "run" / "metrics.json").read_text())["test"]["accuracy"])
+        predicted.append(sgdtext_predictions(work / "run" / "model.npz", read_tsv(test)[1]))
     header = (work / "tuned.yaml").read_text().splitlines()[0]
-    return *accuracies, seconds, header
+    return predicted, seconds, header
 
 
 def fasttext_tuned(work, train, valid, test, budget):
-    """(test accuracy trained on the 80 %, on the 80 % and the 20 % together, search seconds)."""
+    """([test predictions trained on the 80 %, on the 80 % and the 20 % together], search seconds)."""
     import fasttext
 
     for name, (labels, texts) in (("train", train), ("valid", valid)):
@@ -71,8 +75,21 @@ def fasttext_tuned(work, train, valid, test, budget):
         minCount=found.minCount, minn=found.minn, maxn=found.maxn, neg=found.neg, wordNgrams=found.wordNgrams,
         loss=found.loss.name, bucket=found.bucket, lrUpdateRate=found.lrUpdateRate, t=found.t, thread=2, verbose=0)
     texts = [ft_text(t) for t in test[1]]
-    accuracy = lambda m: float(np.mean([p[0][len("__label__"):] == t for p, t in zip(m.predict(texts)[0], test[0])]))
-    return accuracy(model), accuracy(again), seconds
+    labels = lambda m: [p[0][len("__label__"):] for p in m.predict(texts)[0]]
+    return [labels(model), labels(again)], seconds
+
+
+def accuracy(predicted, truth):
+    return float(np.mean([p == t for p, t in zip(predicted, truth)]))
+
+
+def compared(ours, theirs, truth):
+    """The table's cells for one pair of tuned models: both accuracies, and the paired test (theirs None: failed)."""
+    if theirs is None:
+        return [f"{accuracy(ours, truth):.4f}", "nan", ""]
+    only_ours, only_theirs, p = mcnemar(ours, theirs, truth)
+    return [f"{accuracy(ours, truth):.4f}", f"{accuracy(theirs, truth):.4f}",
+            f"{only_ours} / {only_theirs}, p = {p:.2f}"]
 
 
 def main():
@@ -80,9 +97,9 @@ def main():
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--budget", type=float, default=60)
     args = parser.parse_args()
-    print("| dataset | budget s | sgdtext tune (80 %) | its search | fastText autotune (80 %) | sgdtext tuned, whole "
-          "file | fastText tuned, whole file |")
-    print("|---|---:|---:|---|---:|---:|---:|")
+    print("| dataset | budget s | its search | sgdtext tune (80 %) | fastText autotune (80 %) | right only by "
+          "sgdtext / by fastText, McNemar | sgdtext, whole file | fastText, whole file | right only by, McNemar |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for name in args.datasets.split(","):
@@ -94,15 +111,17 @@ def main():
             write_tsv(work / "train.tsv", *train)
             write_tsv(work / "valid.tsv", *valid)
             budget = LONG.get(name, args.budget)
-            ours, ours_whole, _, search = sgdtext_tuned(work, work / "train.tsv", work / "valid.tsv",
-                                                        root / name / "test.tsv", budget, root / name / "train.tsv")
+            test = read_tsv(root / name / "test.tsv")
+            ours, _, search = sgdtext_tuned(work, work / "train.tsv", work / "valid.tsv", root / name / "test.tsv",
+                                            budget, root / name / "train.tsv")
             try:
-                theirs, theirs_whole, _ = fasttext_tuned(work, train, valid, read_tsv(root / name / "test.tsv"),
-                                                         budget)
+                theirs, _ = fasttext_tuned(work, train, valid, test, budget)
             except MemoryError:  # autotune can pick a model too large for the machine (run under ulimit -v)
-                theirs = theirs_whole = float("nan")
-            print(f"| {name} | {budget:.0f} | {ours:.4f} | {search.removeprefix('# Tuned by `sgdtext tune` ')} | "
-                  f"{theirs:.4f} | {ours_whole:.4f} | {theirs_whole:.4f} |", flush=True)
+                theirs = [None, None]
+            cells = [name, f"{budget:.0f}", search.removeprefix("# Tuned by `sgdtext tune` ")]
+            for mine, other in zip(ours, theirs):  # trained on the 80 %, then on the whole file
+                cells += compared(mine, other, test[0])
+            print("| " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":
