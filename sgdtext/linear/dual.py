@@ -90,9 +90,10 @@ class DualState:
             self.QD[1:] = self.QD[0]
         self.QD += self.bias + self.diag  # + 1 for the intercept's feature, + D_i
         self.Wt = np.zeros((k, d + self.bias))
-        if self.R is None:
+        warm = bool(model.W.any())  # a warm start (--init-model); otherwise Wt stays zero, its pages untouched
+        if warm and self.R is None:
             self.Wt[:, :d] = model.W.T
-        else:  # warm start: the solver's weights are W / R (0 where a class ignores a feature)
+        elif warm:  # the solver's weights are W / R (0 where a class ignores a feature)
             np.divide(model.W.T, self.R, out=self.Wt[:, :d], where=self.R > 0)
         if self.bias:
             self.Wt[:, d] = model.b
