@@ -138,3 +138,15 @@ def test_hashed_column_names_out_of_range(good, tmp_path):
              "hash_names_columns": np.array([5000]), "hash_names_signs": np.array([1])}
     arrays = {"idf": None, "vocabulary_blob": None, "vocabulary_offsets": None, "W": np.zeros((1024, 1))}
     refused(crafted(tmp_path, good, meta=hashing, **arrays, **names), "the hashed columns' names must be")
+
+
+@pytest.mark.parametrize("header", [b"{'descr': ',f8', 'fortran_order': False, 'shape': (3,), }",
+                                    b"{'descr': '<f8', 'fortran_order': False, 'shape': (3,\n"])
+def test_an_array_header_that_is_not_a_python_literal(good, tmp_path, header):
+    """numpy reads an array's header as a Python literal and its type as a dtype string: one byte changed there (a
+    type ',f8', a header cut short) raised SyntaxError or tokenize's TokenError, not numpy's ValueError."""
+    path = crafted(tmp_path, good)
+    padded = header + b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_STORED) as archive:
+        archive.writestr("extra.npy", b"\x93NUMPY\x01\x00" + len(padded).to_bytes(2, "little") + padded + bytes(24))
+    refused(path, "not a readable model file (an array's header is not numpy's)")

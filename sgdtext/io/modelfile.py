@@ -7,6 +7,7 @@ archive: a file holding an object array is refused, no code runs.
 import dataclasses
 import json
 import os
+import tokenize
 import zipfile
 
 import numpy as np
@@ -83,6 +84,9 @@ def read_model_file(path):
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise ModelFileError(f"{path}: not a readable model file (truncated or not an .npz: {exc}); "
                              f"retrain it with `sgdtext train`") from None
+    except (SyntaxError, tokenize.TokenError):  # numpy parses an array's header as a Python literal
+        raise ModelFileError(f"{path}: not a readable model file (an array's header is not numpy's); retrain it "
+                             f"with `sgdtext train`") from None
     try:
         meta = json.loads(str(arrays.pop("metadata")))
         version = meta["format_version"]
