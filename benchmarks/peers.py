@@ -14,8 +14,8 @@ Settings are the ones a careful user would pick, written down here:
 - fasttext: the tutorial's best-accuracy settings: lr 1.0, epoch 25, wordNgrams 2, 2 threads, on text lower-cased
   with punctuation split off (the tutorial's preprocessing); fasttext-default: lr 0.1, epoch 5, wordNgrams 1
 - vw: vw --oaa K --ngram 2 --passes 10 --loss_function logistic -b 22 -c -k (through VW's own file parser)
-Training files sorted by class are shuffled once (seed 0) before fastText and VW see them. The scikit-learn peers
-also write their test predictions to WORKDIR/TOOL.predictions, one label a line (for paired comparisons).
+Training files sorted by class are shuffled once (seed 0) before fastText and VW see them. Every peer also writes its
+test predictions to WORKDIR/TOOL.predictions, one label a line (for paired comparisons).
 """
 
 import json
@@ -37,7 +37,7 @@ def read_tsv(path):
     return labels, texts
 
 
-def sklearn_peer(kind, train, test, workdir):
+def sklearn_peer(kind, train, test):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression, SGDClassifier
     from sklearn.svm import LinearSVC
@@ -53,9 +53,7 @@ def sklearn_peer(kind, train, test, workdir):
                   }.get(kind, lambda: TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2))()
     X = vectorizer.fit_transform(train[1])
     model.fit(X, train[0])
-    predicted = model.predict(vectorizer.transform(test[1]))
-    Path(workdir, f"{kind}.predictions").write_text("".join(f"{label}\n" for label in predicted), encoding="utf-8")
-    return sum(p == t for p, t in zip(predicted, test[0])) / len(test[0]), {}
+    return list(model.predict(vectorizer.transform(test[1]))), {}
 
 
 PUNCT = re.compile(r"([.!?,'/()\"])")
@@ -85,11 +83,11 @@ def fasttext_peer(kind, train, test, workdir):
     model = fasttext_model(kind, train, workdir)
     texts = [ft_text(t) for t in test[1]]
     labels, _ = model.predict(texts)
-    accuracy = sum(p[0][len("__label__"):] == t for p, t in zip(labels, test[0])) / len(test[0])
     many = texts * max(1, 100000 // len(texts))
     started = time.perf_counter()
     model.predict(many)
-    return accuracy, {"predict_docs_per_second": len(many) / (time.perf_counter() - started)}
+    return [p[0][len("__label__"):] for p in labels], {"predict_docs_per_second":
+                                                         len(many) / (time.perf_counter() - started)}
 
 
 def vw_text(text):
@@ -111,21 +109,22 @@ def vw_peer(train, test, workdir):
     cache = Path(workdir) / "train.cache"
     pyvw.Workspace(f"{options} -d {train_path} --cache_file {cache} -f {model_path}").finish()
     pyvw.Workspace(f"-t -i {model_path} -d {test_path} -p {preds} --quiet").finish()
-    predicted = [classes[int(float(line.split()[0])) - 1] for line in preds.read_text().splitlines()]
-    return sum(p == t for p, t in zip(predicted, test[0])) / len(test[0]), {}
+    return [classes[int(float(line.split()[0])) - 1] for line in preds.read_text().splitlines()], {}
 
 
 def main():
     tool, train_path, test_path, workdir = sys.argv[1:5]
     train, test = read_tsv(train_path), read_tsv(test_path)
     if tool.startswith("sklearn"):
-        accuracy, extra = sklearn_peer(tool, train, test, workdir)
+        predicted, extra = sklearn_peer(tool, train, test)
     elif tool.startswith("fasttext"):
-        accuracy, extra = fasttext_peer(tool, train, test, workdir)
+        predicted, extra = fasttext_peer(tool, train, test, workdir)
     elif tool == "vw":
-        accuracy, extra = vw_peer(train, test, workdir)
+        predicted, extra = vw_peer(train, test, workdir)
     else:
         raise SystemExit(f"unknown tool {tool!r}")
+    Path(workdir, f"{tool}.predictions").write_text("".join(f"{label}\n" for label in predicted), encoding="utf-8")
+    accuracy = sum(p == t for p, t in zip(predicted, test[0])) / len(test[0])
     print(json.dumps({"accuracy": accuracy, **extra}))
 
 
