@@ -283,3 +283,25 @@ def test_with_data_valid_a_trial_only_scored_on_it_is_not_chosen():
     assert both.mean == pytest.approx((95 + 180 + 184) / 500)
     assert winner(Folds(), [lucky, both]) is both
     assert winner(Folds(), [lucky]) is lucky  # nothing surer to choose
+
+
+def test_with_data_valid_the_finalists_are_the_best_of_each_kind_of_model():
+    """A search on one validation split gathers around what that split favours: the trials scored again on the
+    training folds are the best of each optimizer and model type (the CONFIRM_TOP best of those) and the config as
+    it is, not the same model with five penalties."""
+    from sgdtext.training.tune import CONFIRM_TOP, Trial, to_confirm
+
+    class Folds:
+        valid_given = True
+
+    def trial(number, optimizer, model, score):
+        return Trial(number, {"training.optimizer": optimizer, "model.type": model}, [score], state="complete")
+
+    as_is = Trial(0, {}, [0.70], state="complete")
+    crowd = [trial(n, "dual_cd", "logistic", 0.90 - n / 1000) for n in range(1, 9)]
+    others = [trial(9, "normalized_adagrad", "logistic", 0.85), trial(10, "dual_cd", "squared_hinge", 0.86),
+              trial(11, "sgd", "hinge", 0.80), trial(12, "sgd", "logistic", 0.79), trial(13, "dual_cd", "hinge", 0.78),
+              trial(14, "sgd", "modified_huber", 0.60)]
+    chosen = to_confirm(Folds(), [as_is, *crowd, *others])
+    assert [t.number for t in chosen] == [1, 10, 9, 11, 12, 0] and CONFIRM_TOP == 5
+    assert to_confirm(Folds(), [as_is, crowd[0]]) == [crowd[0], as_is]

@@ -348,13 +348,24 @@ def ranked(trials):
     return sorted((t for t in trials if t.state == "complete"), key=lambda t: (-t.mean, t.number))
 
 
+def family(trial):
+    """A trial's kind of model: its optimizer and model type (None: the config's own)."""
+    return trial.changes.get("training.optimizer"), trial.changes.get("model.type")
+
+
 def to_confirm(folds, trials):
-    """The trials to score again before one is chosen (not yet confirmed): with data.valid, the CONFIRM_TOP best and
-    the config as it is; else the stochastic ones among the CONFIRM_TOP best."""
-    best = ranked(trials)[:CONFIRM_TOP]
+    """The trials to score again before one is chosen (not yet confirmed): with data.valid, the best of each family
+    (optimizer and model type), the CONFIRM_TOP best of those, and the config as it is (a search on one validation
+    split gathers around the region that split favours: its next best are often the same model with another
+    penalty); else the stochastic ones among the CONFIRM_TOP best."""
     if folds.valid_given:
+        firsts = {}
+        for trial in ranked(trials):
+            firsts.setdefault(family(trial), trial)
+        best = list(firsts.values())[:CONFIRM_TOP]
         with_base = best if trials[0] in best else best + [trials[0]]
         return [t for t in with_base if not t.training_folds]
+    best = ranked(trials)[:CONFIRM_TOP]
     return [t for t in best if t.seeds == 1 and not folds.deterministic(t.changes)]
 
 
