@@ -278,9 +278,10 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
 # Before one trial is chosen, the best are scored again: among many trials the best score is partly luck, the luck
 # of a seed (for the stochastic optimizers; dual_cd goes to the optimum whatever the order) and of the held-out
 # documents (worst on one small data.valid, which a few hundred trials overfit). With K folds, the stochastic ones
-# among the CONFIRM_TOP best run their folds again with CONFIRM_SEEDS other seeds. With data.valid, the CONFIRM_TOP
-# best and the config as it is are also scored by K-fold cross-validation on data.train, and ranked on all their
-# held-out documents together. The search stops early enough for it, keeping at most CONFIRM_SHARE of the budget.
+# among the CONFIRM_TOP best run their folds again with CONFIRM_SEEDS other seeds. With data.valid, the best of each
+# kind of model (the CONFIRM_TOP best of those) and the config as it is are also scored by K-fold cross-validation on
+# data.train, and ranked on all their held-out documents together. The search stops early enough for it, keeping at
+# most CONFIRM_SHARE of the budget.
 CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE = 5, 2, 0.2
 
 
