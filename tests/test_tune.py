@@ -305,3 +305,5 @@ def test_with_data_valid_the_finalists_are_the_best_of_each_kind_of_model():
     chosen = to_confirm(Folds(), [as_is, *crowd, *others])
     assert [t.number for t in chosen] == [1, 10, 9, 11, 12, 0] and CONFIRM_TOP == 5
     assert to_confirm(Folds(), [as_is, crowd[0]]) == [crowd[0], as_is]
+    grid = [Trial(n, {"training.C": n}, [0.9 - n / 100], state="complete") for n in range(1, 8)]  # one family
+    assert [t.number for t in to_confirm(Folds(), [as_is, *grid])] == [1, 2, 3, 4, 5, 0]

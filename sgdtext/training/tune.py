@@ -356,14 +356,16 @@ def family(trial):
 
 def to_confirm(folds, trials):
     """The trials to score again before one is chosen (not yet confirmed): with data.valid, the best of each family
-    (optimizer and model type), the CONFIRM_TOP best of those, and the config as it is (a search on one validation
-    split gathers around the region that split favours: its next best are often the same model with another
-    penalty); else the stochastic ones among the CONFIRM_TOP best."""
+    (optimizer and model type), the CONFIRM_TOP best of those (with fewer families, the next best trials up to
+    CONFIRM_TOP), and the config as it is (a search on one validation split gathers around the region that split
+    favours: its next best are often the same model with another penalty); else the stochastic ones among the
+    CONFIRM_TOP best."""
     if folds.valid_given:
-        firsts = {}
-        for trial in ranked(trials):
+        order, firsts = ranked(trials), {}
+        for trial in order:
             firsts.setdefault(family(trial), trial)
         best = list(firsts.values())[:CONFIRM_TOP]
+        best += [t for t in order if t not in best][:CONFIRM_TOP - len(best)]
         with_base = best if trials[0] in best else best + [trials[0]]
         return [t for t in with_base if not t.training_folds]
     best = ranked(trials)[:CONFIRM_TOP]
