@@ -98,7 +98,8 @@ class DualState:
         if self.bias:
             self.Wt[:, d] = model.b
         self.b_fixed = model.b.copy()  # fit_intercept: false keeps the model's b
-        self.W0 = self.Wt.copy() if self.Wt.any() else None  # warm start: the penalty's centre
+        # warm start: the penalty's centre (a cold start without an intercept leaves Wt zero, no need to look)
+        self.W0 = self.Wt.copy() if (warm or self.bias) and self.Wt.any() else None
         positive = (y[None, :] == (np.arange(k)[:, None] if k > 1 else 1))
         self.t = np.where(positive, 1.0, -1.0)
         self.alpha = np.zeros((k, n))
