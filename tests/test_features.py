@@ -291,3 +291,37 @@ def test_other_token_patterns_and_analyzers_use_the_regex_path():
     assert Featurizer(settings(char_ngram_range=[2, 3], n_features=256)).compiled is None  # hashing: regex path
     assert Featurizer(settings(char_ngram_range=[2, 3], token_pattern=r"\S+")).compiled is None
     assert Featurizer(settings(char_ngram_range=[2, 3])).compiled is not None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_term_order_sorts_as_the_terms_bytes(seed):
+    """TermIndex.term_order (the kept terms sorted from the trie by their words' ranks) gives packed_order's
+    permutation of their names: words that are prefixes of others ("ab", "ab c", "abc"), non-ASCII, 1-3-grams."""
+    from sgdtext.text._text_fast import TermIndex, packed_order
+
+    rng = np.random.default_rng(seed)
+    words = ["ab", "abc", "abcd", "a", "b", "ba", "école", "ecole", "東京", "z9", "_x", "ab_", "Ab"]
+    texts = [" ".join(rng.choice(words, size=rng.integers(1, 12))) for _ in range(60)]
+    index = TermIndex(lowercase=False, min_len=1, ngram_range=(1, 3))
+    index.count(texts, grow=True)
+    nodes = rng.permutation(index.n_nodes)[: max(1, index.n_nodes // 2)]
+    order = index.term_order(nodes)
+    assert order is not None
+    np.testing.assert_array_equal(order, packed_order(*index.packed_names(nodes)))
+
+
+def test_term_order_gives_way_where_the_words_ranks_are_not_the_names_order():
+    """A word with a character below the space, char n-grams, or ranks too wide for 64 bits: None (sort the
+    names)."""
+    from sgdtext.text._text_fast import TermIndex
+
+    control = TermIndex(whitespace=True, ngram_range=(1, 2))
+    control.count(["ab\x01 ab c", "ab c"], grow=True)  # "ab\x01" < "ab c" as bytes, but "ab" < "ab\x01" as words
+    assert control.term_order(np.arange(control.n_nodes)) is None
+    chars = TermIndex(char_ngram_range=(2, 3))
+    chars.count(["some words"], grow=True)
+    assert chars.term_order(np.arange(chars.n_nodes)) is None
+    deep = TermIndex(min_len=1, ngram_range=(1, 9))  # 9 words of 8 bits each: 72 bits
+    deep.count([" ".join(f"w{i}" for i in range(200))], grow=True)
+    assert deep.term_order(np.arange(deep.n_nodes)) is None
+    assert deep.term_order(np.arange(deep.n_nodes)[deep.depths() <= 8]) is not None

@@ -702,6 +702,64 @@ cdef class TermIndex:
             free(blob)
         return out, offsets
 
+    def term_order(self, nodes):
+        """The permutation that puts the terms of ``nodes`` (numbered node - 1, as columns) in packed_order's order
+        (their names' UTF-8 bytes), found from the trie: only the distinct words are sorted by their bytes, and a
+        term is then the tuple of its words' ranks. That is the names' order when no word holds a character at or
+        below the space (U+0020, which joins a term's words): a word that is a proper prefix of another then sorts
+        before it both ways. None where that does not hold, or with char n-grams, or when the ranks of the deepest
+        term do not fit in 64 bits: then sort the names."""
+        cdef const int64_t[::1] wanted = np.ascontiguousarray(nodes, dtype=np.int64)
+        cdef Py_ssize_t n_terms = wanted.shape[0], t, k, c, n_used, deepest = 0
+        cdef int64_t node, w
+        cdef int bits
+        if self.char_high:
+            return None
+        used = np.zeros(self.n_words, dtype=np.uint8)
+        cdef uint8_t[::1] used_view = used
+        for t in range(n_terms):
+            node = wanted[t] + 1
+            if node < 1 or node > self.n_nodes:
+                raise IndexError(f"no term {wanted[t]}")
+            deepest = max(deepest, self.depth[node])
+            while node > 0:
+                used_view[self.token[node]] = 1
+                node = self.parent[node]
+        words = np.flatnonzero(used)
+        cdef const int64_t[::1] words_view = words
+        n_used = words_view.shape[0]
+        for k in range(n_used):
+            w = words_view[k]
+            for c in range(self.word_start[w], self.word_start[w + 1]):
+                if self.chars[c] <= 32:
+                    return None
+        bits = max(1, int(n_used).bit_length())  # ranks 1..n_used, 0 for no word
+        if deepest * bits > 64:
+            return None
+        word_nodes = np.empty(n_used, dtype=np.int64)
+        cdef int64_t[::1] word_nodes_view = word_nodes
+        for k in range(n_used):
+            node = self.edges.get(words_view[k])  # (root 0 << 32) | word: the word's own node
+            if node < 1:  # every word of a term starts one, so it has a node; kept safe all the same
+                return None
+            word_nodes_view[k] = node - 1
+        rank = np.zeros(self.n_words, dtype=np.uint64)
+        rank[words[packed_order(*self.packed_names(word_nodes))]] = np.arange(1, n_used + 1, dtype=np.uint64)
+        cdef const uint64_t[::1] rank_view = rank
+        keys = np.empty(n_terms, dtype=np.uint64)
+        cdef uint64_t[::1] keys_view = keys
+        cdef uint64_t key
+        for t in range(n_terms):
+            node = wanted[t] + 1
+            key = 0
+            k = self.depth[node]
+            while node > 0:  # last word first: the first word takes the highest bits
+                k -= 1
+                key |= rank_view[self.token[node]] << <uint64_t> (bits * (deepest - 1 - k))
+                node = self.parent[node]
+            keys_view[t] = key
+        return np.argsort(keys)  # distinct terms have distinct keys
+
     @classmethod
     def from_vocabulary(cls, terms, **settings):
         """A fixed index where terms[j] counts in column j (see from_joined)."""

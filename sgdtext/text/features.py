@@ -183,7 +183,8 @@ class Featurizer:
         depths = index.depths()
         low, high = self.settings.ngram_range
         remap = self._prune(counts, index.packed_names, len(texts),
-                            ((depths >= low) & (depths <= high)) | (depths == 0), orders=depths)
+                            ((depths >= low) & (depths <= high)) | (depths == 0), orders=depths,
+                            term_order=index.term_order)
         del index
         return filter_columns(counts, remap, self.n_text_features)
 
@@ -348,12 +349,13 @@ class Featurizer:
         return np.fromiter((0 if term.startswith("c:") else term.count(" ") + 1 for term in terms), dtype=np.int32,
                            count=len(terms))
 
-    def _prune(self, counts, packed_names, n_docs, valid=None, orders=None):
+    def _prune(self, counts, packed_names, n_docs, valid=None, orders=None, term_order=None):
         """Apply min_df / ngram_min_df / max_df / max_features and sort the vocabulary (set here, packed: no Python
         string per term); return the column renumbering (-1: dropped). ``packed_names(ids)`` gives the terms of
         columns ``ids`` as sparse.pack_strings packs them (only the kept ones are asked for); ``valid`` marks the
         columns that are terms at all (compiled index: not a prefix); ``orders`` gives each column's number of
-        words (2 or more: an n-gram, held to ngram_min_df too)."""
+        words (2 or more: an n-gram, held to ngram_min_df too); ``term_order(ids)``, when it gives one, the
+        permutation that sorts those terms (else their names are sorted)."""
         from sgdtext.text._text_fast import packed_order, take_packed
 
         n_terms = counts.shape[1]
@@ -366,11 +368,15 @@ class Featurizer:
             ok &= (orders < 2) | (df >= as_count(s.ngram_min_df))
         keep = np.flatnonzero(ok if valid is None else ok & valid)
         try:
+            order = None if term_order is None else term_order(keep)
+            if order is not None:
+                keep = keep[order]
             terms = packed_names(keep)
         except ValueError as exc:
             raise SgdtextError(f"features: {exc}") from None
-        order = packed_order(*terms)  # alphabetical (code point order)
-        keep, terms = keep[order], take_packed(*terms, order)
+        if order is None:
+            order = packed_order(*terms)  # alphabetical (code point order)
+            keep, terms = keep[order], take_packed(*terms, order)
         if s.max_features is not None and len(keep) > s.max_features:
             tf = np.bincount(counts.indices, weights=counts.data, minlength=n_terms)
             top = np.sort(np.argsort(-tf[keep], kind="stable")[: s.max_features])
