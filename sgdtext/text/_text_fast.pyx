@@ -13,8 +13,9 @@ Words get token ids from a hash table of their own (FNV-1a over the code points,
 token is scanned, and a comparison with the stored code points): no Python string is made for a
 token unless it is a new word. Terms are
 nodes of a trie over token ids: the unigram ``a`` is the child of the root by ``a``, the bigram
-``a b`` the child of ``a`` by ``b``, and so on. The trie's edges sit in an open-addressing hash
-table keyed by (parent << 32 | token), so no n-gram string is built while counting; names are made
+``a b`` the child of ``a`` by ``b``, and so on. A word's own node is found by its id (an array); the other
+edges sit in an open-addressing hash table keyed by (parent << 32 | token), so no n-gram string is built while
+counting; names are made
 only for the terms a caller asks for (the ones kept after min_df etc.).
 
 ``char_ngram_range`` adds scikit-learn's char_wb n-grams of every white-space-separated word (padded
@@ -84,6 +85,16 @@ cdef void *grow_buffer(void *buffer, Py_ssize_t *capacity, Py_ssize_t needed, si
 
 cdef enum:
     AHEAD = 8  # how many tokens ahead count() prefetches a word pair's slot in the edge table
+
+
+cdef struct WordSlot:  # the word table's slot: key and word id side by side (one cache line a lookup)
+    uint64_t key  # the word's FNV-1a hash with its low bit set; 0: an empty slot
+    int64_t word
+
+
+cdef struct ColumnMark:  # count()'s scratch for a column, side by side (one cache line a lookup)
+    int32_t stamp  # the last document that had the column
+    int32_t slot  # where its count sits in that document's entries
 
 
 cdef inline Py_ssize_t word_slot(uint64_t key, Py_ssize_t mask) noexcept nogil:
@@ -183,9 +194,9 @@ cdef class TermIndex:
     cdef Py_ssize_t n_chars, chars_capacity
     cdef int64_t *word_start
     cdef char *stop_flag
+    cdef int32_t *word_node  # the word's own node, the root's child by it (-1: none yet)
     cdef Py_ssize_t n_words, words_capacity
-    cdef uint64_t *wkeys
-    cdef int64_t *wvalues
+    cdef WordSlot *wslots
     cdef Py_ssize_t wmask, wsize
     cdef EdgeTable edges
     # node i's parent node, token (word id), n (0 for a char n-gram) and column (-1: none); int32 and a byte, as
@@ -195,12 +206,10 @@ cdef class TermIndex:
     cdef uint8_t *depth
     cdef int32_t *column
     cdef Py_ssize_t node_capacity
-    # per-document scratch: the document's tokens; for each column, the last document that had it (mark, a stamp)
-    # and where its count sits in that document's entries (slot)
+    # per-document scratch: the document's tokens; for each column, its ColumnMark
     cdef int64_t *tokens
     cdef Py_ssize_t token_capacity
-    cdef int32_t *mark
-    cdef int32_t *slot
+    cdef ColumnMark *mark
     cdef Py_ssize_t mark_capacity
     cdef int32_t stamp
     # hashing mode: CRC-32 of each word's UTF-8, by token id
@@ -241,27 +250,24 @@ cdef class TermIndex:
         free(self.column)
         free(self.tokens)
         free(self.mark)
-        free(self.slot)
         free(self.word_hash)
         free(self.chars)
         free(self.word_start)
         free(self.stop_flag)
-        free(self.wkeys)
-        free(self.wvalues)
+        free(self.word_node)
+        free(self.wslots)
         free(self.padded)
         free(self.gram)
 
     cdef int reset_words(self) except -1:
         """An empty word table, holding the stop words (flagged) only."""
-        free(self.wkeys)
-        free(self.wvalues)
+        free(self.wslots)
         self.wmask = 1023
         self.wsize = 0
-        self.wkeys = <uint64_t *> malloc((self.wmask + 1) * sizeof(uint64_t))
-        self.wvalues = <int64_t *> malloc((self.wmask + 1) * sizeof(int64_t))
-        if self.wkeys == NULL or self.wvalues == NULL:
+        self.wslots = <WordSlot *> malloc((self.wmask + 1) * sizeof(WordSlot))
+        if self.wslots == NULL:
             raise MemoryError()
-        memset(self.wkeys, 0, (self.wmask + 1) * sizeof(uint64_t))
+        memset(self.wslots, 0, (self.wmask + 1) * sizeof(WordSlot))
         self.n_words = 0
         self.n_chars = 0
         self.hashed = 0
@@ -290,9 +296,9 @@ cdef class TermIndex:
         cdef Py_ssize_t slot = word_slot(key, self.wmask), t, start, n = j - i
         cdef int64_t w
         cdef bint same
-        while self.wkeys[slot] != 0:
-            if self.wkeys[slot] == key:
-                w = self.wvalues[slot]
+        while self.wslots[slot].key != 0:
+            if self.wslots[slot].key == key:
+                w = self.wslots[slot].word
                 start = self.word_start[w]
                 if self.word_start[w + 1] - start == n:
                     same = True
@@ -310,38 +316,36 @@ cdef class TermIndex:
         for t in range(n):
             self.chars[self.n_chars + t] = PyUnicode_READ(kind, data, i + t)
         self.n_chars += n
-        cdef Py_ssize_t capacity = self.words_capacity
+        cdef Py_ssize_t capacity = self.words_capacity, node_capacity = self.words_capacity
         self.word_start = <int64_t *> grow_buffer(self.word_start, &self.words_capacity, w + 2, sizeof(int64_t))
         self.stop_flag = <char *> grow_buffer(self.stop_flag, &capacity, w + 2, sizeof(char))
+        self.word_node = <int32_t *> grow_buffer(self.word_node, &node_capacity, w + 2, sizeof(int32_t))
         self.word_start[w + 1] = self.n_chars
         self.stop_flag[w] = 0
+        self.word_node[w] = -1
         self.n_words = w + 1
-        self.wkeys[slot] = key
-        self.wvalues[slot] = w
+        self.wslots[slot].key = key
+        self.wslots[slot].word = w
         self.wsize += 1
         if 2 * self.wsize > self.wmask + 1:
             self.rehash_words()
         return w
 
     cdef int rehash_words(self) except -1:
-        cdef uint64_t *old_keys = self.wkeys
-        cdef int64_t *old_values = self.wvalues
+        cdef WordSlot *old = self.wslots
         cdef Py_ssize_t old_capacity = self.wmask + 1, i, slot
-        self.wmask = 2 * old_capacity - 1
-        self.wkeys = <uint64_t *> malloc((self.wmask + 1) * sizeof(uint64_t))
-        self.wvalues = <int64_t *> malloc((self.wmask + 1) * sizeof(int64_t))
-        if self.wkeys == NULL or self.wvalues == NULL:
+        cdef WordSlot *bigger = <WordSlot *> malloc(2 * old_capacity * sizeof(WordSlot))
+        if bigger == NULL:
             raise MemoryError()
-        memset(self.wkeys, 0, (self.wmask + 1) * sizeof(uint64_t))
+        memset(bigger, 0, 2 * old_capacity * sizeof(WordSlot))
+        self.wslots, self.wmask = bigger, 2 * old_capacity - 1
         for i in range(old_capacity):
-            if old_keys[i] != 0:
-                slot = word_slot(old_keys[i], self.wmask)
-                while self.wkeys[slot] != 0:
+            if old[i].key != 0:
+                slot = word_slot(old[i].key, self.wmask)
+                while self.wslots[slot].key != 0:
                     slot = (slot + 1) & self.wmask
-                self.wkeys[slot] = old_keys[i]
-                self.wvalues[slot] = old_values[i]
-        free(old_keys)
-        free(old_values)
+                self.wslots[slot] = old[i]
+        free(old)
         return 0
 
     cdef unicode word_string(self, int64_t w):
@@ -367,7 +371,10 @@ cdef class TermIndex:
         self.token[n] = <int32_t> tok
         self.depth[n] = <uint8_t> d
         self.column[n] = <int32_t> (n - 1)
-        self.edges.put((parent << 32) | tok, <int32_t> n)
+        if parent == 0:
+            self.word_node[tok] = <int32_t> n
+        else:
+            self.edges.put((parent << 32) | tok, <int32_t> n)
         self.n_nodes = n
         return n
 
@@ -420,17 +427,15 @@ cdef class TermIndex:
         cdef Py_ssize_t old = self.mark_capacity, capacity = self.mark_capacity
         if needed <= old and self.mark != NULL:
             return 0
-        self.mark = <int32_t *> grow_buffer(self.mark, &capacity, needed, sizeof(int32_t))
-        capacity = old
-        self.slot = <int32_t *> grow_buffer(self.slot, &capacity, needed, sizeof(int32_t))
+        self.mark = <ColumnMark *> grow_buffer(self.mark, &capacity, needed, sizeof(ColumnMark))
         self.mark_capacity = capacity
-        memset(self.mark + old, 0xFF, (capacity - old) * sizeof(int32_t))
+        memset(self.mark + old, 0xFF, (capacity - old) * sizeof(ColumnMark))
         return 0
 
     cdef int next_document(self) noexcept:
         """A new stamp for the next document's marks (all marks cleared when the int32 stamps run out)."""
         if self.stamp == INT32_MAX - 1:
-            memset(self.mark, 0xFF, self.mark_capacity * sizeof(int32_t))
+            memset(self.mark, 0xFF, self.mark_capacity * sizeof(ColumnMark))
             self.stamp = -1
         self.stamp += 1
         return 0
@@ -446,7 +451,7 @@ cdef class TermIndex:
         cdef int64_t w = self.find_word(PyUnicode_4BYTE_KIND, <void *> self.gram, 0, n + 2, h, grow)
         if w < 0:
             return -1
-        cdef int64_t node = self.edges.get(w)  # (root 0 << 32) | w
+        cdef int64_t node = self.word_node[w]
         if node < 0 and grow:
             node = self.add_node(0, w, 0)
         return node
@@ -509,7 +514,7 @@ cdef class TermIndex:
                     if self.high >= 2 and a + AHEAD + 1 < n_tok:  # the word pair AHEAD positions on, requested now
                         tok = self.tokens[a + AHEAD]
                         if tok >= 0 and self.tokens[a + AHEAD + 1] >= 0:
-                            node = self.edges.get(tok)  # (root 0 << 32) | tok: the word's node
+                            node = self.word_node[tok]
                             if node >= 0:
                                 self.edges.prefetch((node << 32) | self.tokens[a + AHEAD + 1])
                     node = 0
@@ -524,7 +529,7 @@ cdef class TermIndex:
                             tok = self.tokens[a + n - 1]
                             if tok < 0:
                                 break
-                            child = self.edges.get((node << 32) | tok)
+                            child = self.word_node[tok] if node == 0 else self.edges.get((node << 32) | tok)
                             if child < 0:
                                 if not grow:
                                     break
@@ -532,15 +537,15 @@ cdef class TermIndex:
                             node = child
                             if n < self.low:
                                 continue
-                        col = self.column[child]
+                        col = self.column[child] if self.fixed else child - 1  # as add_node numbers them
                         if col >= 0:
                             if col >= self.mark_capacity:
                                 self.ensure_marks(col + 1)
-                            if self.mark[col] == self.stamp:
-                                entries.value(first + self.slot[col])[0] += 1
+                            if self.mark[col].stamp == self.stamp:
+                                entries.value(first + self.mark[col].slot)[0] += 1
                             else:
-                                self.mark[col] = self.stamp
-                                self.slot[col] = <int32_t> (entries.size - first)
+                                self.mark[col].stamp = self.stamp
+                                self.mark[col].slot = <int32_t> (entries.size - first)
                                 entries.push(<int32_t> col, 1)
                         if a >= n_tok:
                             break
@@ -739,7 +744,7 @@ cdef class TermIndex:
         word_nodes = np.empty(n_used, dtype=np.int64)
         cdef int64_t[::1] word_nodes_view = word_nodes
         for k in range(n_used):
-            node = self.edges.get(words_view[k])  # (root 0 << 32) | word: the word's own node
+            node = self.word_node[words_view[k]]
             if node < 1:  # every word of a term starts one, so it has a node; kept safe all the same
                 return None
             word_nodes_view[k] = node - 1
@@ -797,7 +802,7 @@ cdef class TermIndex:
             if index.char_high and e - a > 2 and PyUnicode_READ(kind, data, a) == 99 \
                     and PyUnicode_READ(kind, data, a + 1) == 58:  # "c:" + a char n-gram
                 tok = index.word_id(text, a, e, True)
-                node = index.edges.get(tok)
+                node = index.word_node[tok]
                 if node < 0:
                     node = index.add_node(0, tok, 0)
                 index.column[node] = j
@@ -808,7 +813,7 @@ cdef class TermIndex:
                     b += 1
                 n += 1
                 tok = index.word_id(text, a, b, True)
-                child = index.edges.get((node << 32) | tok)
+                child = index.word_node[tok] if node == 0 else index.edges.get((node << 32) | tok)
                 if child < 0:
                     child = index.add_node(node, tok, n)
                     index.column[child] = -1
