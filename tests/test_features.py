@@ -325,3 +325,17 @@ def test_term_order_gives_way_where_the_words_ranks_are_not_the_names_order():
     deep.count([" ".join(f"w{i}" for i in range(200))], grow=True)
     assert deep.term_order(np.arange(deep.n_nodes)) is None
     assert deep.term_order(np.arange(deep.n_nodes)[deep.depths() <= 8]) is not None
+
+
+def test_a_document_of_more_tokens_than_a_lookup_block_counts_as_the_regex_path():
+    """The compiled tokeniser finds a block of tokens (4,096), then looks their words up: a long document spans
+    several blocks, a word pair across the blocks' edge included."""
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(300)] + ["école", "東京"]
+    long_text = " ".join(rng.choice(words, size=10_000))
+    texts = [long_text, "w1 w2 w3", long_text[: len(long_text) // 3]]
+    compiled, regex = Featurizer(settings(ngram_range=[1, 2])), Featurizer(settings(ngram_range=[1, 2]))
+    regex.compiled = None
+    np.testing.assert_array_equal(dense(compiled.fit_transform(docs(texts))), dense(regex.fit_transform(docs(texts))))
+    new = docs(texts[::-1])
+    np.testing.assert_array_equal(dense(compiled.transform(new)), dense(regex.transform(new)))

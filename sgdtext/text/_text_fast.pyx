@@ -84,12 +84,18 @@ cdef void *grow_buffer(void *buffer, Py_ssize_t *capacity, Py_ssize_t needed, si
 
 
 cdef enum:
-    AHEAD = 8  # how many tokens ahead count() prefetches a word pair's slot in the edge table
+    SPAN_BLOCK = 4096  # tokenize() finds this many tokens, then looks their words up
+    AHEAD = 8  # how many tokens ahead a word's slot in the word table, and a word pair's in the edge table, is requested
 
 
 cdef struct WordSlot:  # the word table's slot: key and word id side by side (one cache line a lookup)
     uint64_t key  # the word's FNV-1a hash with its low bit set; 0: an empty slot
     int64_t word
+
+
+cdef struct TokenSpan:  # a token of the text being tokenised: where it is and its FNV-1a hash
+    Py_ssize_t start, end
+    uint64_t hash
 
 
 cdef struct ColumnMark:  # count()'s scratch for a column, side by side (one cache line a lookup)
@@ -209,6 +215,8 @@ cdef class TermIndex:
     # per-document scratch: the document's tokens; for each column, its ColumnMark
     cdef int64_t *tokens
     cdef Py_ssize_t token_capacity
+    cdef TokenSpan *spans
+    cdef Py_ssize_t span_capacity
     cdef ColumnMark *mark
     cdef Py_ssize_t mark_capacity
     cdef int32_t stamp
@@ -249,6 +257,7 @@ cdef class TermIndex:
         free(self.depth)
         free(self.column)
         free(self.tokens)
+        free(self.spans)
         free(self.mark)
         free(self.word_hash)
         free(self.chars)
@@ -381,47 +390,57 @@ cdef class TermIndex:
     cdef Py_ssize_t tokenize(self, unicode text, bint add) except -1:
         """The token ids of ``text`` (lowercased already if wanted) into self.tokens; returns how many.
         Unknown words (``add`` false) are -1; stop words are dropped."""
-        cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0, j, n = 0
+        cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0, j, n = 0, n_spans, k
         cdef int kind = PyUnicode_KIND(text)
         cdef void *data = PyUnicode_DATA(text)
         cdef Py_UCS4 ch
         cdef uint64_t h
         cdef int64_t w
-        while i < length:
-            ch = PyUnicode_READ(kind, data, i)
-            h = (FNV_OFFSET ^ <uint64_t> ch) * FNV_PRIME
-            if self.whitespace:
-                if is_space(ch):
+        self.spans = <TokenSpan *> grow_buffer(self.spans, &self.span_capacity, SPAN_BLOCK, sizeof(TokenSpan))
+        while True:
+            n_spans = 0
+            while i < length and n_spans < SPAN_BLOCK:  # the next tokens' spans and hashes first
+                ch = PyUnicode_READ(kind, data, i)
+                h = (FNV_OFFSET ^ <uint64_t> ch) * FNV_PRIME
+                if self.whitespace:
+                    if is_space(ch):
+                        i += 1
+                        continue
+                    j = i + 1
+                    while j < length:
+                        ch = PyUnicode_READ(kind, data, j)
+                        if is_space(ch):
+                            break
+                        h = (h ^ <uint64_t> ch) * FNV_PRIME
+                        j += 1
+                elif is_word(ch):
+                    j = i + 1
+                    while j < length:
+                        ch = PyUnicode_READ(kind, data, j)
+                        if not is_word(ch):
+                            break
+                        h = (h ^ <uint64_t> ch) * FNV_PRIME
+                        j += 1
+                elif self.punctuation and not is_space(ch):
+                    j = i + 1
+                else:
                     i += 1
                     continue
-                j = i + 1
-                while j < length:
-                    ch = PyUnicode_READ(kind, data, j)
-                    if is_space(ch):
-                        break
-                    h = (h ^ <uint64_t> ch) * FNV_PRIME
-                    j += 1
-            elif is_word(ch):
-                j = i + 1
-                while j < length:
-                    ch = PyUnicode_READ(kind, data, j)
-                    if not is_word(ch):
-                        break
-                    h = (h ^ <uint64_t> ch) * FNV_PRIME
-                    j += 1
-            elif self.punctuation and not is_space(ch):
-                j = i + 1
-            else:
-                i += 1
-                continue
-            if j - i >= self.min_len:
-                w = self.find_word(kind, data, i, j, h, add)
+                if j - i >= self.min_len:
+                    self.spans[n_spans].start, self.spans[n_spans].end, self.spans[n_spans].hash = i, j, h
+                    n_spans += 1
+                i = j
+            # then their words looked up, each one's slot in the word table requested AHEAD tokens before it is needed
+            self.tokens = <int64_t *> grow_buffer(self.tokens, &self.token_capacity, n + n_spans, sizeof(int64_t))
+            for k in range(n_spans):
+                if k + AHEAD < n_spans:
+                    SGDTEXT_PREFETCH(&self.wslots[word_slot(self.spans[k + AHEAD].hash | 1, self.wmask)])
+                w = self.find_word(kind, data, self.spans[k].start, self.spans[k].end, self.spans[k].hash, add)
                 if w < 0 or not self.stop_flag[w]:
-                    self.tokens = <int64_t *> grow_buffer(self.tokens, &self.token_capacity, n + 1, sizeof(int64_t))
                     self.tokens[n] = w
                     n += 1
-            i = j
-        return n
+            if i >= length:
+                return n
 
     cdef int ensure_marks(self, Py_ssize_t needed) except -1:
         cdef Py_ssize_t old = self.mark_capacity, capacity = self.mark_capacity
