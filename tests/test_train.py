@@ -39,7 +39,7 @@ def test_20newsgroups_softmax_accuracy(tmp_path):
 
 
 def test_20newsgroups_config_beats_linearsvc(tmp_path):
-    """The shipped config (NB-SVM by dual_cd): at least LinearSVC's 0.8629 on the same split (it scores 0.8744)."""
+    """The shipped config (NB-SVM by dual_cd): at least LinearSVC's 0.8629 on the same split (it scores 0.8743)."""
     folder = shared_dataset("20newsgroups-bydate")
     result = run_config("20newsgroups.yaml", tmp_path, environ={"SGDTEXT_DATA": str(folder.parent)})
     assert result.metrics["training"]["stop_reason"] == "converged"
