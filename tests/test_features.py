@@ -339,3 +339,20 @@ def test_a_document_of_more_tokens_than_a_lookup_block_counts_as_the_regex_path(
     np.testing.assert_array_equal(dense(compiled.fit_transform(docs(texts))), dense(regex.fit_transform(docs(texts))))
     new = docs(texts[::-1])
     np.testing.assert_array_equal(dense(compiled.transform(new)), dense(regex.transform(new)))
+
+
+@pytest.mark.parametrize("changes", [{"ngram_range": [1, 2]}, {"char_ngram_range": [2, 4], "stop_words": "english"}])
+def test_counting_on_threads_gives_the_matrix_of_one_count(changes):
+    """A fixed term index counts parts of the documents on a thread per core (each part at least a million
+    characters): the same matrix as counting them all in one thread."""
+    rng = np.random.default_rng(5)
+    words = " ".join(UNICODE_TEXTS).split()
+    texts = [" ".join(rng.choice(words, size=rng.integers(50, 400))) for _ in range(2_000)]
+    assert sum(map(len, texts)) > 2_000_000  # parts of a million characters: more than one
+    featurizer = Featurizer(settings(**changes))
+    featurizer.fit_transform(docs(texts[:300]))
+    featurizer.prepare_transform()
+    one, threaded = featurizer._count_in_threads(texts, 1), featurizer._count_in_threads(texts, 2)
+    for mine, theirs in zip(threaded[:3], one[:3]):
+        np.testing.assert_array_equal(mine, theirs)
+    assert threaded.shape == one.shape

@@ -25,10 +25,15 @@ root. Only with the word and punctuation token rules (a ``\S+`` token could begi
 """
 
 from cpython.unicode cimport PyUnicode_4BYTE_KIND, PyUnicode_DATA, PyUnicode_FromKindAndData, \
-    PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
+    PyUnicode_GET_LENGTH, PyUnicode_KIND
 from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memcmp, memcpy, memset
+
+cdef extern from "Python.h":  # macros and lookups in constant tables: they read memory only, so no GIL is needed
+    Py_UCS4 PyUnicode_READ(int kind, const void *data, Py_ssize_t index) nogil
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch) nogil
+    bint Py_UNICODE_ISALNUM(Py_UCS4 ch) nogil
 
 cdef extern from *:  # a hint to the CPU to start loading an address's cache line; nothing where the compiler has none
     """
@@ -56,19 +61,19 @@ for _c in range(128):
     ASCII_SPACE[_c] = chr(_c).isspace()
 
 
-cdef inline bint is_space(Py_UCS4 ch) noexcept:
+cdef inline bint is_space(Py_UCS4 ch) noexcept nogil:
     if ch < 128:
         return ASCII_SPACE[ch]
     return Py_UNICODE_ISSPACE(ch)
 
 
-cdef inline bint is_word(Py_UCS4 ch) noexcept:
+cdef inline bint is_word(Py_UCS4 ch) noexcept nogil:
     if ch < 128:
         return ASCII_WORD[ch]
     return Py_UNICODE_ISALNUM(ch)
 
 
-cdef void *grow_buffer(void *buffer, Py_ssize_t *capacity, Py_ssize_t needed, size_t item) except NULL:
+cdef void *grow_buffer(void *buffer, Py_ssize_t *capacity, Py_ssize_t needed, size_t item) except NULL nogil:
     """``buffer`` reallocated to hold at least ``needed`` items (capacity doubles)."""
     cdef Py_ssize_t size = capacity[0]
     if needed <= size and buffer != NULL:
@@ -78,7 +83,8 @@ cdef void *grow_buffer(void *buffer, Py_ssize_t *capacity, Py_ssize_t needed, si
         size *= 2
     cdef void *bigger = realloc(buffer, size * item)
     if bigger == NULL:
-        raise MemoryError()
+        with gil:
+            raise MemoryError()
     capacity[0] = size
     return bigger
 
@@ -152,7 +158,7 @@ cdef class EdgeTable:
         cdef Py_ssize_t i = self.slot(key)
         return self.values[i] if self.keys[i] == key else -1
 
-    cdef int put(self, int64_t key, int32_t value) except -1:
+    cdef int put(self, int64_t key, int32_t value) except -1 nogil:
         cdef Py_ssize_t i
         if 4 * (self.size + 1) > 3 * (self.mask + 1):
             self.rehash(2 * (self.mask + 1))
@@ -163,14 +169,15 @@ cdef class EdgeTable:
         self.values[i] = value
         return 0
 
-    cdef int rehash(self, Py_ssize_t capacity) except -1:
+    cdef int rehash(self, Py_ssize_t capacity) except -1 nogil:
         cdef int64_t *old_keys = self.keys
         cdef int32_t *old_values = self.values
         cdef Py_ssize_t old_capacity = self.mask + 1, i, j
         self.keys = <int64_t *> malloc(capacity * sizeof(int64_t))
         self.values = <int32_t *> malloc(capacity * sizeof(int32_t))
         if self.keys == NULL or self.values == NULL:
-            raise MemoryError()
+            with gil:
+                raise MemoryError()
         memset(self.keys, 0xFF, capacity * sizeof(int64_t))
         self.mask = capacity - 1
         for i in range(old_capacity):
@@ -180,6 +187,57 @@ cdef class EdgeTable:
                 self.values[j] = old_values[i]
         free(old_keys)
         free(old_values)
+        return 0
+
+
+cdef class Scratch:
+    """What counting a document writes besides its entries: its tokens (and their spans while tokenising), for each
+    column the last document that had it and where its count sits (marks, a stamp), its char n-grams. One per
+    thread counting with the same fixed index."""
+    cdef int64_t *tokens
+    cdef Py_ssize_t token_capacity
+    cdef TokenSpan *spans
+    cdef Py_ssize_t span_capacity
+    cdef ColumnMark *mark
+    cdef Py_ssize_t mark_capacity
+    cdef int32_t stamp
+    # char n-grams: the padded word being cut (" word "), one gram with its prefix ("c:" + gram), the document's nodes
+    cdef Py_UCS4 *padded
+    cdef Py_ssize_t padded_capacity
+    cdef Py_UCS4 *gram
+    cdef int64_t *grams
+    cdef Py_ssize_t grams_capacity
+
+    def __cinit__(self, int char_high):
+        if char_high:
+            self.gram = <Py_UCS4 *> malloc((char_high + 2) * sizeof(Py_UCS4))
+            if self.gram == NULL:
+                raise MemoryError()
+            self.gram[0], self.gram[1] = 99, 58  # "c:"
+
+    def __dealloc__(self):
+        free(self.tokens)
+        free(self.spans)
+        free(self.mark)
+        free(self.padded)
+        free(self.gram)
+        free(self.grams)
+
+    cdef int ensure_marks(self, Py_ssize_t needed) except -1 nogil:
+        cdef Py_ssize_t old = self.mark_capacity, capacity = self.mark_capacity
+        if needed <= old and self.mark != NULL:
+            return 0
+        self.mark = <ColumnMark *> grow_buffer(self.mark, &capacity, needed, sizeof(ColumnMark))
+        self.mark_capacity = capacity
+        memset(self.mark + old, 0xFF, (capacity - old) * sizeof(ColumnMark))
+        return 0
+
+    cdef int next_document(self) noexcept nogil:
+        """A new stamp for the next document's marks (all marks cleared when the int32 stamps run out)."""
+        if self.stamp == INT32_MAX - 1:
+            memset(self.mark, 0xFF, self.mark_capacity * sizeof(ColumnMark))
+            self.stamp = -1
+        self.stamp += 1
         return 0
 
 
@@ -212,31 +270,16 @@ cdef class TermIndex:
     cdef uint8_t *depth
     cdef int32_t *column
     cdef Py_ssize_t node_capacity
-    # per-document scratch: the document's tokens; for each column, its ColumnMark
-    cdef int64_t *tokens
-    cdef Py_ssize_t token_capacity
-    cdef TokenSpan *spans
-    cdef Py_ssize_t span_capacity
-    cdef ColumnMark *mark
-    cdef Py_ssize_t mark_capacity
-    cdef int32_t stamp
+    cdef Scratch scratch  # this index's own, for counting in the calling thread
     # hashing mode: CRC-32 of each word's UTF-8, by token id
     cdef uint32_t *word_hash
     cdef Py_ssize_t hash_capacity, hashed
-    # char n-grams: the padded word being cut ("c: word "), and one gram with its prefix
-    cdef Py_UCS4 *padded
-    cdef Py_UCS4 *gram
-    cdef Py_ssize_t padded_capacity
 
     def __cinit__(self, bint lowercase=True, int min_len=2, ngram_range=(1, 1), stop_words=(), bint punctuation=False,
                   bint whitespace=False, char_ngram_range=None):
         self.lowercase = lowercase
         self.char_low, self.char_high = char_ngram_range if char_ngram_range else (0, 0)
-        if self.char_high:
-            self.gram = <Py_UCS4 *> malloc((self.char_high + 2) * sizeof(Py_UCS4))
-            if self.gram == NULL:
-                raise MemoryError()
-            self.gram[0], self.gram[1] = 99, 58  # "c:"
+        self.scratch = Scratch(self.char_high)
         self.punctuation = punctuation
         self.whitespace = whitespace
         self.min_len = min_len
@@ -248,7 +291,6 @@ cdef class TermIndex:
         self.edges = EdgeTable()
         self.n_nodes = 0
         self.n_columns = 0
-        self.stamp = 0
         self.fixed = False
 
     def __dealloc__(self):
@@ -256,17 +298,12 @@ cdef class TermIndex:
         free(self.token)
         free(self.depth)
         free(self.column)
-        free(self.tokens)
-        free(self.spans)
-        free(self.mark)
         free(self.word_hash)
         free(self.chars)
         free(self.word_start)
         free(self.stop_flag)
         free(self.word_node)
         free(self.wslots)
-        free(self.padded)
-        free(self.gram)
 
     cdef int reset_words(self) except -1:
         """An empty word table, holding the stop words (flagged) only."""
@@ -299,7 +336,8 @@ cdef class TermIndex:
             h = (h ^ <uint64_t> PyUnicode_READ(kind, data, t)) * FNV_PRIME
         return self.find_word(kind, data, i, j, h, add)
 
-    cdef int64_t find_word(self, int kind, void *data, Py_ssize_t i, Py_ssize_t j, uint64_t h, bint add) except -2:
+    cdef int64_t find_word(self, int kind, const void *data, Py_ssize_t i, Py_ssize_t j, uint64_t h,
+                           bint add) except -2 nogil:
         """The id of the word at [i, j) of a string's data, whose FNV-1a hash is ``h``."""
         cdef uint64_t key = h | 1
         cdef Py_ssize_t slot = word_slot(key, self.wmask), t, start, n = j - i
@@ -340,12 +378,13 @@ cdef class TermIndex:
             self.rehash_words()
         return w
 
-    cdef int rehash_words(self) except -1:
+    cdef int rehash_words(self) except -1 nogil:
         cdef WordSlot *old = self.wslots
         cdef Py_ssize_t old_capacity = self.wmask + 1, i, slot
         cdef WordSlot *bigger = <WordSlot *> malloc(2 * old_capacity * sizeof(WordSlot))
         if bigger == NULL:
-            raise MemoryError()
+            with gil:
+                raise MemoryError()
         memset(bigger, 0, 2 * old_capacity * sizeof(WordSlot))
         self.wslots, self.wmask = bigger, 2 * old_capacity - 1
         for i in range(old_capacity):
@@ -361,11 +400,12 @@ cdef class TermIndex:
         return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, &self.chars[self.word_start[w]],
                                          self.word_start[w + 1] - self.word_start[w])
 
-    cdef int64_t add_node(self, int64_t parent, int64_t tok, int d) except -1:
+    cdef int64_t add_node(self, int64_t parent, int64_t tok, int d) except -1 nogil:
         cdef Py_ssize_t n = self.n_nodes + 1  # node ids start at 1
         cdef Py_ssize_t capacity = self.node_capacity
         if n >= INT32_MAX or tok >= INT32_MAX:
-            raise MemoryError("more than 2,147,483,646 terms or words: use hashing (features.n_features)")
+            with gil:
+                raise MemoryError("more than 2,147,483,646 terms or words: use hashing (features.n_features)")
         if n >= capacity:
             capacity = self.node_capacity
             self.parent = <int32_t *> grow_buffer(self.parent, &capacity, n + 1, sizeof(int32_t))
@@ -387,16 +427,15 @@ cdef class TermIndex:
         self.n_nodes = n
         return n
 
-    cdef Py_ssize_t tokenize(self, unicode text, bint add) except -1:
-        """The token ids of ``text`` (lowercased already if wanted) into self.tokens; returns how many.
-        Unknown words (``add`` false) are -1; stop words are dropped."""
-        cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0, j, n = 0, n_spans, k
-        cdef int kind = PyUnicode_KIND(text)
-        cdef void *data = PyUnicode_DATA(text)
+    cdef Py_ssize_t tokenize(self, Scratch s, int kind, const void *data, Py_ssize_t length,
+                             bint add) except -1 nogil:
+        """The token ids of a text (its PyUnicode kind, data and length; lowercased already if wanted) into
+        s.tokens; returns how many. Unknown words (``add`` false) are -1; stop words are dropped."""
+        cdef Py_ssize_t i = 0, j, n = 0, n_spans, k
         cdef Py_UCS4 ch
         cdef uint64_t h
         cdef int64_t w
-        self.spans = <TokenSpan *> grow_buffer(self.spans, &self.span_capacity, SPAN_BLOCK, sizeof(TokenSpan))
+        s.spans = <TokenSpan *> grow_buffer(s.spans, &s.span_capacity, SPAN_BLOCK, sizeof(TokenSpan))
         while True:
             n_spans = 0
             while i < length and n_spans < SPAN_BLOCK:  # the next tokens' spans and hashes first
@@ -427,47 +466,30 @@ cdef class TermIndex:
                     i += 1
                     continue
                 if j - i >= self.min_len:
-                    self.spans[n_spans].start, self.spans[n_spans].end, self.spans[n_spans].hash = i, j, h
+                    s.spans[n_spans].start, s.spans[n_spans].end, s.spans[n_spans].hash = i, j, h
                     n_spans += 1
                 i = j
             # then their words looked up, each one's slot in the word table requested AHEAD tokens before it is needed
-            self.tokens = <int64_t *> grow_buffer(self.tokens, &self.token_capacity, n + n_spans, sizeof(int64_t))
+            s.tokens = <int64_t *> grow_buffer(s.tokens, &s.token_capacity, n + n_spans, sizeof(int64_t))
             for k in range(n_spans):
                 if k + AHEAD < n_spans:
-                    SGDTEXT_PREFETCH(&self.wslots[word_slot(self.spans[k + AHEAD].hash | 1, self.wmask)])
-                w = self.find_word(kind, data, self.spans[k].start, self.spans[k].end, self.spans[k].hash, add)
+                    SGDTEXT_PREFETCH(&self.wslots[word_slot(s.spans[k + AHEAD].hash | 1, self.wmask)])
+                w = self.find_word(kind, data, s.spans[k].start, s.spans[k].end, s.spans[k].hash, add)
                 if w < 0 or not self.stop_flag[w]:
-                    self.tokens[n] = w
+                    s.tokens[n] = w
                     n += 1
             if i >= length:
                 return n
 
-    cdef int ensure_marks(self, Py_ssize_t needed) except -1:
-        cdef Py_ssize_t old = self.mark_capacity, capacity = self.mark_capacity
-        if needed <= old and self.mark != NULL:
-            return 0
-        self.mark = <ColumnMark *> grow_buffer(self.mark, &capacity, needed, sizeof(ColumnMark))
-        self.mark_capacity = capacity
-        memset(self.mark + old, 0xFF, (capacity - old) * sizeof(ColumnMark))
-        return 0
-
-    cdef int next_document(self) noexcept:
-        """A new stamp for the next document's marks (all marks cleared when the int32 stamps run out)."""
-        if self.stamp == INT32_MAX - 1:
-            memset(self.mark, 0xFF, self.mark_capacity * sizeof(ColumnMark))
-            self.stamp = -1
-        self.stamp += 1
-        return 0
-
-    cdef int64_t gram_node(self, Py_ssize_t start, Py_ssize_t n, bint grow) except -2:
-        """The trie node of the char n-gram padded[start:start + n] (as the word "c:" + gram), or -1."""
+    cdef int64_t gram_node(self, Scratch s, Py_ssize_t start, Py_ssize_t n, bint grow) except -2 nogil:
+        """The trie node of the char n-gram s.padded[start:start + n] (as the word "c:" + gram), or -1."""
         cdef Py_ssize_t t
         cdef uint64_t h = FNV_OFFSET
         for t in range(n):
-            self.gram[t + 2] = self.padded[start + t]
+            s.gram[t + 2] = s.padded[start + t]
         for t in range(n + 2):
-            h = (h ^ <uint64_t> self.gram[t]) * FNV_PRIME
-        cdef int64_t w = self.find_word(PyUnicode_4BYTE_KIND, <void *> self.gram, 0, n + 2, h, grow)
+            h = (h ^ <uint64_t> s.gram[t]) * FNV_PRIME
+        cdef int64_t w = self.find_word(PyUnicode_4BYTE_KIND, <void *> s.gram, 0, n + 2, h, grow)
         if w < 0:
             return -1
         cdef int64_t node = self.word_node[w]
@@ -475,12 +497,11 @@ cdef class TermIndex:
             node = self.add_node(0, w, 0)
         return node
 
-    cdef Py_ssize_t char_nodes(self, unicode text, bint grow, int64_t **out, Py_ssize_t *capacity) except -1:
-        """The trie nodes of the char_wb n-grams of ``text`` (lowercased already if wanted) into out[0]; returns
+    cdef Py_ssize_t char_nodes(self, Scratch s, int kind, const void *data, Py_ssize_t length,
+                               bint grow) except -1 nogil:
+        """The trie nodes of the char_wb n-grams of a text (lowercased already if wanted) into s.grams; returns
         how many (-1 entries: grams the fixed index does not know)."""
-        cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0, j, t, size, n, start, count = 0
-        cdef int kind = PyUnicode_KIND(text)
-        cdef void *data = PyUnicode_DATA(text)
+        cdef Py_ssize_t i = 0, j, t, size, n, start, count = 0
         cdef int64_t node
         while i < length:
             if is_space(PyUnicode_READ(kind, data, i)):
@@ -490,89 +511,106 @@ cdef class TermIndex:
             while j < length and not is_space(PyUnicode_READ(kind, data, j)):
                 j += 1
             size = j - i + 2  # " word "
-            self.padded = <Py_UCS4 *> grow_buffer(self.padded, &self.padded_capacity, size, sizeof(Py_UCS4))
-            self.padded[0] = 32
+            s.padded = <Py_UCS4 *> grow_buffer(s.padded, &s.padded_capacity, size, sizeof(Py_UCS4))
+            s.padded[0] = 32
             for t in range(j - i):
-                self.padded[t + 1] = PyUnicode_READ(kind, data, i + t)
-            self.padded[size - 1] = 32
+                s.padded[t + 1] = PyUnicode_READ(kind, data, i + t)
+            s.padded[size - 1] = 32
             for n in range(self.char_low, self.char_high + 1):
                 if size <= n:  # a short word counts once, at its full length
-                    out[0] = <int64_t *> grow_buffer(out[0], capacity, count + 1, sizeof(int64_t))
-                    out[0][count] = self.gram_node(0, size, grow)
+                    s.grams = <int64_t *> grow_buffer(s.grams, &s.grams_capacity, count + 1, sizeof(int64_t))
+                    s.grams[count] = self.gram_node(s, 0, size, grow)
                     count += 1
                     break
-                out[0] = <int64_t *> grow_buffer(out[0], capacity, count + size - n + 1, sizeof(int64_t))
+                s.grams = <int64_t *> grow_buffer(s.grams, &s.grams_capacity, count + size - n + 1, sizeof(int64_t))
                 for start in range(size - n + 1):
-                    out[0][count] = self.gram_node(start, n, grow)
+                    s.grams[count] = self.gram_node(s, start, n, grow)
                     count += 1
             i = j
         return count
 
+    def new_scratch(self):
+        """Working memory for count() in another thread (each thread its own; the index itself is only read)."""
+        return Scratch(self.char_high)
+
     def count(self, texts, bint grow=False):
-        """Term counts of ``texts`` as CSR arrays (data, indices, indptr); ``grow`` adds new terms
-        (only before the index is fixed)."""
+        """Term counts of ``texts`` as CSR arrays (data, indices, indptr); ``grow`` adds new terms (only before the
+        index is fixed)."""
+        entries, indptr = self.count_entries(texts, grow, self.scratch)
+        return joined_counts([(entries, indptr)])
+
+    def count_entries(self, texts, bint grow, Scratch scratch):
+        """count()'s (entries, indptr) before they become arrays (joined_counts). The documents are counted without
+        the GIL: threads may count with one fixed index at once, each with its own ``scratch`` (new_scratch())."""
         if grow and self.fixed:
             raise ValueError("this term index is fixed")
-        cdef Py_ssize_t n_docs = len(texts), d, a, n_tok, n_grams, grams_capacity = 0, first
-        cdef int n
-        cdef int64_t node, child, tok, col
-        cdef int64_t *grams = NULL  # the document's char n-gram nodes
+        cdef Scratch s = scratch
+        cdef Py_ssize_t n_docs = len(texts), d, length
+        cdef int kind
+        cdef const void *data
         cdef Entries entries = Entries()
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         cdef int64_t[::1] indptr_view = indptr
-        try:
-            for d in range(n_docs):
-                text = texts[d]
-                if self.lowercase:
-                    text = text.lower()
-                n_tok = self.tokenize(text, grow)
-                self.next_document()
-                first = entries.size
-                n_grams = self.char_nodes(text, grow, &grams, &grams_capacity) if self.char_high else 0
-                for a in range(n_tok + n_grams):
-                    if self.high >= 2 and a + AHEAD + 1 < n_tok:  # the word pair AHEAD positions on, requested now
-                        tok = self.tokens[a + AHEAD]
-                        if tok >= 0 and self.tokens[a + AHEAD + 1] >= 0:
-                            node = self.word_node[tok]
-                            if node >= 0:
-                                self.edges.prefetch((node << 32) | self.tokens[a + AHEAD + 1])
-                    node = 0
-                    for n in range(1, self.high + 1):
-                        if a >= n_tok:  # a char n-gram: one node, counted as it is
-                            child = grams[a - n_tok]
-                            if child < 0:
-                                break
-                        else:
-                            if a + n > n_tok:
-                                break
-                            tok = self.tokens[a + n - 1]
-                            if tok < 0:
-                                break
-                            child = self.word_node[tok] if node == 0 else self.edges.get((node << 32) | tok)
-                            if child < 0:
-                                if not grow:
-                                    break
-                                child = self.add_node(node, tok, n)
-                            node = child
-                            if n < self.low:
-                                continue
-                        col = self.column[child] if self.fixed else child - 1  # as add_node numbers them
-                        if col >= 0:
-                            if col >= self.mark_capacity:
-                                self.ensure_marks(col + 1)
-                            if self.mark[col].stamp == self.stamp:
-                                entries.value(first + self.mark[col].slot)[0] += 1
-                            else:
-                                self.mark[col].stamp = self.stamp
-                                self.mark[col].slot = <int32_t> (entries.size - first)
-                                entries.push(<int32_t> col, 1)
-                        if a >= n_tok:
+        for d in range(n_docs):
+            text = texts[d]
+            if self.lowercase:
+                text = text.lower()
+            kind, data, length = PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)
+            with nogil:
+                self.count_document(s, entries, kind, data, length, grow)
+            indptr_view[d + 1] = entries.size
+        return entries, indptr
+
+    cdef int count_document(self, Scratch s, Entries entries, int kind, const void *data, Py_ssize_t length,
+                            bint grow) except -1 nogil:
+        """Append a text's (lowercased already if wanted) term counts to ``entries``."""
+        cdef Py_ssize_t a, n_tok, n_grams, first
+        cdef int n
+        cdef int64_t node, child, tok, col
+        n_tok = self.tokenize(s, kind, data, length, grow)
+        s.next_document()
+        first = entries.size
+        n_grams = self.char_nodes(s, kind, data, length, grow) if self.char_high else 0
+        for a in range(n_tok + n_grams):
+            if self.high >= 2 and a + AHEAD + 1 < n_tok:  # the word pair AHEAD positions on, requested now
+                tok = s.tokens[a + AHEAD]
+                if tok >= 0 and s.tokens[a + AHEAD + 1] >= 0:
+                    node = self.word_node[tok]
+                    if node >= 0:
+                        self.edges.prefetch((node << 32) | s.tokens[a + AHEAD + 1])
+            node = 0
+            for n in range(1, self.high + 1):
+                if a >= n_tok:  # a char n-gram: one node, counted as it is
+                    child = s.grams[a - n_tok]
+                    if child < 0:
+                        break
+                else:
+                    if a + n > n_tok:
+                        break
+                    tok = s.tokens[a + n - 1]
+                    if tok < 0:
+                        break
+                    child = self.word_node[tok] if node == 0 else self.edges.get((node << 32) | tok)
+                    if child < 0:
+                        if not grow:
                             break
-                indptr_view[d + 1] = entries.size
-            data, columns = entries.to_arrays()
-        finally:
-            free(grams)
-        return data, columns, indptr
+                        child = self.add_node(node, tok, n)
+                    node = child
+                    if n < self.low:
+                        continue
+                col = self.column[child] if self.fixed else child - 1  # as add_node numbers them
+                if col >= 0:
+                    if col >= s.mark_capacity:
+                        s.ensure_marks(col + 1)
+                    if s.mark[col].stamp == s.stamp:
+                        entries.value(first + s.mark[col].slot)[0] += 1
+                    else:
+                        s.mark[col].stamp = s.stamp
+                        s.mark[col].slot = <int32_t> (entries.size - first)
+                        entries.push(<int32_t> col, 1)
+                if a >= n_tok:
+                    break
+        return 0
 
     def hash_counts(self, texts, int64_t n_features, bint alternate_sign):
         """Hashing mode: CSR arrays (data, indices, indptr) of the hashed word n-gram counts of ``texts``.
@@ -600,7 +638,10 @@ cdef class TermIndex:
         try:
             for d in range(n_docs):
                 text = texts[d]
-                n_tok = self.tokenize(text.lower() if self.lowercase else text, True)
+                if self.lowercase:
+                    text = text.lower()
+                n_tok = self.tokenize(self.scratch, PyUnicode_KIND(text), PyUnicode_DATA(text),
+                                      PyUnicode_GET_LENGTH(text), True)
                 self.update_word_hashes()
                 n_terms = n_tok * (self.high - self.low + 1)
                 if 2 * n_terms > table_capacity:  # a table at most half full, all empty
@@ -621,7 +662,7 @@ cdef class TermIndex:
                     for n in range(1, self.high + 1):
                         if a + n > n_tok:
                             break
-                        g = (g * NGRAM_MULTIPLIER + self.word_hash[self.tokens[a + n - 1]]) & 0xFFFFFFFF
+                        g = (g * NGRAM_MULTIPLIER + self.word_hash[self.scratch.tokens[a + n - 1]]) & 0xFFFFFFFF
                         if n < self.low:
                             continue
                         col = <int64_t> (<uint32_t> g % <uint32_t> n_features)  # n_features < 2^32: 32-bit division
@@ -862,7 +903,7 @@ cdef extern from *:
 
 cdef class Entries:
     """A growing list of (column, count) entries kept in fixed-size blocks, so growing never copies what is held,
-    and ``to_arrays`` frees the blocks as it copies them out (the heap's free pages given back to the system as it
+    and ``move_to`` frees the blocks as it copies them out (the heap's free pages given back to the system as it
     goes): the peak is about the entries' arrays and a few blocks, not twice the entries."""
     cdef int32_t **columns
     cdef int32_t **values
@@ -882,10 +923,10 @@ cdef class Entries:
         self.values = NULL
         self.n_blocks = self.blocks_capacity = self.size = 0
 
-    cdef inline int32_t *value(self, Py_ssize_t e) noexcept:
+    cdef inline int32_t *value(self, Py_ssize_t e) noexcept nogil:
         return &self.values[e >> BLOCK_BITS][e & ((1 << BLOCK_BITS) - 1)]
 
-    cdef int push(self, int32_t column, int32_t value) except -1:
+    cdef int push(self, int32_t column, int32_t value) except -1 nogil:
         cdef Py_ssize_t b = self.size >> BLOCK_BITS, o = self.size & ((1 << BLOCK_BITS) - 1), capacity
         if b == self.n_blocks:
             capacity = self.blocks_capacity
@@ -897,18 +938,15 @@ cdef class Entries:
             self.values[b] = <int32_t *> malloc((1 << BLOCK_BITS) * sizeof(int32_t))
             self.n_blocks = b + 1
             if self.columns[b] == NULL or self.values[b] == NULL:
-                raise MemoryError()
+                with gil:
+                    raise MemoryError()
         self.columns[b][o] = column
         self.values[b][o] = value
         self.size += 1
         return 0
 
-    cdef tuple to_arrays(self):
-        """numpy (data float64, column indices int32) of the entries, which are let go."""
-        data = np.empty(self.size, dtype=np.float64)
-        columns = np.empty(self.size, dtype=np.int32)
-        cdef double[::1] data_view = data
-        cdef int32_t[::1] columns_view = columns
+    cdef int move_to(self, double[::1] data_view, int32_t[::1] columns_view, Py_ssize_t offset) except -1:
+        """Copy the entries into data_view and columns_view from ``offset`` on, letting each block go once copied."""
         cdef Py_ssize_t b, start, n, i
         cdef int32_t *counts
         for b in range(self.n_blocks):
@@ -916,9 +954,9 @@ cdef class Entries:
             n = min(self.size - start, 1 << BLOCK_BITS)
             counts = self.values[b]
             for i in range(n):
-                data_view[start + i] = counts[i]
+                data_view[offset + start + i] = counts[i]
             if n > 0:
-                memcpy(&columns_view[start], self.columns[b], n * sizeof(int32_t))
+                memcpy(&columns_view[offset + start], self.columns[b], n * sizeof(int32_t))
             free(self.columns[b])
             free(self.values[b])
             self.columns[b] = NULL
@@ -927,7 +965,25 @@ cdef class Entries:
                 give_back_free_memory()
         self.release()
         give_back_free_memory()
-        return data, columns
+        return 0
+
+
+def joined_counts(parts):
+    """One CSR (data float64, column indices int32, indptr int64) of count_entries' parts, stacked in order: each
+    part's entries moved into the arrays and let go as they are (no second copy of the matrix)."""
+    cdef Entries entries
+    cdef Py_ssize_t offset = 0, total = 0, size
+    for entries, _ in parts:
+        total += entries.size
+    data = np.empty(total, dtype=np.float64)
+    columns = np.empty(total, dtype=np.int32)
+    indptrs = [np.zeros(1, dtype=np.int64)]
+    for entries, indptr in parts:
+        indptrs.append(indptr[1:] + offset)
+        size = entries.size  # move_to lets the entries go
+        entries.move_to(data, columns, offset)
+        offset += size
+    return data, columns, np.concatenate(indptrs)
 
 
 cdef tuple to_arrays(double *values, int32_t *indices, Py_ssize_t n):

@@ -250,9 +250,11 @@ class Featurizer:
         return TermIndex(**self.compiled)
 
     def _count_chunks(self, texts, vocabulary, n_jobs):
-        """_count over chunks of ``texts`` in parallel processes, stacked in order (fit: vocabularies merged)."""
+        """_count over chunks of ``texts`` in parallel processes, stacked in order (fit: vocabularies merged); in
+        one process, a fixed term index counts on a thread per core."""
         workers = parallel.n_workers(n_jobs)
-        tasks = [(vocabulary, a, b) for a, b in parallel.chunks(list(map(len, texts)), workers)]
+        threads = parallel.n_workers(None) if workers == 1 else 1
+        tasks = [(vocabulary, a, b, threads) for a, b in parallel.chunks(list(map(len, texts)), workers)]
         parts = parallel.map_ordered(count_chunk, (self, texts), tasks, workers)
         if vocabulary != "grow":
             return stack_rows(parts, len(texts), self.n_text_features)
@@ -264,9 +266,10 @@ class Featurizer:
             renumbered.append(counts._replace(indices=remap[counts.indices].astype(np.int32)))
         return stack_rows(renumbered, len(texts), len(merged)), list(merged)
 
-    def _count(self, texts, vocabulary):
+    def _count(self, texts, vocabulary, threads=1):
         """Raw term counts of ``texts``. ``vocabulary``: None hashes, "grow" learns one (returns it too as a
-        list of terms in column order), "fixed" counts the terms of the vocabulary only.
+        list of terms in column order), "fixed" counts the terms of the vocabulary only (the compiled term index:
+        on up to ``threads`` threads).
 
         The per-term work runs in C (Counter, map over dict methods); the rest is numpy on flat arrays.
         """
@@ -281,8 +284,7 @@ class Featurizer:
             return self._hash_words(texts)
         if vocabulary == "fixed":
             if self._index is not None:
-                data, indices, indptr = self._index.count(texts)
-                return SparseRows(data, indices, indptr, (len(texts), self.n_text_features))
+                return self._count_in_threads(texts, threads)
             vocabulary = self.vocabulary
         if not growing and self.analyze_batch is not None:
             return self._count_batch(texts, vocabulary)
@@ -311,6 +313,23 @@ class Featurizer:
             return SparseRows(data, indices.astype(np.int32), indptr, (n_rows, len(vocabulary))), list(vocabulary)
         counts = SparseRows(data, indices, indptr, (n_rows, len(vocabulary)))
         return select_entries(counts, indices >= 0, indices)  # -1: a term out of the vocabulary
+
+    def _count_in_threads(self, texts, threads):
+        """The compiled term index's counts of ``texts``: parts of at least a million characters counted on
+        ``threads`` threads at once (the index is only read; each part has its own working memory), joined in
+        order: the same arrays as one count."""
+        from sgdtext.text._text_fast import joined_counts
+
+        index, shape = self._index, (len(texts), self.n_text_features)
+        parts = parallel.chunks(list(map(len, texts)), threads) if threads > 1 else [(0, len(texts))]
+        if len(parts) == 1:
+            return SparseRows(*index.count(texts), shape)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            counted = list(pool.map(lambda part: index.count_entries(texts[part[0]:part[1]], False,
+                                                                     index.new_scratch()), parts))
+        return SparseRows(*joined_counts(counted), shape)
 
     def _hash_words(self, texts):
         """Hashing mode, word analyzer: word and n-gram hashes (analysis.hash_word_ngrams) folded into columns."""
@@ -579,9 +598,9 @@ def checked_extra(extra):
     return extra
 
 
-def count_chunk(payload, vocabulary, start, stop):
+def count_chunk(payload, vocabulary, start, stop, threads):
     """One worker's share: the counts of texts[start:stop] (see Featurizer._count), within a time limit."""
     featurizer, texts = payload
     chunk = texts[start:stop]
     with time_limit(limit_for(sum(map(len, chunk))), f"documents {start + 1} to {stop} of {len(texts)}"):
-        return featurizer._count(chunk, vocabulary)
+        return featurizer._count(chunk, vocabulary, threads)
