@@ -356,3 +356,30 @@ def test_counting_on_threads_gives_the_matrix_of_one_count(changes):
     for mine, theirs in zip(threaded[:3], one[:3]):
         np.testing.assert_array_equal(mine, theirs)
     assert threaded.shape == one.shape
+
+
+@pytest.mark.parametrize("changes", [{"ngram_range": [1, 3]}, {"ngram_range": [1, 2], "stop_words": "english",
+                                                                 "lowercase": False, "token_pattern": r"\S+"}])
+def test_counting_while_another_thread_tokenises_gives_the_index_of_one_thread(changes):
+    """fit's pipeline (a thread tokenising batches of texts while this one counts their terms) numbers words and
+    terms as one thread does: the same matrix and the same terms, over many batches."""
+    from sgdtext.text._text_fast import TermIndex
+
+    rng = np.random.default_rng(8)
+    words = " ".join(UNICODE_TEXTS).split() + [f"w{i}" for i in range(3000)]
+    texts = [" ".join(rng.choice(words, size=rng.integers(0, 300))) for _ in range(1_500)]
+    featurizer = Featurizer(settings(**changes))
+    one, piped = TermIndex(**featurizer.compiled), TermIndex(**featurizer.compiled)
+    for mine, theirs in zip(piped.count(texts, grow=True, pipelined=True), one.count(texts, grow=True)):
+        np.testing.assert_array_equal(mine, theirs)
+    assert piped.n_nodes == one.n_nodes
+    for mine, theirs in zip(piped.packed_names(np.arange(one.n_nodes)), one.packed_names(np.arange(one.n_nodes))):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_a_text_that_is_not_a_string_is_one_clear_error_from_the_compiled_count(pipelined):
+    from sgdtext.text._text_fast import TermIndex
+
+    with pytest.raises(TypeError, match="text 700: a str was expected, not NoneType"):
+        TermIndex(ngram_range=(1, 2)).count(["some words"] * 700 + [None], grow=True, pipelined=pipelined)

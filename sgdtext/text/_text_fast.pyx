@@ -91,6 +91,8 @@ cdef void *grow_buffer(void *buffer, Py_ssize_t *capacity, Py_ssize_t needed, si
 
 cdef enum:
     SPAN_BLOCK = 4096  # tokenize() finds this many tokens, then looks their words up
+    PIPELINE_BATCH = 64  # count_pipelined: texts a batch of token ids
+    PIPELINE_DEPTH = 8  # and batches waiting at most
     AHEAD = 8  # how many tokens ahead a word's slot in the word table, and a word pair's in the edge table, is requested
 
 
@@ -258,7 +260,8 @@ cdef class TermIndex:
     cdef Py_ssize_t n_chars, chars_capacity
     cdef int64_t *word_start
     cdef char *stop_flag
-    cdef int32_t *word_node  # the word's own node, the root's child by it (-1: none yet)
+    cdef int32_t *word_node  # the word's own node, the root's child by it (-1: none yet), for its first words
+    cdef Py_ssize_t word_node_size, word_node_capacity  # (cover_words; the thread adding nodes keeps it)
     cdef Py_ssize_t n_words, words_capacity
     cdef WordSlot *wslots
     cdef Py_ssize_t wmask, wsize
@@ -315,6 +318,7 @@ cdef class TermIndex:
             raise MemoryError()
         memset(self.wslots, 0, (self.wmask + 1) * sizeof(WordSlot))
         self.n_words = 0
+        self.word_node_size = 0
         self.n_chars = 0
         self.hashed = 0
         self.word_start = <int64_t *> grow_buffer(self.word_start, &self.words_capacity, 1, sizeof(int64_t))
@@ -363,13 +367,11 @@ cdef class TermIndex:
         for t in range(n):
             self.chars[self.n_chars + t] = PyUnicode_READ(kind, data, i + t)
         self.n_chars += n
-        cdef Py_ssize_t capacity = self.words_capacity, node_capacity = self.words_capacity
+        cdef Py_ssize_t capacity = self.words_capacity
         self.word_start = <int64_t *> grow_buffer(self.word_start, &self.words_capacity, w + 2, sizeof(int64_t))
         self.stop_flag = <char *> grow_buffer(self.stop_flag, &capacity, w + 2, sizeof(char))
-        self.word_node = <int32_t *> grow_buffer(self.word_node, &node_capacity, w + 2, sizeof(int32_t))
         self.word_start[w + 1] = self.n_chars
         self.stop_flag[w] = 0
-        self.word_node[w] = -1
         self.n_words = w + 1
         self.wslots[slot].key = key
         self.wslots[slot].word = w
@@ -394,6 +396,16 @@ cdef class TermIndex:
                     slot = (slot + 1) & self.wmask
                 self.wslots[slot] = old[i]
         free(old)
+        return 0
+
+    cdef int cover_words(self, Py_ssize_t n_words) except -1 nogil:
+        """word_node holds the first ``n_words`` words (-1 for those new to it): called before their nodes are
+        looked up or added, by the thread that adds nodes (the word table may be growing in another)."""
+        if n_words <= self.word_node_size:
+            return 0
+        self.word_node = <int32_t *> grow_buffer(self.word_node, &self.word_node_capacity, n_words, sizeof(int32_t))
+        memset(self.word_node + self.word_node_size, 0xFF, (n_words - self.word_node_size) * sizeof(int32_t))
+        self.word_node_size = n_words
         return 0
 
     cdef unicode word_string(self, int64_t w):
@@ -492,6 +504,7 @@ cdef class TermIndex:
         cdef int64_t w = self.find_word(PyUnicode_4BYTE_KIND, <void *> s.gram, 0, n + 2, h, grow)
         if w < 0:
             return -1
+        self.cover_words(self.n_words)
         cdef int64_t node = self.word_node[w]
         if node < 0 and grow:
             node = self.add_node(0, w, 0)
@@ -533,11 +546,83 @@ cdef class TermIndex:
         """Working memory for count() in another thread (each thread its own; the index itself is only read)."""
         return Scratch(self.char_high)
 
-    def count(self, texts, bint grow=False):
+    def count(self, texts, bint grow=False, bint pipelined=False):
         """Term counts of ``texts`` as CSR arrays (data, indices, indptr); ``grow`` adds new terms (only before the
-        index is fixed)."""
-        entries, indptr = self.count_entries(texts, grow, self.scratch)
+        index is fixed). ``pipelined`` (growing, no char n-grams): another thread tokenises the texts while this
+        one counts their terms (the same arrays and index)."""
+        if pipelined and grow and not self.char_high and not self.fixed:
+            entries, indptr = self.count_pipelined(texts)
+        else:
+            entries, indptr = self.count_entries(texts, grow, self.scratch)
         return joined_counts([(entries, indptr)])
+
+    def count_pipelined(self, texts):
+        """count_entries(texts, grow=True) on two threads: a second thread tokenises batches of texts (adding their
+        words to the word table; word ids in the texts' order), this one adds their terms to the trie and counts
+        them (node ids in the texts' order). The two share nothing they write: the word table is the other
+        thread's, the trie and word_node this one's, and each batch carries how many words existed when it was
+        made."""
+        import queue
+        import threading
+
+        batches = queue.Queue(maxsize=PIPELINE_DEPTH)
+        stop = threading.Event()
+        tokenising = threading.Thread(target=self.tokenize_batches, args=(texts, batches, stop), daemon=True)
+        cdef Scratch s = self.scratch
+        cdef Entries entries = Entries()
+        cdef TokenBatch batch
+        cdef Py_ssize_t d = 0, k
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        cdef int64_t[::1] indptr_view = indptr
+        tokenising.start()
+        try:
+            while True:
+                item = batches.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                batch = item
+                with nogil:
+                    for k in range(batch.n_docs):
+                        self.count_tokens(s, entries, batch.tokens + batch.starts[k], batch.starts[k + 1]
+                                          - batch.starts[k], 0, True, batch.n_words)
+                        indptr_view[d + k + 1] = entries.size
+                d += batch.n_docs
+        finally:
+            stop.set()
+            while tokenising.is_alive():  # let a tokeniser waiting to hand over a batch see the stop
+                try:
+                    batches.get(timeout=0.01)
+                except queue.Empty:
+                    pass
+            tokenising.join()
+        return entries, indptr
+
+    def tokenize_batches(self, texts, batches, stop):
+        """count_pipelined's other thread: the texts' token ids, PIPELINE_BATCH texts a TokenBatch, put on the queue
+        ``batches``, then None (or the exception that stopped it); gives up when ``stop`` is set."""
+        cdef Scratch s = Scratch(0)
+        cdef TokenBatch batch
+        cdef Py_ssize_t n_docs = len(texts), d, n, length
+        cdef int kind
+        cdef const void *data
+        try:
+            for start in range(0, n_docs, PIPELINE_BATCH):
+                if stop.is_set():
+                    return
+                batch = TokenBatch()
+                for d in range(start, min(n_docs, start + PIPELINE_BATCH)):
+                    text = checked_text(texts[d], d, self.lowercase)
+                    kind, data, length = PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)
+                    with nogil:
+                        n = self.tokenize(s, kind, data, length, True)
+                        batch.append(s.tokens, n)
+                batch.n_words = self.n_words
+                batches.put(batch)
+            batches.put(None)
+        except BaseException as exc:
+            batches.put(exc)
 
     def count_entries(self, texts, bint grow, Scratch scratch):
         """count()'s (entries, indptr) before they become arrays (joined_counts). The documents are counted without
@@ -552,9 +637,7 @@ cdef class TermIndex:
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         cdef int64_t[::1] indptr_view = indptr
         for d in range(n_docs):
-            text = texts[d]
-            if self.lowercase:
-                text = text.lower()
+            text = checked_text(texts[d], d, self.lowercase)
             kind, data, length = PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)
             with nogil:
                 self.count_document(s, entries, kind, data, length, grow)
@@ -564,20 +647,27 @@ cdef class TermIndex:
     cdef int count_document(self, Scratch s, Entries entries, int kind, const void *data, Py_ssize_t length,
                             bint grow) except -1 nogil:
         """Append a text's (lowercased already if wanted) term counts to ``entries``."""
-        cdef Py_ssize_t a, n_tok, n_grams, first
+        cdef Py_ssize_t n_tok = self.tokenize(s, kind, data, length, grow)
+        cdef Py_ssize_t n_grams = self.char_nodes(s, kind, data, length, grow) if self.char_high else 0
+        return self.count_tokens(s, entries, s.tokens, n_tok, n_grams, grow, self.n_words)
+
+    cdef int count_tokens(self, Scratch s, Entries entries, const int64_t *tokens, Py_ssize_t n_tok,
+                          Py_ssize_t n_grams, bint grow, Py_ssize_t n_words) except -1 nogil:
+        """Append the term counts of a document's tokens (ids below ``n_words``) and of its n_grams char n-gram
+        nodes (s.grams) to ``entries``."""
+        cdef Py_ssize_t a, first
         cdef int n
         cdef int64_t node, child, tok, col
-        n_tok = self.tokenize(s, kind, data, length, grow)
+        self.cover_words(n_words)
         s.next_document()
         first = entries.size
-        n_grams = self.char_nodes(s, kind, data, length, grow) if self.char_high else 0
         for a in range(n_tok + n_grams):
             if self.high >= 2 and a + AHEAD + 1 < n_tok:  # the word pair AHEAD positions on, requested now
-                tok = s.tokens[a + AHEAD]
-                if tok >= 0 and s.tokens[a + AHEAD + 1] >= 0:
+                tok = tokens[a + AHEAD]
+                if tok >= 0 and tokens[a + AHEAD + 1] >= 0:
                     node = self.word_node[tok]
                     if node >= 0:
-                        self.edges.prefetch((node << 32) | s.tokens[a + AHEAD + 1])
+                        self.edges.prefetch((node << 32) | tokens[a + AHEAD + 1])
             node = 0
             for n in range(1, self.high + 1):
                 if a >= n_tok:  # a char n-gram: one node, counted as it is
@@ -587,7 +677,7 @@ cdef class TermIndex:
                 else:
                     if a + n > n_tok:
                         break
-                    tok = s.tokens[a + n - 1]
+                    tok = tokens[a + n - 1]
                     if tok < 0:
                         break
                     child = self.word_node[tok] if node == 0 else self.edges.get((node << 32) | tok)
@@ -792,6 +882,7 @@ cdef class TermIndex:
                 node = self.parent[node]
         words = np.flatnonzero(used)
         cdef const int64_t[::1] words_view = words
+        self.cover_words(self.n_words)
         n_used = words_view.shape[0]
         for k in range(n_used):
             w = words_view[k]
@@ -862,6 +953,7 @@ cdef class TermIndex:
             if index.char_high and e - a > 2 and PyUnicode_READ(kind, data, a) == 99 \
                     and PyUnicode_READ(kind, data, a + 1) == 58:  # "c:" + a char n-gram
                 tok = index.word_id(text, a, e, True)
+                index.cover_words(index.n_words)
                 node = index.word_node[tok]
                 if node < 0:
                     node = index.add_node(0, tok, 0)
@@ -873,6 +965,7 @@ cdef class TermIndex:
                     b += 1
                 n += 1
                 tok = index.word_id(text, a, b, True)
+                index.cover_words(index.n_words)
                 child = index.word_node[tok] if node == 0 else index.edges.get((node << 32) | tok)
                 if child < 0:
                     child = index.add_node(node, tok, n)
@@ -899,6 +992,39 @@ cdef extern from *:
     #endif
     """
     void give_back_free_memory() noexcept nogil  # glibc: return the free pages inside the heap to the system
+
+
+cdef unicode checked_text(object text, Py_ssize_t d, bint lowercase):
+    """Text ``d`` of a batch as a str (lowercased if wanted): what the compiled tokeniser reads without the GIL."""
+    if not isinstance(text, str):
+        raise TypeError(f"text {d}: a str was expected, not {type(text).__name__}")
+    return text.lower() if lowercase else text
+
+
+cdef class TokenBatch:
+    """Token ids of a few documents one after another (document k's are tokens[starts[k]:starts[k + 1]]), and
+    how many words the word table held once they were tokenised."""
+    cdef int64_t *tokens
+    cdef int64_t *starts
+    cdef Py_ssize_t size, capacity, n_docs, starts_capacity, n_words
+
+    def __cinit__(self):
+        self.starts = <int64_t *> grow_buffer(NULL, &self.starts_capacity, PIPELINE_BATCH + 1, sizeof(int64_t))
+        self.starts[0] = 0
+
+    def __dealloc__(self):
+        free(self.tokens)
+        free(self.starts)
+
+    cdef int append(self, const int64_t *tokens, Py_ssize_t n) except -1 nogil:
+        self.tokens = <int64_t *> grow_buffer(self.tokens, &self.capacity, self.size + n, sizeof(int64_t))
+        self.starts = <int64_t *> grow_buffer(self.starts, &self.starts_capacity, self.n_docs + 2, sizeof(int64_t))
+        if n > 0:
+            memcpy(self.tokens + self.size, tokens, n * sizeof(int64_t))
+        self.size += n
+        self.n_docs += 1
+        self.starts[self.n_docs] = self.size
+        return 0
 
 
 cdef class Entries:

@@ -46,6 +46,7 @@ from sgdtext.text.analysis import (
 from sgdtext.text.deadline import limit_for, time_limit
 from sgdtext.text.handmade import load_extra
 
+PIPELINED_CHARS = 1_000_000  # fit: texts holding fewer characters are tokenised and counted in one thread
 MAX_HASH_NAMES = 1 << 18  # hashing mode: columns named by a term seen in them (the rest are hash:N)
 
 
@@ -175,10 +176,12 @@ class Featurizer:
 
     def _fit_compiled(self, texts):
         """fit_transform's counts through the compiled term index, in one process (faster than the regex path on
-        every core; README, features). The index holds every n-gram of the texts, most of them pruned: it is let
-        go, and transform builds a smaller one from the kept terms when it is first needed."""
+        every core; README, features), tokenising on a second thread while the terms are counted where there are
+        two cores and a million characters. The index holds every n-gram of the texts, most of them pruned: it is
+        let go, and transform builds a smaller one from the kept terms when it is first needed."""
         index = self._new_index()
-        data, indices, indptr = index.count(texts, grow=True)
+        pipelined = parallel.n_workers(None) > 1 and sum(map(len, texts)) >= PIPELINED_CHARS
+        data, indices, indptr = index.count(texts, grow=True, pipelined=pipelined)
         counts = SparseRows(data, indices, indptr, (len(texts), index.n_nodes))
         depths = index.depths()
         low, high = self.settings.ngram_range
