@@ -167,6 +167,27 @@ def test_sparse_rows_matmul_matches_scipy():
     np.testing.assert_allclose(X @ W, X.to_scipy() @ W, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_compiled_product_on_threads_is_scipys_bit_for_bit(dtype):
+    """rows_times (a linear model's scores): a matrix of more than a million entries is split over threads, and the
+    product is scipy's to the bit, float32 weights widened as read; a bad shape or column index is refused."""
+    import scipy.sparse
+
+    from sgdtext.core.sparse import THREADED_ENTRIES, rows_times
+
+    rng = np.random.default_rng(2)
+    X = scipy.sparse.random(3_000, 5_000, density=0.1, format="csr", random_state=rng)
+    assert X.nnz >= THREADED_ENTRIES
+    W = rng.normal(size=(5_000, 7)).astype(dtype)
+    np.testing.assert_array_equal(rows_times(X, W), X @ W.astype(np.float64))
+    with pytest.raises(ValueError, match="5000 columns times weights of 4999 rows"):
+        rows_times(X, W[:-1])
+    bad = X.copy()
+    bad.indices[10] = 5_000
+    with pytest.raises(ValueError, match="column index out of that range"):
+        rows_times(bad, W)
+
+
 def test_char_ngram_union_is_word_plus_char_wb_vectorizers():
     featurizer = Featurizer(settings(ngram_range=[1, 2], char_ngram_range=[2, 3]))
     X = dense(featurizer.fit_transform(docs()))

@@ -19,15 +19,39 @@ class SparseRows(NamedTuple):
         return scipy.sparse.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
     def __matmul__(self, W):
-        """``X @ W`` for a dense W of shape (n_cols, k), float64 or float32 (widened as read, no copy of W):
-        O(nnz * k), compiled (no scipy); a float64 result either way."""
-        from sgdtext.core._rows_fast import csr_matmul
+        return rows_times(self, W)
 
-        out = np.empty((self.shape[0], W.shape[1]))
-        dtype = np.float32 if W.dtype == np.float32 else np.float64
-        csr_matmul(self.data.astype(np.float64, copy=False), self.indices.astype(np.int32, copy=False),
-                   self.indptr.astype(np.int64, copy=False), np.ascontiguousarray(W, dtype=dtype), out)
+
+THREADED_ENTRIES = 1_000_000  # rows_times: a matrix with fewer stored entries is multiplied in the calling thread
+
+
+def rows_times(X, W):
+    """``X @ W`` for X in CSR (SparseRows or scipy's csr) and a dense W of shape (n_cols, k), float64 or float32
+    (widened as read, no copy of W): O(nnz * k), compiled (no scipy), bit for bit scipy's product, a float64 result
+    either way; the rows split over a thread per core when X holds at least THREADED_ENTRIES entries."""
+    from sgdtext.core import parallel
+    from sgdtext.core._rows_fast import csr_matmul
+
+    n_rows, n_cols = X.shape
+    if n_cols != W.shape[0]:
+        raise ValueError(f"a matrix of {n_cols} columns times weights of {W.shape[0]} rows")
+    data, indices = X.data.astype(np.float64, copy=False), X.indices.astype(np.int32, copy=False)
+    indptr = X.indptr.astype(np.int64, copy=False)
+    if len(indices) and not 0 <= indices.min() <= indices.max() < n_cols:
+        raise ValueError(f"a matrix of {n_cols} columns holds a column index out of that range")
+    W = np.ascontiguousarray(W, dtype=np.float32 if W.dtype == np.float32 else np.float64)
+    out = np.empty((n_rows, W.shape[1]))
+    threads = parallel.n_workers(None) if indptr[-1] >= THREADED_ENTRIES else 1
+    if threads == 1 or n_rows < 2:
+        csr_matmul(data, indices, indptr, W, out)
         return out
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.searchsorted(indptr, np.linspace(0, indptr[-1], threads + 1)).tolist()  # about equal entries
+    bounds[0], bounds[-1] = 0, n_rows
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda a, b: csr_matmul(data, indices, indptr[a:b + 1], W, out[a:b]), bounds[:-1], bounds[1:]))
+    return out
 
 
 def stack_rows(parts, n_rows, n_cols):

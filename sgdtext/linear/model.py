@@ -10,6 +10,7 @@ import numpy as np
 from sgdtext.core.arrays import require, require_labels
 from sgdtext.core.calibration import sigmoid_probabilities
 from sgdtext.core.losses import LOSSES
+from sgdtext.core.sparse import SparseRows, rows_times
 
 ADAPTIVE_ARRAYS = ("H", "Hb", "xscale", "NT")
 
@@ -73,7 +74,10 @@ class LinearModel:
         return LOSSES[self.model_type]
 
     def scores(self, X):
-        """Scores (n, k) for X: a scipy sparse matrix, or core.sparse.SparseRows (no scipy needed)."""
+        """Scores (n, k) for X: a CSR matrix (scipy's, or core.sparse.SparseRows: no scipy needed) by the compiled
+        product (rows_times), any other matrix by its own."""
+        if isinstance(X, SparseRows) or getattr(X, "format", None) == "csr":
+            return rows_times(X, self.W) + self.b
         return X @ self.W + self.b
 
     def predict_index(self, scores):
