@@ -11,12 +11,16 @@ characters that are not white space.
 
 Words get token ids from a hash table of their own (FNV-1a over the code points, computed while the
 token is scanned, and a comparison with the stored code points): no Python string is made for a
-token unless it is a new word. Terms are
-nodes of a trie over token ids: the unigram ``a`` is the child of the root by ``a``, the bigram
-``a b`` the child of ``a`` by ``b``, and so on. A word's own node is found by its id (an array); the other
-edges sit in an open-addressing hash table keyed by (parent << 32 | token), so no n-gram string is built while
-counting; names are made
-only for the terms a caller asks for (the ones kept after min_df etc.).
+token unless it is a new word. Terms are nodes of a trie over token ids: the unigram ``a`` is the child of
+the root by ``a``, the bigram ``a b`` the child of ``a`` by ``b``, and so on. A word's own node is found by
+its id (an array); the other edges sit in an open-addressing hash table keyed by (parent << 32 | token), so no
+n-gram string is built while counting; names are made only for the terms a caller asks for (the ones kept
+after min_df etc.).
+
+Documents are counted without the GIL. A fixed index is only read while it counts, so threads may count parts
+of the documents with it at once, each with its own Scratch. A growing index can count on two threads as a
+pipeline: one tokenises (it alone writes the word table), the other adds and counts terms (it alone writes the
+trie), handing over batches of token ids; words and terms get the ids one thread gives them.
 
 ``char_ngram_range`` adds scikit-learn's char_wb n-grams of every white-space-separated word (padded
 with a space each side; a word shorter than n counts once, whole), as the terms ``c:`` + gram: each is a
@@ -93,7 +97,7 @@ cdef enum:
     SPAN_BLOCK = 4096  # tokenize() finds this many tokens, then looks their words up
     PIPELINE_BATCH = 64  # count_pipelined: texts a batch of token ids
     PIPELINE_DEPTH = 8  # and batches waiting at most
-    AHEAD = 8  # how many tokens ahead a word's slot in the word table, and a word pair's in the edge table, is requested
+    AHEAD = 8  # how many tokens ahead a word's slot (word table) and a word pair's (edge table) are requested
 
 
 cdef struct WordSlot:  # the word table's slot: key and word id side by side (one cache line a lookup)
