@@ -977,6 +977,7 @@ cdef class TermIndex:
                 node = child
                 a = b + 1
             index.column[node] = j
+        index.cover_words(index.n_words)  # every word (the stop words too): counting then only reads word_node
         index.n_columns = n_terms
         index.fixed = True
         return index
