@@ -94,7 +94,8 @@ SCHEMA = {
                     choices=NORMS),
         "n_jobs": Key(1, "int", "processes that featurise chunks of the documents in parallel (null: every "
                       "core); the matrix is the same whatever the number. The compiled vocabulary fit runs in one "
-                      "process; hashing and transform split",
+                      "process (tokenising on a second thread from a million characters on); hashing and transform "
+                      "split; in one process the compiled transform counts on a thread per core",
                       low=1, nullable=True),
         "extra": Key([], "extra", "hand-made features appended as named columns (see README)"),
     },
