@@ -404,3 +404,20 @@ def test_a_text_that_is_not_a_string_is_one_clear_error_from_the_compiled_count(
 
     with pytest.raises(TypeError, match="text 700: a str was expected, not NoneType"):
         TermIndex(ngram_range=(1, 2)).count(["some words"] * 700 + [None], grow=True, pipelined=pipelined)
+
+
+def test_one_featurizer_transforms_from_several_threads_at_once():
+    """The compiled count lets go of the GIL: threads transforming with one fitted featurizer at once (a server
+    predicting from threads) each get the matrix one thread gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(4)
+    words = " ".join(UNICODE_TEXTS).split()
+    texts = [" ".join(rng.choice(words, size=rng.integers(20, 200))) for _ in range(400)]
+    featurizer = Featurizer(settings(ngram_range=[1, 2]))
+    featurizer.fit_transform(docs(texts))
+    expected = dense(featurizer.transform(docs(texts)))
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: dense(featurizer.transform(docs(texts))), range(16)))
+    for result in results:
+        np.testing.assert_array_equal(result, expected)

@@ -49,6 +49,7 @@ cdef extern from *:  # a hint to the CPU to start loading an address's cache lin
     """
     void SGDTEXT_PREFETCH(const void *address) noexcept nogil
 
+import threading
 import zlib
 
 import numpy as np
@@ -278,6 +279,7 @@ cdef class TermIndex:
     cdef int32_t *column
     cdef Py_ssize_t node_capacity
     cdef Scratch scratch  # this index's own, for counting in the calling thread
+    cdef object lock  # held while count() uses the index's own scratch, or grows the index
     # hashing mode: CRC-32 of each word's UTF-8, by token id
     cdef uint32_t *word_hash
     cdef Py_ssize_t hash_capacity, hashed
@@ -287,6 +289,7 @@ cdef class TermIndex:
         self.lowercase = lowercase
         self.char_low, self.char_high = char_ngram_range if char_ngram_range else (0, 0)
         self.scratch = Scratch(self.char_high)
+        self.lock = threading.Lock()
         self.punctuation = punctuation
         self.whitespace = whitespace
         self.min_len = min_len
@@ -553,11 +556,22 @@ cdef class TermIndex:
     def count(self, texts, bint grow=False, bint pipelined=False):
         """Term counts of ``texts`` as CSR arrays (data, indices, indptr); ``grow`` adds new terms (only before the
         index is fixed). ``pipelined`` (growing, no char n-grams): another thread tokenises the texts while this
-        one counts their terms (the same arrays and index)."""
-        if pipelined and grow and not self.char_high and not self.fixed:
-            entries, indptr = self.count_pipelined(texts)
+        one counts their terms (the same arrays and index). Safe from several threads at once: a growing index
+        counts for one of them at a time; a fixed one counts for each, with working memory of its own where the
+        index's is in use."""
+        if grow or not self.fixed:
+            with self.lock:
+                if pipelined and grow and not self.char_high and not self.fixed:
+                    entries, indptr = self.count_pipelined(texts)
+                else:
+                    entries, indptr = self.count_entries(texts, grow, self.scratch)
+        elif self.lock.acquire(False):
+            try:
+                entries, indptr = self.count_entries(texts, False, self.scratch)
+            finally:
+                self.lock.release()
         else:
-            entries, indptr = self.count_entries(texts, grow, self.scratch)
+            entries, indptr = self.count_entries(texts, False, self.new_scratch())
         return joined_counts([(entries, indptr)])
 
     def count_pipelined(self, texts):
