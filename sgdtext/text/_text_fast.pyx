@@ -581,7 +581,6 @@ cdef class TermIndex:
         thread's, the trie and word_node this one's, and each batch carries how many words existed when it was
         made."""
         import queue
-        import threading
 
         batches = queue.Queue(maxsize=PIPELINE_DEPTH)
         stop = threading.Event()

@@ -254,10 +254,11 @@ class Featurizer:
 
     def _count_chunks(self, texts, vocabulary, n_jobs):
         """_count over chunks of ``texts`` in parallel processes, stacked in order (fit: vocabularies merged); in
-        one process, a fixed term index counts on a thread per core."""
+        one process, a fixed compiled term index counts all of them, splitting them over a thread per core itself."""
         workers = parallel.n_workers(n_jobs)
-        threads = parallel.n_workers(None) if workers == 1 else 1
-        tasks = [(vocabulary, a, b, threads) for a, b in parallel.chunks(list(map(len, texts)), workers)]
+        if workers == 1 and vocabulary == "fixed" and self._index is not None:
+            return count_chunk((self, texts), vocabulary, 0, len(texts), parallel.n_workers(None))
+        tasks = [(vocabulary, a, b, 1) for a, b in parallel.chunks(list(map(len, texts)), workers)]
         parts = parallel.map_ordered(count_chunk, (self, texts), tasks, workers)
         if vocabulary != "grow":
             return stack_rows(parts, len(texts), self.n_text_features)
