@@ -59,6 +59,8 @@ CANDIDATES = [
 CANDIDATES += [{**CANDIDATES[13], "training.dual_tol": tol} for tol in (0.3, 1.0)]  # 14, 15: (13) stopped sooner
 CANDIDATES += [{**CANDIDATES[15], "training.nb_scale": power} for power in (1.0, 0.5)]  # 16, 17: (15) NB-scaled
 CANDIDATES += [{**CANDIDATES[16], "training.l2_scale": 0.1}]  # 18: (16) at C = 10
+CANDIDATES += [{**CANDIDATES[15], "features.token_pattern": pattern}
+               for pattern in (r"(?u)\w+|[^\w\s]", r"\S+")]  # 19, 20: (15) with punctuation marks, whitespace tokens
 
 
 def config_of(values):

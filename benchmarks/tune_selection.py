@@ -1,6 +1,7 @@
-"""How `sgdtext tune` chooses: the trial best on the first scores the search took of every trial against the one
-chosen (the best trials scored again, ranked on all their scores), in the same search, both scored on documents
-neither saw. Uses the training files only: the test files are never read.
+"""How `sgdtext tune` chooses: in the same search, the trial best on the first scores the search took of every trial,
+the trial best on all its scores (the best trials scored again), and the one chosen (that one, or the config as it
+is when within a standard error of it), each scored on documents none of them saw. Uses the training files only: the
+test files are never read.
 
     python benchmarks/tune_selection.py [--data-root ../shared/data] [--datasets sms-spam,sst-2] [--cuts 2]
                                         [--budget 60] [--mode valid|folds]
@@ -9,7 +10,7 @@ Each dataset's training file is cut at random (numpy default_rng(cut)) into a se
 (16 %) and a held-out part (20 %). `sgdtext tune` searches for the budget a config naming the search part and, with
 --mode valid, the validation part as data.valid (the best trials are then also cross-validated on the search part);
 with --mode folds, the search part alone, by 5-fold cross-validation (the stochastic ones among the best trials then
-run their folds with more seeds; the validation part is not used). Then the two trials' settings are trained on the
+run their folds with more seeds; the validation part is not used). Then the trials' settings are trained on the
 search part and scored on the held-out part. Runs one after the other (a budget is wall time: nothing else may run).
 """
 
@@ -22,7 +23,7 @@ import numpy as np
 from compare import bench_arguments
 from sgdtext.config.loading import load_config, raw_config
 from sgdtext.errors import SgdtextError
-from sgdtext.training.tune import Search, Trial, ranked, tune
+from sgdtext.training.tune import Search, Trial, best_sure, ranked, tune
 
 DATASETS = ["sms-spam", "sst-2", "sst-5", "trec-6", "trec-50"]
 
@@ -61,16 +62,20 @@ def held_out_score(scorer, trial):
 
 
 def run(root, name, seed, budget, mode):
+    """The held-out accuracy of the three trials of one search: best on the first scores, on all, and chosen."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         sizes = cut(root, name, seed, folder)
-        result = tune(*config(folder, "valid" if mode == "valid" else None), budget=budget, seed=0,
-                      warn=lambda message: None)
+        searched = config(folder, "valid" if mode == "valid" else None)
+        result = tune(*searched, budget=budget, seed=0, warn=lambda message: None)
         n_scores = 1 if mode == "valid" else result.n_folds
         first = min(ranked(result.trials), key=lambda t: (-first_mean(t, n_scores), t.number))
+        best = best_sure(Search(*searched, n_folds=5, metric="accuracy", seed=0, warn=lambda message: None),
+                         result.trials)
         scorer = Search(*config(folder, "held"), n_folds=5, metric="accuracy", seed=0, warn=lambda message: None)
-        return (sizes, len(result.trials), first, first_mean(first, n_scores), held_out_score(scorer, first),
-                result.best, held_out_score(scorer, result.best))
+        trials = {t.number: t for t in (first, best, result.best)}
+        held = {number: held_out_score(scorer, t) for number, t in trials.items()}
+        return sizes, len(result.trials), (first, first_mean(first, n_scores)), best, result.best, held
 
 
 def main():
@@ -82,24 +87,30 @@ def main():
     args = parser.parse_args()
     scored_first, scored_again = ("valid", "valid + folds") if args.mode == "valid" else ("one seed", "every seed")
     print(f"| dataset | cut | held-out documents | trials | best on {scored_first}: trial, its score, held-out | "
-          f"chosen: trial, {scored_again}, held-out | chosen - best on {scored_first} |")
-    print("|---|---:|---:|---:|---|---|---:|")
-    gains = []
+          f"best on {scored_again}: trial, its score, held-out | chosen: trial, held-out | best on {scored_again} - "
+          f"best on {scored_first} | chosen - best on {scored_again} |")
+    print("|---|---:|---:|---:|---|---|---|---:|---:|")
+    gains = {"again": [], "chosen": []}
     for name in args.datasets.split(","):
         for seed in range(1, args.cuts + 1):
             try:
-                sizes, n_trials, first, first_score, first_held, chosen, chosen_held = run(
+                sizes, n_trials, (first, first_score), best, chosen, held = run(
                     args.data_root, name, seed, args.budget, args.mode)
             except SgdtextError as error:  # e.g. a class with fewer documents than the folds
-                print(f"| {name} | {seed} | not run: {error} | | | | |", flush=True)
+                print(f"| {name} | {seed} | not run: {error} | | | | | | |", flush=True)
                 continue
-            gains.append(chosen_held - first_held)
+            gains["again"].append(held[best.number] - held[first.number])
+            gains["chosen"].append(held[chosen.number] - held[best.number])
             print(f"| {name} | {seed} | {sizes['held']} | {n_trials} | {first.number}, {first_score:.4f}, "
-                  f"{first_held:.4f} | {chosen.number}, {chosen.mean:.4f}, {chosen_held:.4f} | "
-                  f"{100 * gains[-1]:+.2f} points |", flush=True)
-    print(f"\nmean {100 * statistics.mean(gains):+.2f} points over {len(gains)} runs: ahead on "
-          f"{sum(g > 0 for g in gains)}, level on {sum(g == 0 for g in gains)}, behind on {sum(g < 0 for g in gains)}")
-
+                  f"{held[first.number]:.4f} | {best.number}, {best.mean:.4f}, {held[best.number]:.4f} | "
+                  f"{chosen.number}, {held[chosen.number]:.4f} | {100 * gains['again'][-1]:+.2f} points | "
+                  f"{100 * gains['chosen'][-1]:+.2f} points |", flush=True)
+    for what, label in (("again", f"best on {scored_again} - best on {scored_first}"),
+                        ("chosen", f"chosen - best on {scored_again}")):
+        values = gains[what]
+        print(f"{label}: mean {100 * statistics.mean(values):+.2f} points over {len(values)} runs: ahead on "
+              f"{sum(g > 0 for g in values)}, level on {sum(g == 0 for g in values)}, behind on "
+              f"{sum(g < 0 for g in values)}")
 
 if __name__ == "__main__":
     main()

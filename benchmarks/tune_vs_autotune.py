@@ -41,7 +41,7 @@ def write_tsv(path, labels, texts):
 
 def sgdtext_tuned(work, train, valid, test, budget, whole):
     """([test predictions trained on the 80 %, on the whole file ``whole``], search seconds, the search's header
-    line)."""
+    line and whether it kept the config as it was)."""
     config = work / "plain.yaml"
     config.write_text(f"data:\n  train: {train}\n  valid: {valid}\n  test: {test}\n")
     started = time.perf_counter()
@@ -53,8 +53,9 @@ def sgdtext_tuned(work, train, valid, test, budget, whole):
         subprocess.run(["sgdtext", "train", work / "tuned.yaml", "--out-dir", work / "run", *changes], check=True,
                        capture_output=True)
         predicted.append(sgdtext_predictions(work / "run" / "model.npz", read_tsv(test)[1]))
-    header = (work / "tuned.yaml").read_text().splitlines()[0]
-    return predicted, seconds, header
+    lines = (work / "tuned.yaml").read_text().splitlines()
+    kept = any(line.startswith("# Kept:") or line == "# Best settings: (the config as it is)" for line in lines)
+    return predicted, seconds, lines[0] + (" (kept the config as it was)" if kept else "")
 
 
 def fasttext_tuned(work, train, valid, test, budget):

@@ -157,6 +157,49 @@ def test_an_unconfirmed_lucky_seed_is_not_chosen():
     assert winner(Folds(), [lucky]) is lucky  # nothing surer to choose
 
 
+def test_the_config_as_it_is_stays_unless_a_trial_beats_it_by_more_than_a_standard_error():
+    """The best of many trials is partly the luck of the held-out documents: a trial ahead of the config as it is by
+    less than the standard error of the difference on the same folds does not replace it (a gain that varies from
+    fold to fold); one ahead on every fold by the same amount does."""
+    from sgdtext.training.tune import Trial, paired_gain, winner
+
+    class Folds:
+        valid_given = False
+
+        def deterministic(self, changes):
+            return changes.get("training.optimizer", "dual_cd") == "dual_cd"
+
+    base = Trial(0, {}, [0.90, 0.92, 0.91], state="complete")
+    close = Trial(1, {"training.optimizer": "dual_cd"}, [0.93, 0.91, 0.92], state="complete")
+    clear = Trial(2, {"training.optimizer": "dual_cd"}, [0.92, 0.94, 0.93], state="complete")
+    gain, error = paired_gain(close, base)
+    assert gain == pytest.approx(0.01) and error == pytest.approx(np.std([0.03, -0.01, 0.01], ddof=1) / np.sqrt(3))
+    assert winner(Folds(), [base, close]) is base
+    assert winner(Folds(), [base, close, clear]) is clear
+    assert paired_gain(clear, base) == (pytest.approx(0.02), pytest.approx(0.0))
+    confirmed = Trial(3, {"training.optimizer": "sgd"}, [0.93, 0.91, 0.92] * 3, state="complete", seeds=3)
+    assert paired_gain(confirmed, base) == (pytest.approx(0.01), pytest.approx(error))  # seeds averaged per fold
+    assert winner(Folds(), [base, confirmed]) is base
+
+
+def test_with_data_valid_the_config_as_it_is_is_compared_on_the_same_documents():
+    """data.valid and the training folds weigh the difference by their documents."""
+    from sgdtext.training.tune import Trial, paired_gain, winner
+
+    class Folds:
+        valid_given = True
+
+    base = Trial(0, {}, [0.80, 0.90, 0.90], sizes=[300, 100, 100], state="complete", training_folds=2)
+    ahead = Trial(1, {}, [0.825, 0.89, 0.89], sizes=[300, 100, 100], state="complete", training_folds=2)
+    gain, error = paired_gain(ahead, base)
+    assert gain == pytest.approx(0.6 * 0.025 - 0.4 * 0.01)
+    weights, differences = np.array([0.6, 0.2, 0.2]), np.array([0.025, -0.01, -0.01])
+    assert error == pytest.approx(np.sqrt(1.5 * weights ** 2 @ (differences - gain) ** 2))
+    assert winner(Folds(), [base, ahead]) is base  # 0.011 ahead, 0.013 standard error
+    surely = Trial(2, {}, [0.84, 0.92, 0.92], sizes=[300, 100, 100], state="complete", training_folds=2)
+    assert winner(Folds(), [base, ahead, surely]) is surely
+
+
 def test_a_grid_runs_each_point_once_and_writes_the_best(small_config, tmp_path):
     """Two files, one axis each: the search runs the config as it is and the four points of their product, then
     writes the point with the best mean."""
@@ -267,7 +310,10 @@ def test_with_data_valid_the_best_trials_are_also_scored_on_the_training_folds(t
     assert "| 0" in [row[0] for row in confirmed] and 2 <= len(confirmed) <= 6
     (chosen,) = [row for row in rows if row[4] == "complete, chosen"]
     assert chosen in confirmed
-    assert float(chosen[1].split(" ± ")[0]) == max(float(row[1].split(" ± ")[0]) for row in confirmed)
+    leaders = [row for row in rows if row[4] == "complete, best, within 1 s.e. of trial 0"]
+    best = leaders[0] if leaders else chosen  # the config as it is kept when the best is within a s.e. of it
+    assert float(best[1].split(" ± ")[0]) == max(float(row[1].split(" ± ")[0]) for row in confirmed)
+    assert chosen[0] == "| 0" if leaders else True
     assert "(data.valid and 3 folds of the training data)" in out.read_text().splitlines()[1]
 
 

@@ -7,7 +7,8 @@ on promising settings (optuna is the ``tune`` extra); or, with ``--grid``, each 
 (sgdtext/training/grid.py) once, by Optuna's grid sampler. The first trial is the config as it is, so the tuned config
 is never worse than it in cross-validation. The best trials are scored again before one is chosen (the budget keeps
 the time for it), so that luck does not choose: with K folds, those of the stochastic optimizers run with more
-seeds; with data.valid, the best and the config as it is are also cross-validated on data.train. The folds of
+seeds; with data.valid, the best and the config as it is are also cross-validated on data.train. The best of them
+replaces the config as it is only when ahead of it by more than a standard error on the same documents. The folds of
 a trial are featurised and trained two at a time in forked processes (both cores), killed when the budget ends;
 the matrices of a feature setting are kept for the next trials that share it.
 """
@@ -231,6 +232,7 @@ class TuneResult:
     metric: str
     seconds: float
     grid: object = None  # the grid.Grid searched, None for the built-in space
+    leader: Trial = None  # the best trial not resting on luck; best is the config as it is when within a s.e. of it
 
 
 def import_optuna():
@@ -272,7 +274,8 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
                f"the best trials with {CONFIRM_SEEDS} more seeds each")
         with progress.phase("confirming", detail=how, total=len(candidates), unit="trials") as shown:
             confirm(folds, candidates, deadline, shown)
-    return TuneResult(trials, winner(folds, trials), len(folds.parts), metric, time.monotonic() - started, grid)
+    return TuneResult(trials, winner(folds, trials), len(folds.parts), metric, time.monotonic() - started, grid,
+                      best_sure(folds, trials))
 
 
 # Before one trial is chosen, the best are scored again: among many trials the best score is partly luck, the luck
@@ -281,7 +284,8 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
 # among the CONFIRM_TOP best run their folds again with CONFIRM_SEEDS other seeds. With data.valid, the best of each
 # kind of model (the CONFIRM_TOP best of those) and the config as it is are also scored by K-fold cross-validation on
 # data.train, and ranked on all their held-out documents together. The search stops early enough for it, keeping at
-# most CONFIRM_SHARE of the budget.
+# most CONFIRM_SHARE of the budget. The best then still has to be ahead of the config as it is by more than a
+# standard error (``winner``).
 CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE = 5, 2, 0.2
 
 
@@ -405,7 +409,7 @@ def confirm(folds, candidates, deadline, shown):
         shown.advance(trial=trial.number, mean=trial.mean)
 
 
-def winner(folds, trials):
+def best_sure(folds, trials):
     """The best complete trial whose score does not rest on one seed or one validation split: with data.valid, the
     best of those also scored on the training folds; else the best deterministic or confirmed one. The best of all
     when none is."""
@@ -413,6 +417,37 @@ def winner(folds, trials):
     sure = [t for t in best if t.training_folds] if folds.valid_given else \
         [t for t in best if t.seeds > 1 or folds.deterministic(t.changes)]
     return (sure or best)[0]
+
+
+def paired_gain(trial, base):
+    """How much ``trial`` scores over ``base`` on the same held-out parts (data.valid and folds; a part run with
+    several seeds counts once, by its mean), and the standard error of that difference over the parts."""
+    n_parts = 1 + trial.training_folds if trial.training_folds else len(trial.scores) // trial.seeds
+    scores = np.reshape(trial.scores, (-1, n_parts)).mean(axis=0)
+    base_scores = np.reshape(base.scores, (-1, n_parts)).mean(axis=0)
+    weights = np.asarray(trial.sizes[:n_parts], dtype=float) if len(trial.sizes) == len(trial.scores) else \
+        np.ones(n_parts)
+    weights /= weights.sum()
+    differences = scores - base_scores
+    gain = float(weights @ differences)
+    if n_parts < 2:
+        return gain, 0.0
+    return gain, float(math.sqrt(n_parts / (n_parts - 1) * (weights ** 2) @ (differences - gain) ** 2))
+
+
+def winner(folds, trials):
+    """The best trial whose score does not rest on luck (``best_sure``), unless the config as it is, scored on the
+    same parts, is within one standard error of it: then the config as it is. The best of hundreds of trials is
+    partly the luck of the held-out documents, the config as it is was not picked by them (the one-standard-error
+    rule of Breiman et al., with the config as it is for the simpler model)."""
+    best, base = best_sure(folds, trials), trials[0]
+    comparable = base.state == "complete" and \
+        (base.training_folds == best.training_folds if folds.valid_given else
+         base.seeds > 1 or folds.deterministic(base.changes))
+    if best is base or not comparable:
+        return best
+    gain, error = paired_gain(best, base)
+    return best if gain > error else base
 
 
 def short(changes):
@@ -441,7 +476,8 @@ def trials_table(result, top=20):
         score = f"{t.mean:.4f} ± {t.standard_error:.4f}" if t.scores else "-"
         runs = (f"valid + {t.training_folds}" if t.training_folds else
                 f"{len(t.scores) // t.seeds} × {t.seeds} seeds" if t.seeds > 1 else f"{len(t.scores)}")
-        state = f"{t.state}, chosen" if t is result.best else t.state
+        state = f"{t.state}, chosen" if t is result.best else \
+            f"{t.state}, best, within 1 s.e. of trial 0" if t is result.leader else t.state
         lines.append(f"| {t.number} | {score} | {runs} | {t.seconds:.1f} | {state} | {short(t.changes)} |")
     if len(order) > top:
         lines.append(f"| ... | {len(order) - top} more | | | | |")
@@ -453,6 +489,16 @@ def scored_on(trial):
     if trial.training_folds:
         return f" (data.valid and {trial.training_folds} folds of the training data)"
     return f" ({trial.seeds} seeds)" if trial.seeds > 1 else ""
+
+
+def kept_note(result):
+    """The header line saying why the config as it is was kept over a trial that scored more ([] when it was not)."""
+    leader, base = result.leader, result.trials[0]
+    if leader is None or result.best is not base or leader is base:
+        return []
+    gain, error = paired_gain(leader, base)
+    return [f"# Kept: trial {leader.number} ({leader.mean:.4f}) is ahead of it by {gain:.4f} ± {error:.4f} on the same "
+            f"held-out documents, within a standard error ({short(leader.changes)})."]
 
 
 def tuned_config(raw, resolved, result, out_folder):
@@ -480,5 +526,6 @@ def tuned_config(raw, resolved, result, out_folder):
               f"# Best: trial {result.best.number}, {result.best.mean:.4f} ± {result.best.standard_error:.4f}"
               f"{scored_on(result.best)}; "
               f"the config as it was: {base.mean:.4f} ± {base.standard_error:.4f}.",
+              *kept_note(result),
               f"# Best settings: {short(result.best.changes)}"]
     return "\n".join(header) + "\n" + yaml.safe_dump(config, sort_keys=False, default_flow_style=None)
