@@ -31,3 +31,7 @@ class ModelFileError(SgdtextError):
 
 class TrainingError(SgdtextError):
     """Training cannot go on (for example the loss diverged)."""
+
+
+class WorkerDiedError(SgdtextError):
+    """A forked worker process died before it answered (killed, or out of memory)."""

@@ -1,5 +1,7 @@
 """sgdtext tune: cross-validated search on the training data only, within a budget or a number of trials."""
 
+import sys
+
 import numpy as np
 import pytest
 import yaml
@@ -120,6 +122,33 @@ def test_a_trial_is_stopped_at_the_deadline_while_its_features_are_counted(tmp_p
         search.evaluate(Trial(1, slow), slow, lambda step, mean: None, started + 1.0)
     assert time.monotonic() - started < 2.5
     assert search.cache == {}
+
+
+FOLD_SCORE = []  # tune's own fold_score, while a test has it replaced
+
+
+def dies_for_sgd(payload, config, fold, repeat):
+    """tune's fold_score, but its worker is killed (as by the OOM killer) when the trial trains by plain SGD."""
+    import os
+
+    if config.training.optimizer == "sgd":
+        os.kill(os.getpid(), 9)
+    return FOLD_SCORE[0](payload, config, fold, repeat)
+
+
+def test_a_trial_whose_worker_dies_fails_and_the_search_goes_on(small_config, monkeypatch):
+    """A fold's worker killed fails that trial at once; the other trials run and one is chosen."""
+    from sgdtext.config import load_config
+    from sgdtext.config.loading import raw_config
+    from sgdtext.training import tune as tuning
+
+    monkeypatch.setattr(sys.modules[__name__], "FOLD_SCORE", [tuning.fold_score])
+    monkeypatch.setattr(tuning, "fold_score", dies_for_sgd)
+    result = tuning.tune(raw_config(small_config), load_config(small_config), budget=600, n_folds=3, max_trials=12,
+                         warn=lambda message: None)
+    sgd = [t for t in result.trials if t.changes.get("training.optimizer") == "sgd"]
+    assert sgd and all(t.state == "failed" for t in sgd)
+    assert result.best.state == "complete" and sum(t.state == "complete" for t in result.trials) >= 3
 
 
 def test_a_stochastic_best_trial_is_confirmed_with_more_seeds(small_config):

@@ -199,6 +199,41 @@ def test_work_given_up_at_its_deadline_stops_its_workers(tmp_path):
     assert parallel.map_until(die_in_a_worker, None, [(0,), (1,)], 2, time.monotonic() + 60) == [0, 1]
 
 
+def fail_in_a_worker(payload, item):
+    from sgdtext.errors import TrainingError
+
+    if item == 1:
+        raise TrainingError("the loss diverged")
+    return item
+
+
+def sleep_a_little(payload, item):
+    time.sleep(0.01 * item)
+    return item
+
+
+def test_work_with_a_deadline_reports_a_dead_worker_or_its_error_at_once():
+    """A worker killed (as by the OOM killer) or a task that raises ends the wait there and then, with the message
+    or the task's own exception; work given up at every moment of its course ends at its deadline (no wait on a
+    pool's locks: tune once hung there for minutes)."""
+    from sgdtext.core import parallel
+    from sgdtext.errors import TrainingError, WorkerDiedError
+
+    started = time.monotonic()
+    with pytest.raises(WorkerDiedError, match=r"a worker process died \(killed, or out of memory\)"):
+        parallel.map_until(die_in_a_worker, None, [(0,), (3,), (1,)], 2, started + 60)
+    with pytest.raises(TrainingError, match="the loss diverged"):
+        parallel.map_until(fail_in_a_worker, None, [(0,), (1,)], 2, started + 60)
+    assert time.monotonic() - started < 30
+    for k in range(40):
+        given = time.monotonic() + 0.005 * k
+        try:
+            assert parallel.map_until(sleep_a_little, None, [(i,) for i in range(6)], 2, given) == list(range(6))
+        except TimeoutError:
+            pass
+        assert time.monotonic() - given < 5
+
+
 def test_a_warm_start_on_a_day_of_one_class_and_one_with_other_hand_made_features(tmp_path):
     result = run("train", REPO / "configs" / "sms-spam.yaml", "--out-dir", tmp_path / "base", "--set",
                  "training.epochs=1")

@@ -12,9 +12,11 @@ import itertools
 import os
 import time
 
-from sgdtext.errors import SgdtextError
+from sgdtext.errors import SgdtextError, WorkerDiedError
 
 _PAYLOAD = None
+WORKER_DIED = ("a worker process died (killed, or out of memory); run again with --n-jobs 1 (or features.n_jobs: 1), "
+               "or with more memory")
 
 
 def n_workers(n_jobs):
@@ -47,26 +49,63 @@ def map_ordered(function, payload, tasks, workers):
 
 
 def map_until(function, payload, tasks, workers, deadline):
-    """map_ordered, given up at ``deadline`` (a time.monotonic() value): the forked workers are killed and
-    TimeoutError raised. Even one task runs in a forked worker (about 10 ms), so that it can be stopped; without
-    fork the tasks run in this process to their end. A worker that dies loses its task: the wait then ends at the
-    deadline. No deadline (infinity): map_ordered, which reports a dead worker."""
-    import multiprocessing
-
-    global _PAYLOAD
+    """map_ordered, given up at ``deadline`` (a time.monotonic() value): the forked workers still running are killed
+    and TimeoutError raised. Each task runs in a process of its own (a fork, about 10 ms; at most ``workers`` at a
+    time) that sends its result back through a pipe: no lock or queue is shared with a process that may be killed,
+    so giving up cannot wait on one (a multiprocessing.Pool terminated at the wrong moment can). A worker that dies
+    ends the work with WorkerDiedError. Without fork the tasks run in this process to their end. No deadline (infinity):
+    map_ordered."""
     context = fork_context()
     if context is None or deadline == float("inf"):
         return map_ordered(function, payload, tasks, workers)
-    _PAYLOAD = payload
+    from multiprocessing.connection import wait
+
+    waiting = collections.deque(enumerate(tasks))
+    running = {}  # the pipe a worker answers on -> (its task's index, the worker)
+    results = [None] * len(tasks)
     try:
-        with context.Pool(min(workers, len(tasks))) as pool:  # leaving the block terminates the workers
-            pending = pool.map_async(_call, [(function, args) for args in tasks])
-            try:
-                return pending.get(timeout=max(deadline - time.monotonic(), 0.0))
-            except multiprocessing.TimeoutError:
-                raise TimeoutError from None
+        while waiting or running:
+            while waiting and len(running) < workers:
+                index, args = waiting.popleft()
+                reader, writer = context.Pipe(duplex=False)
+                worker = context.Process(target=_answer, args=(writer, function, payload, args), daemon=True)
+                worker.start()
+                writer.close()
+                running[reader] = (index, worker)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            for reader in wait(list(running), timeout=left):
+                index, worker = running.pop(reader)
+                try:
+                    succeeded, value = reader.recv()
+                except EOFError:
+                    raise WorkerDiedError(WORKER_DIED) from None
+                finally:
+                    reader.close()
+                    worker.join()
+                if not succeeded:
+                    raise value
+                results[index] = value
+        return results
     finally:
-        _PAYLOAD = None
+        for reader, (_, worker) in running.items():
+            worker.kill()
+            worker.join()
+            reader.close()
+
+
+def _answer(writer, function, payload, args):
+    """Run one task of map_until in its worker and send (True, its result) or (False, the exception it raised)."""
+    try:
+        answer = (True, function(payload, *args))
+    except Exception as error:
+        answer = (False, error)
+    try:
+        writer.send(answer)
+    except Exception as error:  # a result or an exception that cannot be pickled
+        writer.send((False, RuntimeError(f"{function.__name__}: its result could not be sent back: {error}")))
+    writer.close()
 
 
 def imap_ordered(function, payload, items, workers):
@@ -106,8 +145,7 @@ def forked_pool(payload, workers, context):
     try:
         yield pool
     except BrokenProcessPool:
-        raise SgdtextError("a worker process died (killed, or out of memory); run again with --n-jobs 1 (or "
-                           "features.n_jobs: 1), or with more memory") from None
+        raise SgdtextError(WORKER_DIED) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _PAYLOAD = None

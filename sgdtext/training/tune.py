@@ -25,7 +25,7 @@ from sgdtext.config.loading import validate
 from sgdtext.config.sections import Config
 from sgdtext.core import parallel
 from sgdtext.core.settings import TrainSettings
-from sgdtext.errors import SgdtextError, TrainingError
+from sgdtext.errors import SgdtextError, TrainingError, WorkerDiedError
 from sgdtext.text.features import Featurizer
 from sgdtext.training.calibration import stratified_folds
 from sgdtext.training.data import label_indices, read_training_data, sort_labels
@@ -333,7 +333,7 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
         except TimeoutError:
             record.state = "out of time"
             raise optuna.TrialPruned() from None
-        except TrainingError:  # e.g. steps too large for these features: the loss diverged
+        except (TrainingError, WorkerDiedError):  # the loss diverged (steps too large), or out of memory
             record.state = "failed"
             raise optuna.TrialPruned() from None
         finally:
@@ -399,6 +399,8 @@ def confirm(folds, candidates, deadline, shown):
                     folds.evaluate(extra, trial.changes, lambda step, mean: None, deadline, repeat)
         except TimeoutError:
             return
+        except WorkerDiedError:  # out of memory: the next candidate may fit
+            continue
         trial.scores += extra.scores
         trial.sizes += extra.sizes
         if training_folds is not None:
