@@ -281,12 +281,13 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
 # Before one trial is chosen, the best are scored again: among many trials the best score is partly luck, the luck
 # of a seed (for the stochastic optimizers; dual_cd goes to the optimum whatever the order) and of the held-out
 # documents (worst on one small data.valid, which a few hundred trials overfit). With K folds, the stochastic ones
-# among the CONFIRM_TOP best run their folds again with CONFIRM_SEEDS other seeds. With data.valid, the best of each
-# kind of model (the CONFIRM_TOP best of those) and the config as it is are also scored by K-fold cross-validation on
-# data.train, and ranked on all their held-out documents together. The search stops early enough for it, keeping at
-# most CONFIRM_SHARE of the budget. The best then still has to be ahead of the config as it is by more than a
+# among the CONFIRM_TOP best and the config as it is run their folds again with CONFIRM_SEEDS other seeds. With
+# data.valid, the best of each kind of model (the CONFIRM_TOP best of those) and the config as it is are also scored
+# by K-fold cross-validation on data.train, and ranked on all their held-out documents together. The search stops
+# early enough for it (at least CONFIRM_FLOOR seconds a trial: forking and featurising again), keeping at most
+# CONFIRM_SHARE of the budget. The best then still has to be ahead of the config as it is by more than a
 # standard error (``winner``).
-CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE = 5, 2, 0.2
+CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE, CONFIRM_FLOOR = 5, 2, 0.2, 1.0
 
 
 def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
@@ -308,7 +309,7 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
                            f"{max(10, math.ceil(10 * trials[0].seconds))} (about ten trials)")
 
     def objective(optuna_trial):
-        confirming = confirm_cost(folds) * sum(t.seconds for t in to_confirm(folds, trials))
+        confirming = sum(max(confirm_cost(folds) * t.seconds, CONFIRM_FLOOR) for t in to_confirm(folds, trials))
         trial_deadline = deadline - min(confirming, CONFIRM_SHARE * budget)
         if time.monotonic() > trial_deadline:
             optuna_trial.study.stop()  # the rest of the budget confirms the best trials
@@ -363,7 +364,7 @@ def to_confirm(folds, trials):
     (optimizer and model type), the CONFIRM_TOP best of those (with fewer families, the next best trials up to
     CONFIRM_TOP), and the config as it is (a search on one validation split gathers around the region that split
     favours: its next best are often the same model with another penalty); else the stochastic ones among the
-    CONFIRM_TOP best."""
+    CONFIRM_TOP best and the config as it is."""
     if folds.valid_given:
         order, firsts = ranked(trials), {}
         for trial in order:
@@ -373,7 +374,8 @@ def to_confirm(folds, trials):
         with_base = best if trials[0] in best else best + [trials[0]]
         return [t for t in with_base if not t.training_folds]
     best = ranked(trials)[:CONFIRM_TOP]
-    return [t for t in best if t.seeds == 1 and not folds.deterministic(t.changes)]
+    with_base = best if trials[0] in best else best + [trials[0]]  # the winner is weighed against it (``winner``)
+    return [t for t in with_base if t.seeds == 1 and not folds.deterministic(t.changes)]
 
 
 def confirm_cost(folds):
