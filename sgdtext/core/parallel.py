@@ -12,7 +12,7 @@ import itertools
 import os
 import time
 
-from sgdtext.errors import SgdtextError, WorkerDiedError
+from sgdtext.errors import WorkerDiedError
 
 _PAYLOAD = None
 WORKER_DIED = ("a worker process died (killed, or out of memory); run again with --n-jobs 1 (or features.n_jobs: 1), "
@@ -145,7 +145,7 @@ def forked_pool(payload, workers, context):
     try:
         yield pool
     except BrokenProcessPool:
-        raise SgdtextError(WORKER_DIED) from None
+        raise WorkerDiedError(WORKER_DIED) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _PAYLOAD = None

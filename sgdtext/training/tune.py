@@ -442,7 +442,7 @@ def paired_gain(trial, base):
 def winner(folds, trials):
     """The best trial whose score does not rest on luck (``best_sure``), unless the config as it is, scored on the
     same parts, is within one standard error of it: then the config as it is. The best of hundreds of trials is
-    partly the luck of the held-out documents, the config as it is was not picked by them (the one-standard-error
+    partly the luck of the held-out documents; the config as it is was not picked by them (the one-standard-error
     rule of Breiman et al., with the config as it is for the simpler model)."""
     best, base = best_sure(folds, trials), trials[0]
     comparable = base.state == "complete" and \
