@@ -45,12 +45,10 @@ def rows_times(X, W):
     if threads == 1 or n_rows < 2:
         csr_matmul(data, indices, indptr, W, out)
         return out
-    from concurrent.futures import ThreadPoolExecutor
-
     bounds = np.searchsorted(indptr, np.linspace(0, indptr[-1], threads + 1)).tolist()  # about equal entries
     bounds[0], bounds[-1] = 0, n_rows
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda a, b: csr_matmul(data, indices, indptr[a:b + 1], W, out[a:b]), bounds[:-1], bounds[1:]))
+    parallel.on_threads(lambda a, b: csr_matmul(data, indices, indptr[a:b + 1], W, out[a:b]),
+                        list(zip(bounds[:-1], bounds[1:])))
     return out
 
 

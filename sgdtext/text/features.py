@@ -328,11 +328,7 @@ class Featurizer:
         parts = parallel.chunks(list(map(len, texts)), threads) if threads > 1 else [(0, len(texts))]
         if len(parts) == 1:
             return SparseRows(*index.count(texts), shape)
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(threads) as pool:
-            counted = list(pool.map(lambda part: index.count_entries(texts[part[0]:part[1]], False,
-                                                                     index.new_scratch()), parts))
+        counted = parallel.on_threads(lambda a, b: index.count_entries(texts[a:b], False, index.new_scratch()), parts)
         return SparseRows(*joined_counts(counted), shape)
 
     def _hash_words(self, texts):
