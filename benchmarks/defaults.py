@@ -61,6 +61,12 @@ CANDIDATES += [{**CANDIDATES[15], "training.nb_scale": power} for power in (1.0,
 CANDIDATES += [{**CANDIDATES[16], "training.l2_scale": 0.1}]  # 18: (16) at C = 10
 CANDIDATES += [{**CANDIDATES[15], "features.token_pattern": pattern}
                for pattern in (r"(?u)\w+|[^\w\s]", r"\S+")]  # 19, 20: (15) with punctuation marks, whitespace tokens
+VW_RECIPE = {"features.weighting": "count", "features.norm": "none", "features.sublinear_tf": False,
+             "features.ngram_range": [1, 2], "features.ngram_min_df": 1, "features.min_df": 1,
+             "features.token_pattern": r"\S+", "model.type": "logistic", "training.optimizer": "normalized_adagrad",
+             "training.batch_size": 1, "training.schedule": "constant", "training.epochs": 10,
+             "training.learning_rate": 0.25, "training.l2": 0.0}  # configs/sst-2.yaml's model and features
+CANDIDATES += [VW_RECIPE, {**VW_RECIPE, "features.token_pattern": r"(?u)\w+|[^\w\s]"}]  # 21, 22: (21) punctuation
 
 
 def config_of(values):
