@@ -382,34 +382,3 @@ def test_with_data_valid_the_finalists_are_the_best_of_each_kind_of_model():
     assert to_confirm(Folds(), [as_is, crowd[0]]) == [crowd[0], as_is]
     grid = [Trial(n, {"training.C": n}, [0.9 - n / 100], state="complete") for n in range(1, 8)]  # one family
     assert [t.number for t in to_confirm(Folds(), [as_is, *grid])] == [1, 2, 3, 4, 5, 0]
-
-
-def test_the_portfolio_is_points_of_the_search_space():
-    """Each point names exactly the parameters ``suggest`` asks for on its path through the space."""
-    import optuna
-
-    from sgdtext.training.tune import PORTFOLIO, suggest
-
-    for point in PORTFOLIO:
-        fixed = optuna.trial.FixedTrial(point)
-        suggest(fixed, 1000)
-        assert fixed.params == point
-
-
-@pytest.mark.parametrize("model, skipped", [("", 0), ("model:\n  type: hinge\n", None)])
-def test_the_search_starts_from_the_portfolio_but_never_runs_the_config_as_it_is_again(small_config, model, skipped):
-    """A config naming only its data trains as the first point of the portfolio (the defaults): that point is not run
-    again; a config with another model runs every point, in order, before TPE's own."""
-    import optuna
-
-    from sgdtext.config import load_config
-    from sgdtext.config.loading import raw_config
-    from sgdtext.training.tune import PORTFOLIO, Search, suggest, tune
-
-    small_config.write_text(small_config.read_text() + model)
-    raw, resolved = raw_config(small_config), load_config(small_config)
-    n_train = Search(raw, resolved, n_folds=3, metric="accuracy", seed=0, warn=print).n_train
-    points = [point for i, point in enumerate(PORTFOLIO) if i != skipped]
-    result = tune(raw, resolved, budget=600, n_folds=3, max_trials=1 + len(points) + 1)
-    assert [t.changes for t in result.trials[1:-1]] == [suggest(optuna.trial.FixedTrial(p), n_train) for p in points]
-    assert result.trials[-1].changes not in [t.changes for t in result.trials[1:-1]]

@@ -82,25 +82,6 @@ def suggest(trial, n_train):
     return changes
 
 
-# The first points the search tries after the config as it is, in this order: the defaults, then the best of three
-# other kinds of model (squared hinge, NB-scaled logistic regression, Vowpal Wabbit's normalized steps on raw
-# counts) by their mean accuracy over all eight benchmark training sets in 5-fold cross-validation
-# (benchmarks/defaults.py, candidates 15, 5, 16 and 22), so that even a short budget scores them whatever TPE's first
-# random draws are (a portfolio to start from, as auto-sklearn 2.0's). As ``suggest``'s parameters; a point that
-# trains the same as the config as it is is not run again.
-PORTFOLIO = [
-    {"tokens": "words1", "ngrams": "1-2", "min_df": 1, "weighting": "tfidf", "ngram_min_df": 2, "sublinear_tf": True,
-     "char_ngrams": False, "optimizer": "dual_cd", "dual_model": "logistic", "C": 30.0, "nb_scale": 0.0},
-    {"tokens": "words1", "ngrams": "1-2", "min_df": 1, "weighting": "tfidf", "ngram_min_df": 1, "sublinear_tf": True,
-     "char_ngrams": False, "optimizer": "dual_cd", "dual_model": "squared_hinge", "C": 1.0, "nb_scale": 0.0},
-    {"tokens": "words1", "ngrams": "1-2", "min_df": 1, "weighting": "tfidf", "ngram_min_df": 2, "sublinear_tf": True,
-     "char_ngrams": False, "optimizer": "dual_cd", "dual_model": "logistic", "C": 30.0, "nb_scale": 1.0},
-    {"tokens": "punctuation", "ngrams": "1-2", "min_df": 1, "weighting": "count", "ngram_min_df": 1,
-     "char_ngrams": False, "optimizer": "normalized_adagrad", "sgd_model": "logistic", "epochs": 10,
-     "learning_rate": 0.25, "sgd_l2": 1e-8, "count_norm": "none"},  # the space's least l2 for candidate 22's none
-]
-
-
 def applied(raw, changes):
     """The raw config mapping with ``changes`` made (keys the changed optimizer does not read are dropped)."""
     out = {section: dict(values or {}) for section, values in raw.items()}
@@ -213,12 +194,6 @@ class Search:
     def config(self, changes):
         return Config.from_mapping(validate(applied(self.raw, changes)))
 
-    def trains_as(self, changes, other):
-        """Whether two trials' settings give the same features and the same training (``l2: auto`` resolved)."""
-        a, b = self.config(changes), self.config(other)
-        settings = [TrainSettings.from_config(config, n_examples=self.n_train) for config in (a, b)]
-        return a.features == b.features and a.model == b.model and settings[0] == settings[1]
-
     def deterministic(self, changes):
         """Whether the trained model hardly depends on the seed: dual_cd goes to the objective's optimum."""
         key = repr(sorted(changes.items()))
@@ -316,9 +291,9 @@ CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE, CONFIRM_FLOOR = 5, 2, 0.2, 1.0
 
 
 def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
-    """The config as it is, then Optuna's trials (the built-in space: the PORTFOLIO, then TPE; or each point of
-    ``grid``) until ``max_trials``, the grid's end or the deadline less the time to confirm the best so far (at most
-    CONFIRM_SHARE of the budget); the trials in the order they ran."""
+    """The config as it is, then Optuna's trials (the built-in space by TPE, or each point of ``grid``) until
+    ``max_trials``, the grid's end or the deadline less the time to confirm the best so far (at most CONFIRM_SHARE
+    of the budget); the trials in the order they ran."""
     optuna = import_optuna()
     started = time.monotonic()
     trials = [Trial(0, {})]
@@ -369,10 +344,6 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
     sampler = optuna.samplers.TPESampler(seed=seed) if grid is None else grid.sampler(optuna, seed)
     study = optuna.create_study(direction="maximize", sampler=sampler,
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=0))
-    if grid is None:
-        for point in PORTFOLIO:
-            if not folds.trains_as(suggest(optuna.trial.FixedTrial(point), folds.n_train), {}):
-                study.enqueue_trial(point)
     study.optimize(objective, timeout=max(deadline - time.monotonic(), 0.0),
                    n_trials=None if max_trials is None else max(max_trials - 1, 0))
     return trials
