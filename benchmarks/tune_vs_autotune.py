@@ -3,6 +3,7 @@ only its data.
 
     python -m pip install -e ".[bench]"     # fastText
     python benchmarks/tune_vs_autotune.py [--data-root ../shared/data] [--datasets sms-spam,trec-6] [--budget 60]
+                                          [--splits 1]
 
 For each dataset its training file is split 80/20 (stratified, RandomState(1)); both tools search on the 80 % with
 the 20 % as validation data (sgdtext: data.valid; fastText: autotuneValidationFile) for the budget (default 60 s,
@@ -17,7 +18,9 @@ the run); under `ulimit -v` such a try fails with MemoryError, reported as nan.
 
 Each pair of accuracies comes with the test documents only one of the two tools got right, each way, and McNemar's
 exact test on them (benchmarks/compare.py's mcnemar): below 0.05, a difference unlikely between equally accurate
-models.
+models. With --splits N, each dataset is searched N times, on the 80/20 splits of RandomState(1) to RandomState(N), a
+row each, then a row of the means over the splits: on a few thousand documents which settings a search chooses
+depends on its validation split, and the mean says more than any one split.
 """
 
 import subprocess
@@ -68,7 +71,7 @@ def fasttext_tuned(work, train, valid, test, budget):
     (work / "whole.ft").write_text((work / "train.ft").read_text() + (work / "valid.ft").read_text())
     started = time.perf_counter()
     model = fasttext.train_supervised(input=str(work / "train.ft"), autotuneValidationFile=str(work / "valid.ft"),
-                                      autotuneDuration=budget, thread=2, verbose=0)
+                                      autotuneDuration=int(budget), thread=2, verbose=0)
     seconds = time.perf_counter() - started
     found = model.f.getArgs()
     again = fasttext.train_supervised(
@@ -97,6 +100,7 @@ def main():
     parser = bench_arguments(__doc__)
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--budget", type=float, default=60)
+    parser.add_argument("--splits", type=int, default=1)
     args = parser.parse_args()
     print("| dataset | budget s | its search | sgdtext tune (80 %) | fastText autotune (80 %) | right only by "
           "sgdtext / by fastText, McNemar | sgdtext, whole file | fastText, whole file | right only by, McNemar |")
@@ -106,24 +110,32 @@ def main():
         for name in args.datasets.split(","):
             root = materialise(args.data_root, name, work / "data")
             labels, texts = read_tsv(root / name / "train.tsv")
-            keep, held = split_80_20(labels, seed=1)
-            train = ([labels[i] for i in keep], [texts[i] for i in keep])
-            valid = ([labels[i] for i in held], [texts[i] for i in held])
-            write_tsv(work / "train.tsv", *train)
-            write_tsv(work / "valid.tsv", *valid)
             budget = LONG.get(name, args.budget)
             test = read_tsv(root / name / "test.tsv")
-            ours, _, search = sgdtext_tuned(work, work / "train.tsv", work / "valid.tsv", root / name / "test.tsv",
-                                            budget, root / name / "train.tsv")
-            try:
-                theirs, _ = fasttext_tuned(work, train, valid, test, budget)
-            except MemoryError:  # autotune can pick a model too large for the machine (run under ulimit -v)
-                theirs = [None, None]
-            cells = [name, f"{budget:.0f}", search.removeprefix("# Tuned by `sgdtext tune` ")]
-            for mine, other in zip(ours, theirs):  # trained on the 80 %, then on the whole file
-                cells += compared(mine, other, test[0])
-            print("| " + " | ".join(cells) + " |", flush=True)
-
+            scores = []  # per split: sgdtext and fastText on the 80 %, then on the whole file
+            for split in range(1, args.splits + 1):
+                keep, held = split_80_20(labels, seed=split)
+                train = ([labels[i] for i in keep], [texts[i] for i in keep])
+                valid = ([labels[i] for i in held], [texts[i] for i in held])
+                write_tsv(work / "train.tsv", *train)
+                write_tsv(work / "valid.tsv", *valid)
+                ours, _, search = sgdtext_tuned(work, work / "train.tsv", work / "valid.tsv",
+                                                root / name / "test.tsv", budget, root / name / "train.tsv")
+                try:
+                    theirs, _ = fasttext_tuned(work, train, valid, test, budget)
+                except MemoryError:  # autotune can pick a model too large for the machine (run under ulimit -v)
+                    theirs = [None, None]
+                cells = [name if args.splits == 1 else f"{name}, split {split}", f"{budget:.0f}",
+                         search.removeprefix("# Tuned by `sgdtext tune` ")]
+                scores.append([])
+                for mine, other in zip(ours, theirs):  # trained on the 80 %, then on the whole file
+                    cells += compared(mine, other, test[0])
+                    scores[-1] += [accuracy(mine, test[0]), accuracy(other, test[0]) if other else float("nan")]
+                print("| " + " | ".join(cells) + " |", flush=True)
+            if args.splits > 1:
+                means = np.mean(scores, axis=0)
+                print(f"| {name}, mean of {args.splits} splits | {budget:.0f} | | {means[0]:.4f} | {means[1]:.4f} | | "
+                      f"{means[2]:.4f} | {means[3]:.4f} | |", flush=True)
 
 if __name__ == "__main__":
     main()
