@@ -130,12 +130,14 @@ def main():
                 scores.append([])
                 for mine, other in zip(ours, theirs):  # trained on the 80 %, then on the whole file
                     cells += compared(mine, other, test[0])
-                    scores[-1] += [accuracy(mine, test[0]), accuracy(other, test[0]) if other else float("nan")]
+                    scores[-1] += [accuracy(mine, test[0]),
+                                   float("nan") if other is None else accuracy(other, test[0])]
                 print("| " + " | ".join(cells) + " |", flush=True)
             if args.splits > 1:
                 means = np.mean(scores, axis=0)
                 print(f"| {name}, mean of {args.splits} splits | {budget:.0f} | | {means[0]:.4f} | {means[1]:.4f} | | "
                       f"{means[2]:.4f} | {means[3]:.4f} | |", flush=True)
+
 
 if __name__ == "__main__":
     main()
