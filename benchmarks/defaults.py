@@ -67,6 +67,8 @@ VW_RECIPE = {"features.weighting": "count", "features.norm": "none", "features.s
              "training.batch_size": 1, "training.schedule": "constant", "training.epochs": 10,
              "training.learning_rate": 0.25, "training.l2": 0.0}  # configs/sst-2.yaml's model and features
 CANDIDATES += [VW_RECIPE, {**VW_RECIPE, "features.token_pattern": r"(?u)\w+|[^\w\s]"}]  # 21, 22: (21) punctuation
+CANDIDATES += [{**CANDIDATES[15], "features.char_ngram_range": span}
+               for span in ([2, 5], [1, 4])]  # 23, 24: (15) with character n-grams inside word boundaries
 
 
 def config_of(values):
