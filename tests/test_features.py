@@ -201,6 +201,29 @@ def test_char_ngram_union_is_word_plus_char_wb_vectorizers():
         np.testing.assert_array_equal(X[:, j], expected[name])
 
 
+@pytest.mark.parametrize("norm", ["l2", "l1"])
+def test_words_and_char_ngrams_are_normalised_apart_as_two_tfidf_vectorizers(norm):
+    """Each block is one vectorizer's rows scaled to 1/sqrt(2) (l1: 1/2): scikit-learn's FeatureUnion of the two."""
+    changes = dict(ngram_range=[1, 2], char_ngram_range=[2, 4], weighting="tfidf", sublinear_tf=True, norm=norm)
+    featurizer = Featurizer(settings(**changes))
+    X = dense(featurizer.fit_transform(docs()))
+    share = np.sqrt(2) if norm == "l2" else 2.0
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, norm=norm).fit(TEXTS)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, norm=norm).fit(TEXTS)
+    W, C = words.transform(TEXTS).toarray() / share, chars.transform(TEXTS).toarray() / share
+    expected = {**{t: W[:, j] for t, j in words.vocabulary_.items()},
+                **{"c:" + t: C[:, j] for t, j in chars.vocabulary_.items()}}
+    names = featurizer.feature_names()
+    assert sorted(names) == sorted(expected)
+    np.testing.assert_allclose(X, np.column_stack([expected[name] for name in names]), atol=1e-12)
+    np.testing.assert_array_equal(featurizer.char_columns(), [name.startswith("c:") for name in names])
+    loaded = Featurizer.from_state(settings(**changes), *featurizer.state())  # the blocks told from packed names
+    new = docs(["a new text, never seen", TEXTS[0]])
+    np.testing.assert_array_equal(dense(loaded.transform(new)), dense(featurizer.transform(new)))
+    by_list = Featurizer(settings(**changes), vocabulary=names, idf=featurizer.idf)  # ... and from a term list
+    np.testing.assert_array_equal(dense(by_list.transform(new)), dense(featurizer.transform(new)))
+
+
 @pytest.mark.parametrize("changes", [{}, {"n_features": 512}, {"min_df": 2, "weighting": "tfidf"}])
 def test_parallel_featurising_gives_the_same_matrix(changes):
     texts = [f"{TEXTS[i % len(TEXTS)]} doc{i % 97} word{i % 13} " * 10 for i in range(9000)]  # > 2 MB

@@ -76,7 +76,9 @@ SCHEMA = {
                           nullable=True),
         "ngram_range": Key([1, 2], "pair", "smallest and largest n of the n-grams, e.g. [1, 1] for words only"),
         "char_ngram_range": Key(None, "pair", "also count character n-grams inside word boundaries (named "
-                                "'c:' + n-gram), e.g. [2, 5]; null: none", nullable=True),
+                                "'c:' + n-gram), e.g. [2, 5]; null: none. Vocabulary mode: the words and the "
+                                "character n-grams are each normalised (features.norm) to 1/sqrt(2) of the row "
+                                "(l1: half), as scikit-learn's FeatureUnion of two TfidfVectorizers", nullable=True),
         "min_df": Key(1, "df", "drop terms in fewer documents (int: count; float in (0, 1]: fraction)"),
         "ngram_min_df": Key(2, "df", "drop n-grams of two or more words in fewer documents (int: count; float in "
                             "(0, 1]: fraction); single words follow min_df. Vocabulary mode: hashing keeps every "

@@ -68,6 +68,7 @@ class Featurizer:
             spec["_transform"] = TRANSFORMS.load(spec["transform"])
         self._vocabulary = None if vocabulary is None else {term: j for j, term in enumerate(vocabulary)}
         self._packed = packed  # (blob, offsets) of a loaded vocabulary, unpacked only when asked for
+        self._char_mask = None  # which text columns are character n-grams (char_columns), once asked for
         self.packed_sorted = False  # the packed terms are in byte order (looked up in place for a small input)
         self.idf = idf
         self.analyze = make_analyzer(settings, self.stop_words)
@@ -90,7 +91,7 @@ class Featurizer:
 
     @vocabulary.setter
     def vocabulary(self, value):
-        self._vocabulary, self._packed = value, None
+        self._vocabulary, self._packed, self._char_mask = value, None, None
 
     @property
     def hashing(self):
@@ -202,7 +203,7 @@ class Featurizer:
         for term in new_terms:
             self.vocabulary[term] = len(self.vocabulary)
         if new_terms:
-            self._index = None
+            self._index = self._char_mask = None
         if self.idf is not None and new_terms:
             self.idf = np.concatenate([self.idf, fresh.idf[[fresh.vocabulary[t] for t in new_terms]]])
         return len(new_terms)
@@ -410,7 +411,7 @@ class Featurizer:
                 f"features: none of the {n_terms:,} terms is left after min_df={s.min_df}, ngram_min_df="
                 f"{s.ngram_min_df}, max_df={s.max_df} "
                 f"({n_docs:,} documents); lower min_df or ngram_min_df, or raise max_df")
-        self._vocabulary, self._packed, self.packed_sorted, self._index = None, terms, True, None
+        self._vocabulary, self._packed, self.packed_sorted, self._index, self._char_mask = None, terms, True, None, None
         remap = np.full(n_terms, -1, dtype=np.int64)
         remap[keep] = np.arange(len(keep))
         return remap
@@ -429,7 +430,7 @@ class Featurizer:
     def _weight(self, counts):
         """The weighted counts, computed in place in counts' own arrays (fresh from counting; no copy the size of
         the matrix): binary or sublinear tf, times idf, rows scaled to unit norm."""
-        from sgdtext.core._rows_fast import divide_rows, multiply_columns, row_sums
+        from sgdtext.core._rows_fast import divide_rows, multiply_columns
 
         s = self.settings
         data = counts.data.astype(np.float64, copy=False)
@@ -449,12 +450,37 @@ class Featurizer:
                 raise ValueError(f"tf-idf: a column out of the {len(self.idf)} the idf has")
             multiply_columns(data, indices, self.idf)
         norm = s.norm if s.norm != "auto" else ("l2" if s.weighting == "tfidf" else "none")
-        if norm != "none":
-            sizes = row_sums(data, indptr, norm == "l2")
-            sizes = np.sqrt(sizes) if norm == "l2" else sizes
-            sizes[sizes == 0] = 1.0
-            divide_rows(data, indptr, sizes)
+        if norm == "none":
+            return SparseRows(data, indices, indptr, counts.shape)
+        squares = norm == "l2"
+        if not s.char_ngram_range or self.hashing:
+            divide_rows(data, indptr, row_norms(data, indptr, squares))
+            return SparseRows(data, indices, indptr, counts.shape)
+        # Words and character n-grams each scaled to 1/sqrt(2) of the row (l1: to half of it), as two vectorizers'
+        # rows side by side: the many more character n-grams of a document do not outweigh its words.
+        share = np.sqrt(2.0) if squares else 2.0
+        in_chars = self.char_columns()[indices]
+        chars = np.where(in_chars, data, 0.0)
+        data[in_chars] = 0.0
+        for block in (data, chars):
+            divide_rows(block, indptr, share * row_norms(block, indptr, squares))
+        data += chars
         return SparseRows(data, indices, indptr, counts.shape)
+
+    def char_columns(self):
+        """(n_text_features,) bool: which columns are character n-grams (vocabulary mode: the terms named 'c:' +
+        n-gram)."""
+        if self._char_mask is None or len(self._char_mask) != self.n_text_features:
+            if self._vocabulary is None and self._packed is not None:
+                blob, offsets = self._packed
+                starts, named = offsets[:-1], np.diff(offsets) >= 2
+                at = np.minimum(starts, max(len(blob) - 2, 0))
+                self._char_mask = named & (blob[at] == ord("c")) & (blob[at + 1] == ord(":")) if len(blob) >= 2 \
+                    else np.zeros(len(starts), dtype=bool)
+            else:
+                self._char_mask = np.fromiter((term.startswith("c:") for term in self.vocabulary), dtype=bool,
+                                              count=len(self.vocabulary))
+        return self._char_mask
 
     def _extra_values(self, docs):
         values = np.zeros((len(docs), len(self.extra)))
@@ -559,6 +585,16 @@ class PackedTerms:
             else:
                 return middle
         return default
+
+
+def row_norms(data, indptr, squares):
+    """Each row's l2 norm (``squares``) or l1 norm, 1 where a row is all zeros (it stays as it is)."""
+    from sgdtext.core._rows_fast import row_sums
+
+    sizes = row_sums(data, indptr, squares)
+    sizes = np.sqrt(sizes) if squares else sizes
+    sizes[sizes == 0] = 1.0
+    return sizes
 
 
 def checked_vocabulary(arrays, name="vocabulary"):
