@@ -24,6 +24,7 @@ depends on its validation split, and the mean says more than any one split.
 """
 
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -58,6 +59,8 @@ def sgdtext_tuned(work, train, valid, test, budget, whole):
         predicted.append(sgdtext_predictions(work / "run" / "model.npz", read_tsv(test)[1]))
     lines = (work / "tuned.yaml").read_text().splitlines()
     kept = any(line.startswith("# Kept:") or line == "# Best settings: (the config as it is)" for line in lines)
+    print(f"{test}: sgdtext tune's " + next((line[2:] for line in lines if line.startswith("# Best settings:")),
+                                           "best settings: (none written)"), file=sys.stderr, flush=True)
     return predicted, seconds, lines[0] + (" (kept the config as it was)" if kept else "")
 
 

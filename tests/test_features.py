@@ -223,6 +223,20 @@ def test_words_and_char_ngrams_are_normalised_apart_as_two_tfidf_vectorizers(nor
     by_list = Featurizer(settings(**changes), vocabulary=names, idf=featurizer.idf)  # ... and from a term list
     np.testing.assert_array_equal(dense(by_list.transform(new)), dense(featurizer.transform(new)))
 
+    arrays, meta = featurizer.state()
+    del meta["char_norm"]  # a model file written before the blocks: its rows normalised as a whole, as trained
+    old = dense(Featurizer.from_state(settings(**changes), arrays, meta).transform(new))
+    np.testing.assert_allclose(sizes_of(old, norm), 1.0)
+    unnormalised = dense(Featurizer(settings(**{**changes, "norm": "none"}), vocabulary=names,
+                                    idf=featurizer.idf).transform(new))
+    np.testing.assert_allclose(old, unnormalised / sizes_of(unnormalised, norm)[:, None])
+    with pytest.raises(ValueError, match="char_norm 'columns' is not one sgdtext has"):
+        Featurizer.from_state(settings(**changes), arrays, {**meta, "char_norm": "columns"})
+
+
+def sizes_of(rows, norm):
+    return np.linalg.norm(rows, axis=1) if norm == "l2" else np.abs(rows).sum(axis=1)
+
 
 @pytest.mark.parametrize("changes", [{}, {"n_features": 512}, {"min_df": 2, "weighting": "tfidf"}])
 def test_parallel_featurising_gives_the_same_matrix(changes):

@@ -69,6 +69,9 @@ class Featurizer:
         self._vocabulary = None if vocabulary is None else {term: j for j, term in enumerate(vocabulary)}
         self._packed = packed  # (blob, offsets) of a loaded vocabulary, unpacked only when asked for
         self._char_mask = None  # which text columns are character n-grams (char_columns), once asked for
+        # char_ngram_range in vocabulary mode: words and character n-grams normalised apart ("blocks"), or the row
+        # as a whole ("row": model files written before sgdtext normalised them apart)
+        self.char_norm = "blocks"
         self.packed_sorted = False  # the packed terms are in byte order (looked up in place for a small input)
         self.idf = idf
         self.analyze = make_analyzer(settings, self.stop_words)
@@ -429,7 +432,8 @@ class Featurizer:
 
     def _weight(self, counts):
         """The weighted counts, computed in place in counts' own arrays (fresh from counting; no copy the size of
-        the matrix): binary or sublinear tf, times idf, rows scaled to unit norm."""
+        the matrix): binary or sublinear tf, times idf, rows scaled to unit norm (char_norm "blocks": the words and
+        the character n-grams each to 1/sqrt(2) of it)."""
         from sgdtext.core._rows_fast import divide_rows, multiply_columns
 
         s = self.settings
@@ -453,7 +457,7 @@ class Featurizer:
         if norm == "none":
             return SparseRows(data, indices, indptr, counts.shape)
         squares = norm == "l2"
-        if not s.char_ngram_range or self.hashing:
+        if not s.char_ngram_range or self.hashing or self.char_norm == "row":
             divide_rows(data, indptr, row_norms(data, indptr, squares))
             return SparseRows(data, indices, indptr, counts.shape)
         # Words and character n-grams each scaled to 1/sqrt(2) of the row (l1: to half of it), as two vectorizers'
@@ -473,10 +477,10 @@ class Featurizer:
         if self._char_mask is None or len(self._char_mask) != self.n_text_features:
             if self._vocabulary is None and self._packed is not None:
                 blob, offsets = self._packed
-                starts, named = offsets[:-1], np.diff(offsets) >= 2
-                at = np.minimum(starts, max(len(blob) - 2, 0))
-                self._char_mask = named & (blob[at] == ord("c")) & (blob[at + 1] == ord(":")) if len(blob) >= 2 \
-                    else np.zeros(len(starts), dtype=bool)
+                self._char_mask = np.zeros(len(offsets) - 1, dtype=bool)
+                named = np.flatnonzero(np.diff(offsets) >= 2)  # terms of two bytes or more
+                first = offsets[:-1][named]
+                self._char_mask[named] = (blob[first] == ord("c")) & (blob[first + 1] == ord(":"))
             else:
                 self._char_mask = np.fromiter((term.startswith("c:") for term in self.vocabulary), dtype=bool,
                                               count=len(self.vocabulary))
@@ -510,7 +514,8 @@ class Featurizer:
             arrays["hash_names_columns"] = np.array(columns, dtype=np.int64)
             arrays["hash_names_signs"] = np.array([self.hash_names[c][1] for c in columns], dtype=np.int64)
         extra = [{k: v for k, v in spec.items() if not k.startswith("_")} for spec in self.extra]
-        return arrays, {"stop_words": self.stop_words, "extra": extra, "vocabulary_sorted": sorted_terms}
+        return arrays, {"stop_words": self.stop_words, "extra": extra, "vocabulary_sorted": sorted_terms,
+                        "char_norm": self.char_norm}
 
     @classmethod
     def from_state(cls, settings, arrays, meta):
@@ -533,6 +538,9 @@ class Featurizer:
         featurizer = cls(settings, vocabulary=vocabulary, packed=packed, idf=idf, stop_words=stop_words,
                          extra=checked_extra(extra))
         featurizer.packed_sorted = packed is not None and meta.get("vocabulary_sorted") is True
+        featurizer.char_norm = meta.get("char_norm", "row")  # files from before the blocks have none
+        if featurizer.char_norm not in ("blocks", "row"):
+            raise ValueError(f"char_norm {str(featurizer.char_norm)[:40]!r} is not one sgdtext has (blocks, row)")
         if "hash_names_blob" in arrays:
             blob, offsets = checked_vocabulary(arrays, "hash_names")
             columns = require(arrays, "hash_names_columns", "i", (len(offsets) - 1,))
