@@ -223,8 +223,15 @@ def test_words_and_char_ngrams_are_normalised_apart_as_two_tfidf_vectorizers(nor
     by_list = Featurizer(settings(**changes), vocabulary=names, idf=featurizer.idf)  # ... and from a term list
     np.testing.assert_array_equal(dense(by_list.transform(new)), dense(featurizer.transform(new)))
 
+
+@pytest.mark.parametrize("norm", ["l2", "l1"])
+def test_a_model_file_from_before_the_char_blocks_keeps_its_rows_normalised_as_a_whole(norm):
+    changes = dict(ngram_range=[1, 2], char_ngram_range=[2, 4], weighting="tfidf", sublinear_tf=True, norm=norm)
+    featurizer = Featurizer(settings(**changes))
+    featurizer.fit_transform(docs())
+    names, new = featurizer.feature_names(), docs(["a new text, never seen", TEXTS[0]])
     arrays, meta = featurizer.state()
-    del meta["char_norm"]  # a model file written before the blocks: its rows normalised as a whole, as trained
+    del meta["char_norm"]  # as such a file's metadata: the rows were normalised as a whole when it was trained
     old = dense(Featurizer.from_state(settings(**changes), arrays, meta).transform(new))
     np.testing.assert_allclose(sizes_of(old, norm), 1.0)
     unnormalised = dense(Featurizer(settings(**{**changes, "norm": "none"}), vocabulary=names,
