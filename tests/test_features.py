@@ -201,10 +201,15 @@ def test_char_ngram_union_is_word_plus_char_wb_vectorizers():
         np.testing.assert_array_equal(X[:, j], expected[name])
 
 
+def char_blocks(norm):
+    """Settings of word pairs and character 2-4-grams in tf-idf, rows normalised by ``norm``."""
+    return dict(ngram_range=[1, 2], char_ngram_range=[2, 4], weighting="tfidf", sublinear_tf=True, norm=norm)
+
+
 @pytest.mark.parametrize("norm", ["l2", "l1"])
 def test_words_and_char_ngrams_are_normalised_apart_as_two_tfidf_vectorizers(norm):
     """Each block is one vectorizer's rows scaled to 1/sqrt(2) (l1: 1/2): scikit-learn's FeatureUnion of the two."""
-    changes = dict(ngram_range=[1, 2], char_ngram_range=[2, 4], weighting="tfidf", sublinear_tf=True, norm=norm)
+    changes = char_blocks(norm)
     featurizer = Featurizer(settings(**changes))
     X = dense(featurizer.fit_transform(docs()))
     share = np.sqrt(2) if norm == "l2" else 2.0
@@ -226,7 +231,7 @@ def test_words_and_char_ngrams_are_normalised_apart_as_two_tfidf_vectorizers(nor
 
 @pytest.mark.parametrize("norm", ["l2", "l1"])
 def test_a_model_file_from_before_the_char_blocks_keeps_its_rows_normalised_as_a_whole(norm):
-    changes = dict(ngram_range=[1, 2], char_ngram_range=[2, 4], weighting="tfidf", sublinear_tf=True, norm=norm)
+    changes = char_blocks(norm)
     featurizer = Featurizer(settings(**changes))
     featurizer.fit_transform(docs())
     names, new = featurizer.feature_names(), docs(["a new text, never seen", TEXTS[0]])

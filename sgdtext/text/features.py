@@ -474,7 +474,7 @@ class Featurizer:
     def char_columns(self):
         """(n_text_features,) bool: which columns are character n-grams (vocabulary mode: the terms named 'c:' +
         n-gram)."""
-        if self._char_mask is None or len(self._char_mask) != self.n_text_features:
+        if self._char_mask is None:  # reset wherever the vocabulary changes (fit, extend, the setter)
             if self._vocabulary is None and self._packed is not None:
                 blob, offsets = self._packed
                 self._char_mask = np.zeros(len(offsets) - 1, dtype=bool)
