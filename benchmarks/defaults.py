@@ -28,8 +28,8 @@ from sgdtext.training.fit import fit
 REPO = Path(__file__).resolve().parent.parent
 PLAIN = {"features.weighting": "tfidf", "training.optimizer": "dual_cd", "training.epochs": 1000, "training.l2": "auto",
          "training.C": 1.0, "features.ngram_range": [1, 1], "features.token_pattern": r"(?u)\b\w\w+\b",
-         "features.sublinear_tf": False, "features.ngram_min_df": 1}  # C = 1 / l2_scale; scikit-learn's features
-# unless a candidate says
+         "features.sublinear_tf": False, "features.ngram_min_df": 1,
+         "features.char_ngram_range": None}  # C = 1 / l2_scale; scikit-learn's features unless a candidate says
 CANDIDATES = [
     {**PLAIN, "model.type": "squared_hinge"},  # 0: LinearSVC's model and features (C = 1)
     {**PLAIN, "model.type": "logistic"},  # 1: LIBLINEAR's logistic regression
@@ -65,10 +65,12 @@ VW_RECIPE = {"features.weighting": "count", "features.norm": "none", "features.s
              "features.ngram_range": [1, 2], "features.ngram_min_df": 1, "features.min_df": 1,
              "features.token_pattern": r"\S+", "model.type": "logistic", "training.optimizer": "normalized_adagrad",
              "training.batch_size": 1, "training.schedule": "constant", "training.epochs": 10,
-             "training.learning_rate": 0.25, "training.l2": 0.0}  # configs/sst-2.yaml's model and features
+             "training.learning_rate": 0.25, "training.l2": 0.0,
+             "features.char_ngram_range": None}  # configs/sst-2.yaml's model and features
 CANDIDATES += [VW_RECIPE, {**VW_RECIPE, "features.token_pattern": r"(?u)\w+|[^\w\s]"}]  # 21, 22: (21) punctuation
 CANDIDATES += [{**CANDIDATES[15], "features.char_ngram_range": span}
                for span in ([2, 5], [1, 4])]  # 23, 24: (15) with character n-grams inside word boundaries
+CANDIDATES += [{**CANDIDATES[15], "features.char_ngram_range": "auto"}]  # 25: (23) on short documents, else (15)
 
 
 def config_of(values):

@@ -29,7 +29,7 @@ from sgdtext.training.run import new_model
 
 SECTION = {"model": ("model", "type"), "optimizer": ("training", "optimizer"), "ngram_range": ("features", None),
            "token_pattern": ("features", None), "weighting": ("features", None), "min_df": ("features", None),
-           "ngram_min_df": ("features", None),
+           "ngram_min_df": ("features", None), "char_ngram_range": ("features", None),
            "l2": ("training", None), "C": ("training", None), "epochs": ("training", None),
            "learning_rate": ("training", None), "batch_size": ("training", None), "seed": ("training", None)}
 
@@ -132,6 +132,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         features.min_df: a term kept must be in at least this many documents.
     ngram_min_df : int, default 2
         features.ngram_min_df: an n-gram of two or more words kept must be in at least this many documents.
+    char_ngram_range : tuple of int, None or "auto", default "auto"
+        features.char_ngram_range: character n-grams inside word boundaries beside the words, e.g. (2, 5); "auto"
+        is (2, 5) when the training texts are short (500 characters or fewer on average), else none.
     l2 : float or "auto", default "auto"
         training.l2; "auto" is 1 / (C n) for n training documents.
     C : float, default 30.0
@@ -164,10 +167,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, model="logistic", optimizer="auto", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b",
-                 weighting="auto", min_df=1, ngram_min_df=2, l2="auto", C=30.0, epochs="auto", learning_rate=0.1,
-                 batch_size=32, seed=0, config=None):
+                 weighting="auto", min_df=1, ngram_min_df=2, char_ngram_range="auto", l2="auto", C=30.0, epochs="auto",
+                 learning_rate=0.1, batch_size=32, seed=0, config=None):
         self.model, self.optimizer, self.ngram_range, self.token_pattern = model, optimizer, ngram_range, token_pattern
         self.weighting, self.min_df, self.ngram_min_df = weighting, min_df, ngram_min_df
+        self.char_ngram_range = char_ngram_range
         self.l2, self.C, self.epochs = l2, C, epochs
         self.learning_rate, self.batch_size, self.seed, self.config = learning_rate, batch_size, seed, config
 

@@ -68,6 +68,9 @@ def save_model(path, model, featurizer, config, *, lineage=None):
     arrays, feature_meta = featurizer.state()
     model_arrays, model_meta = model.to_arrays()
     weights = config.get("output", {}).get("weights", "float32") if isinstance(config, dict) else "float32"
+    if isinstance(config, dict) and isinstance(config.get("features"), dict):  # what an auto became, as fit chose it
+        config = {**config, "features": {**config["features"],
+                                         "char_ngram_range": featurizer.settings.char_ngram_range}}
     model_arrays = {name: stored(name, array, weights) for name, array in model_arrays.items()}
     meta = {
         "sgdtext_version": __version__,

@@ -305,7 +305,7 @@ def test_init_prints_a_starter_config_that_trains(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"# {train}: 4,460 documents, 2 classes\n#   ham 3,862, spam 598\n" in result.output
     assert f"data:\n  train: {train}\n  test: {test}\n" in result.output
-    assert "  # char_ngram_range: null    # [2, 5] adds letter n-grams" in result.output
+    assert "  # char_ngram_range: auto    # letter n-grams beside the words; auto: [2, 5] on short" in result.output
     config = tmp_path / "starter.yaml"
     config.write_text(result.output)
     trained = run("train", config, "--out-dir", tmp_path / "run", "--json")

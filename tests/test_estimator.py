@@ -45,6 +45,18 @@ def test_in_a_pipeline_a_grid_search_and_cross_validation():
     assert copy.get_params()["C"] == 3.0
 
 
+def test_char_ngram_range_is_a_parameter_and_auto_is_decided_by_the_texts():
+    X, y = sms("train.tsv", 1500)
+    auto = sgdtext.TextClassifier().fit(X, y)  # short messages: auto adds character 2-5-grams
+    assert auto.classifier_.featurizer.settings.char_ngram_range == [2, 5]
+    words = sgdtext.TextClassifier(char_ngram_range=None).fit(X, y)
+    assert words.classifier_.featurizer.settings.char_ngram_range is None and words.n_features_ < auto.n_features_
+    short = sgdtext.TextClassifier(char_ngram_range=(3, 4)).fit(X, y)
+    assert short.classifier_.featurizer.settings.char_ngram_range == [3, 4]
+    with pytest.raises(ValueError, match="char_ngram_range: must be"):
+        sgdtext.TextClassifier(char_ngram_range=(5, 2)).fit(X, y)
+
+
 def test_labels_keep_their_type_and_probabilities_their_order():
     X, y = sms("train.tsv", 800)
     numeric = np.where(np.array(y) == "spam", 1, 0)

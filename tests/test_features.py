@@ -1,4 +1,5 @@
 import zlib
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ def docs(texts=TEXTS, fields=None):
 
 # scikit-learn's CountVectorizer defaults (the oracle's), where sgdtext's defaults differ
 SCIKIT_LEARN = {"ngram_range": [1, 1], "token_pattern": r"(?u)\b\w\w+\b", "weighting": "count", "sublinear_tf": False,
-                "ngram_min_df": 1}
+                "ngram_min_df": 1, "char_ngram_range": None}
 
 
 def settings(**changes):
@@ -244,6 +245,33 @@ def test_a_model_file_from_before_the_char_blocks_keeps_its_rows_normalised_as_a
     np.testing.assert_allclose(old, unnormalised / sizes_of(unnormalised, norm)[:, None])
     with pytest.raises(ValueError, match="char_norm 'columns' is not one sgdtext has"):
         Featurizer.from_state(settings(**changes), arrays, {**meta, "char_norm": "columns"})
+
+
+def test_char_ngram_range_auto_adds_character_ngrams_to_short_documents_only():
+    """auto: [2, 5] when the training documents' mean length is at most 500 characters (the same matrix as the
+    range written out), none on longer ones, in hashing mode, or with tokens the compiled counter does not cut."""
+    tfidf = dict(weighting="tfidf", sublinear_tf=True, ngram_range=[1, 2])
+    for texts, chosen in ((TEXTS, [2, 5]), (["x" * 500, "y " * 250], [2, 5]), (["x" * 500, "y " * 250 + "z"], None)):
+        auto = Featurizer(settings(char_ngram_range="auto", **tfidf))
+        X = dense(auto.fit_transform(docs(texts)))
+        assert auto.settings.char_ngram_range == chosen
+        written = Featurizer(settings(char_ngram_range=chosen, **tfidf))
+        np.testing.assert_array_equal(X, dense(written.fit_transform(docs(texts))))
+        assert auto.feature_names() == written.feature_names()
+    for other in ({"n_features": 256}, {"token_pattern": r"\S+"}, {"analyzer": "char_wb"}, {"bag_of_words": False}):
+        auto = Featurizer(settings(char_ngram_range="auto", **other))
+        auto.fit_transform(docs())
+        assert auto.settings.char_ngram_range is None, other
+
+
+def test_a_model_file_says_what_char_ngram_range_auto_became(tmp_path):
+    featurizer = Featurizer(settings(char_ngram_range="auto"))
+    featurizer.fit_transform(docs())
+    arrays, meta = featurizer.state()
+    loaded = Featurizer.from_state(asdict(featurizer.settings), arrays, meta)
+    assert loaded.settings.char_ngram_range == [2, 5] and loaded.char_columns().any()
+    with pytest.raises(ValueError, match="char_ngram_range is 'auto'; a trained model says which it is"):
+        Featurizer.from_state(settings(char_ngram_range="auto"), arrays, meta)
 
 
 def sizes_of(rows, norm):

@@ -61,8 +61,9 @@ def test_a_hand_made_count_that_dwarfs_the_words_is_warned_about(tmp_path):
 
 
 def test_no_term_at_all_names_the_token_pattern_not_min_df(tmp_path):
+    """Documents of punctuation alone, words only (char_ngram_range: auto would count their characters)."""
     (tmp_path / "t.tsv").write_text("label\ttext\na\t!!\nb\t??\n")
-    (tmp_path / "c.yaml").write_text("data:\n  train: t.tsv\n")
+    (tmp_path / "c.yaml").write_text("data:\n  train: t.tsv\nfeatures:\n  char_ngram_range: null\n")
     result = run("train", tmp_path / "c.yaml", "--out-dir", tmp_path / "run")
     assert result.exit_code == 1 and "the documents hold no term at all: features.token_pattern" in result.stderr
     (tmp_path / "d.yaml").write_text("data:\n  train: t.tsv\nfeatures:\n  token_pattern: '\\S+'\n  min_df: 2\n")

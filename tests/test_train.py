@@ -156,6 +156,24 @@ def test_warm_start_refuses_other_settings_and_classes(tmp_path, write):
         train(config, warn=lambda m: None, init_model=old)
 
 
+def test_a_config_at_the_default_char_ngram_range_continues_what_auto_became(tmp_path):
+    """A config that names only its data: auto gave these short messages character n-grams, the model file says so,
+    and the nightly warm start with the same config goes on with them (a config saying null is refused)."""
+    first, second = split_halves(tmp_path)
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(f"data:\n  train: {first}\n")
+    train(load_config(plain, [], out_dir=tmp_path / "h1", environ={}), warn=lambda m: None)
+    old = tmp_path / "h1" / "model.npz"
+    assert load_model(old)[2]["config"]["features"]["char_ngram_range"] == [2, 5]
+    warm = train(load_config(plain, [f"data.train={second}"], out_dir=tmp_path / "h2", environ={}),
+                 warn=lambda m: None, init_model=old)
+    assert warm.featurizer.settings.char_ngram_range == [2, 5]
+    assert load_model(tmp_path / "h2" / "model.npz")[2]["config"]["features"]["char_ngram_range"] == [2, 5]
+    words_only = load_config(plain, ["features.char_ngram_range=null"], out_dir=tmp_path / "h3", environ={})
+    with pytest.raises(SgdtextError, match=r"features -> char_ngram_range: \[2, 5\] in .*, None in the config"):
+        train(words_only, warn=lambda m: None, init_model=old)
+
+
 def test_a_model_from_before_ngram_min_df_continues_as_it_was_trained(tmp_path):
     """A model file written before features.ngram_min_df existed kept every n-gram: it reads as 1, not as the
     default, so a warm start with the config it was trained on goes on, and one with the new default says why not."""

@@ -75,10 +75,13 @@ SCHEMA = {
         "stop_words": Key(None, "stop_words", "null, english (scikit-learn's list), or a list of words",
                           nullable=True),
         "ngram_range": Key([1, 2], "pair", "smallest and largest n of the n-grams, e.g. [1, 1] for words only"),
-        "char_ngram_range": Key(None, "pair", "also count character n-grams inside word boundaries (named "
-                                "'c:' + n-gram), e.g. [2, 5]; null: none. Vocabulary mode: the words and the "
-                                "character n-grams are each normalised (features.norm) to 1/sqrt(2) of the row "
-                                "(l1: half), as scikit-learn's FeatureUnion of two TfidfVectorizers", nullable=True),
+        "char_ngram_range": Key("auto", "pair", "also count character n-grams inside word boundaries (named "
+                                "'c:' + n-gram), e.g. [2, 5]; null: none; auto: [2, 5] when the training documents "
+                                "are short (500 characters or fewer on average) and the words are cut by a built-in "
+                                "token_pattern, in vocabulary mode, else none (the model file records which). "
+                                "Vocabulary mode: the words and the character n-grams are each normalised "
+                                "(features.norm) to 1/sqrt(2) of the row (l1: half), as scikit-learn's FeatureUnion "
+                                "of two TfidfVectorizers", nullable=True, auto=True),
         "min_df": Key(1, "df", "drop terms in fewer documents (int: count; float in (0, 1]: fraction)"),
         "ngram_min_df": Key(2, "df", "drop n-grams of two or more words in fewer documents (int: count; float in "
                             "(0, 1]: fraction); single words follow min_df. Vocabulary mode: hashing keeps every "
@@ -214,7 +217,7 @@ DEFAULTS = {section: {name: key.default for name, key in keys.items()} for secti
 
 # What a key added after model files were first written meant where a file lacks it: the behaviour before the key
 # (not its default, where the default changed the behaviour)
-BEFORE_THE_KEY = {"features": {"ngram_min_df": 1}}
+BEFORE_THE_KEY = {"features": {"ngram_min_df": 1, "char_ngram_range": None}}
 
 
 def as_saved(section, values):

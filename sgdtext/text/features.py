@@ -48,6 +48,22 @@ from sgdtext.text.handmade import load_extra
 
 PIPELINED_CHARS = 1_000_000  # fit: texts holding fewer characters are tokenised and counted in one thread
 MAX_HASH_NAMES = 1 << 18  # hashing mode: columns named by a term seen in them (the rest are hash:N)
+# char_ngram_range: auto: these character n-grams beside the words when the training documents are short (their mean
+# length at most AUTO_CHARS_MAX_MEAN characters), where they add accuracy for little time; none on longer ones, where
+# they multiply the time (README, Benchmarks, "Defaults")
+AUTO_CHAR_RANGE = [2, 5]
+AUTO_CHARS_MAX_MEAN = 500
+
+
+def char_range_for(settings, texts):
+    """What ``char_ngram_range: auto`` stands for on training ``texts``: AUTO_CHAR_RANGE for short documents, in
+    vocabulary mode with words cut by a built-in pattern (the compiled counter's); None otherwise."""
+    if settings.n_features is not None or not settings.bag_of_words or not texts:
+        return None
+    chosen = replace(settings, char_ngram_range=AUTO_CHAR_RANGE)
+    if compiled_term_settings(chosen, []) is None or sum(map(len, texts)) > AUTO_CHARS_MAX_MEAN * len(texts):
+        return None
+    return list(AUTO_CHAR_RANGE)
 
 
 class Featurizer:
@@ -58,7 +74,10 @@ class Featurizer:
         settings = sections.FeaturesConfig(**settings) if isinstance(settings, Mapping) else settings
         if settings.weighting == "auto":  # a validated config has resolved it; in memory, auto is tf-idf
             settings = replace(settings, weighting="tfidf")
-        self.settings = settings
+        # char_ngram_range: auto is worked out from the training documents (fit_transform); hashing mode has none
+        self.chars_automatic = settings.char_ngram_range == "auto"
+        if self.chars_automatic:
+            settings = replace(settings, char_ngram_range=None)
         self.stop_words = resolve_stop_words(settings.stop_words) if stop_words is None else list(stop_words)
         self.extra = [load_extra(spec) for spec in (settings.extra if extra is None else extra)]
         for spec in self.extra:
@@ -74,13 +93,18 @@ class Featurizer:
         self.char_norm = "blocks"
         self.packed_sorted = False  # the packed terms are in byte order (looked up in place for a small input)
         self.idf = idf
+        self.hash_names = {}  # hashing mode: column -> a term seen in it (learn_names)
+        self._analyse_as(settings)
+
+    def _analyse_as(self, settings):
+        """Take ``settings`` and build what analyses text by them (the analysers, the compiled term settings)."""
+        self.settings = settings
         self.analyze = make_analyzer(settings, self.stop_words)
         self.analyze_batch = make_flat_analyzer(settings, self.stop_words)
         self.tokenize_batch = make_flat_tokenizer(settings, self.stop_words)
         self.word_tokens = main_analyzer(replace(settings, analyzer="word", ngram_range=(1, 1)), [])
         self.compiled = compiled_term_settings(settings, self.stop_words)
         self._index = None  # compiled TermIndex for transform, built on first use
-        self.hash_names = {}  # hashing mode: column -> a term seen in it (learn_names)
         self._hasher = None  # compiled TermIndex for hashing (keeps each word's hash)
 
     @property
@@ -146,6 +170,9 @@ class Featurizer:
         """
         counts = None
         texts = [doc.text for doc in docs]
+        if self.chars_automatic:
+            self._analyse_as(replace(self.settings, char_ngram_range=char_range_for(self.settings, texts)))
+            self.chars_automatic = False
         if not self.settings.bag_of_words:
             self.vocabulary = {}
         elif self.hashing:
@@ -526,6 +553,8 @@ class Featurizer:
         if problems:
             raise ValueError("its features settings: " + "; ".join(problems[:3]))
         settings = sections.FeaturesConfig(**settings)
+        if settings.char_ngram_range == "auto":
+            raise ValueError("its features settings: char_ngram_range is 'auto'; a trained model says which it is")
         packed = checked_vocabulary(arrays) if "vocabulary_blob" in arrays else None
         if settings.bag_of_words and settings.n_features is None and packed is None:
             raise ValueError("array 'vocabulary_blob' is missing")

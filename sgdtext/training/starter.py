@@ -13,7 +13,7 @@ from sgdtext.io.documents import ReadOptions, ReadStats, read_documents
 SHOWN = [  # (section, key, why a new user looks at it)
     ("features", "ngram_range", "[1, 2] adds word pairs (often better, larger models)"),
     ("features", "ngram_min_df", "word pairs in fewer documents are dropped (1 keeps every one)"),
-    ("features", "char_ngram_range", "[2, 5] adds letter n-grams (short texts: often better; long: slow)"),
+    ("features", "char_ngram_range", "letter n-grams beside the words; auto: [2, 5] on short texts, none on long"),
     ("features", "weighting", "count, binary or tfidf"),
     ("model", "type", "logistic, softmax, hinge, squared_hinge, ... (train --help lists them)"),
     ("training", "optimizer", "dual_cd trains a linear model to its exact optimum; sgd, adagrad, ... step by step"),

@@ -54,8 +54,8 @@ def suggest(trial, n_train):
         changes["features.ngram_min_df"] = trial.suggest_categorical("ngram_min_df", [1, 2])
     changes["features.sublinear_tf"] = changes["features.weighting"] == "tfidf" and \
         trial.suggest_categorical("sublinear_tf", [True, False])
-    if tokens != "whitespace" and trial.suggest_categorical("char_ngrams", [False, True]):
-        changes["features.char_ngram_range"] = [2, 5]
+    chars = tokens != "whitespace" and trial.suggest_categorical("char_ngrams", [False, True])
+    changes["features.char_ngram_range"] = [2, 5] if chars else None
     optimizer = trial.suggest_categorical("optimizer", ["dual_cd", "normalized_adagrad", "sgd"])
     changes["training.optimizer"] = optimizer
     if changes["features.weighting"] == "count":

@@ -18,7 +18,8 @@ def warm_start(path, config, classes, docs, warn):
     old = meta["config"]
     problems = [f"features -> {key}: {old['features'][key]!r} in {path}, {value!r} in the config"
                 for key, value in config.mapping["features"].items()
-                if key not in ("extra", "n_jobs") and old["features"].get(key) != value]  # n_jobs: same matrix
+                if key not in ("extra", "n_jobs") and old["features"].get(key) != value  # n_jobs: same matrix
+                and not (key == "char_ngram_range" and value == "auto")]  # auto: what it became for the model
     if extra_definitions(old["features"]["extra"]) != extra_definitions(config.mapping["features"]["extra"]):
         names = ", ".join(spec["name"] for spec in old["features"]["extra"]) or "none"
         problems.append(f"features -> extra: the hand-made features of {path} ({names}) differ from the config's")
