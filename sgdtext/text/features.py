@@ -51,7 +51,7 @@ MAX_HASH_NAMES = 1 << 18  # hashing mode: columns named by a term seen in them (
 # char_ngram_range: auto: these character n-grams beside the words when the training documents are short (their mean
 # length at most AUTO_CHARS_MAX_MEAN characters), where they add accuracy for little time; none on longer ones, where
 # they multiply the time (README, Benchmarks, "Defaults")
-AUTO_CHAR_RANGE = [2, 5]
+AUTO_CHAR_RANGE = (2, 5)
 AUTO_CHARS_MAX_MEAN = 500
 
 
