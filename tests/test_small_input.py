@@ -2,6 +2,7 @@
 instead of building the term index of the whole vocabulary: the same features, the same predictions."""
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from conftest import REPO
 
@@ -11,9 +12,10 @@ from sgdtext.models import load_model
 from sgdtext.text.features import PackedTerms, in_byte_order
 
 
-def test_one_line_at_a_time_equals_the_whole_index(tmp_path):
+@pytest.mark.parametrize("chars", ["null", "[2,5]"])
+def test_one_line_at_a_time_equals_the_whole_index(tmp_path, chars):
     assert CliRunner().invoke(cli, ["train", str(REPO / "configs" / "sms-spam.yaml"), "--out-dir", str(tmp_path),
-                                    "-q"]).exit_code == 0
+                                    "-q", "--set", f"features.char_ngram_range={chars}"]).exit_code == 0
     model, small, meta = load_model(tmp_path / "model.npz")
     _, whole, _ = load_model(tmp_path / "model.npz")
     whole.prepare_transform()

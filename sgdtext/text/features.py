@@ -264,7 +264,6 @@ class Featurizer:
         """Whether to count ``texts`` by looking their terms up in the sorted packed vocabulary rather than building
         the term index of the whole vocabulary first: a small input (one predict line) of a loaded model."""
         return (self._index is None and self._vocabulary is None and self._packed is not None and self.packed_sorted
-                and self.analyze_batch is not None and not self.settings.char_ngram_range
                 and sum(map(len, texts)) <= SMALL_INPUT)
 
     def prepare_transform(self):
@@ -376,8 +375,14 @@ class Featurizer:
         return self._fold_hashes(hashes, np.ones(len(hashes)), rows, len(texts))
 
     def _count_batch(self, texts, vocabulary):
-        """_count for a fixed vocabulary, the whole batch tokenised at once (analysis.make_flat_analyzer)."""
-        terms, rows = self.analyze_batch(texts)
+        """_count for a fixed vocabulary, the whole batch tokenised at once (analysis.make_flat_analyzer), or a text at
+        a time by the analyser where it has no batch form (character n-grams, the character analyzers)."""
+        if self.analyze_batch is not None:
+            terms, rows = self.analyze_batch(texts)
+        else:
+            each = [self.analyze(text) for text in texts]
+            terms = [term for text_terms in each for term in text_terms]
+            rows = np.repeat(np.arange(len(texts)), [len(text_terms) for text_terms in each])
         columns = np.fromiter(map(vocabulary.get, terms, repeat(-1, len(terms))), dtype=np.int64, count=len(terms))
         known = columns >= 0
         return sum_cells(rows[known], columns[known], np.ones(int(known.sum())), len(texts), len(vocabulary))
