@@ -74,3 +74,4 @@ def test_compiled_losses_equal_their_numpy_oracles(name, k):
     expected_losses, expected_G = ORACLES[name](scores, y)
     np.testing.assert_allclose(losses, expected_losses, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(G, expected_G, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(MODELS[name].losses(scores, y), losses)  # the losses alone: the same values

@@ -11,9 +11,9 @@ def figures(model, scores, y, weights):
     multi-label model its 0/1 rows y (n, k): the loss summed over the labels, the subset accuracy."""
     if getattr(model, "multilabel", False):
         n, k = scores.shape
-        losses, _ = model.loss.loss(scores.reshape(-1, 1), np.asarray(y).reshape(-1).astype(np.int64))
+        losses = model.loss.losses(scores.reshape(-1, 1), np.asarray(y).reshape(-1).astype(np.int64))
         return float(np.average(losses.reshape(n, k).sum(axis=1), weights=weights)), accuracy(model, scores, y)
-    losses, _ = model.loss.loss(scores, y)
+    losses = model.loss.losses(scores, y)
     return float(np.average(losses, weights=weights)), accuracy(model, scores, y)
 
 

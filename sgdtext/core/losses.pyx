@@ -12,7 +12,7 @@ sgdtext.config.choices.MODELS.
 
 import numpy as np
 
-from libc.math cimport exp, log
+from libc.math cimport exp, fabs, log, log1p
 
 
 cdef inline double logaddexp0(double z) noexcept nogil:
@@ -53,6 +53,21 @@ cdef class Loss:
                 losses[i] = self.row(&S[i, 0], &G[i, 0], labels[i], k)
         return losses_array, G_array
 
+    def losses(self, scores, y):
+        """The losses (n,) alone, as ``loss`` gives them: each row's gradient goes to one scratch row, no (n, k)
+        array (an epoch's figures ask for the loss only)."""
+        cdef double[:, ::1] S = np.ascontiguousarray(scores, dtype=np.float64)
+        cdef long long[::1] labels = np.ascontiguousarray(y, dtype=np.int64)
+        cdef double[::1] scratch = np.zeros(max(S.shape[1], 1))
+        losses_array = np.empty(S.shape[0])
+        cdef double[::1] losses = losses_array
+        cdef Py_ssize_t i, n = S.shape[0]
+        cdef int k = S.shape[1]
+        with nogil:
+            for i in range(n):
+                losses[i] = self.row(&S[i, 0], &scratch[0], labels[i], k)
+        return losses_array
+
     def proba(self, scores):
         """Probabilities (n, classes) of the scores, or None when the loss is not a log-likelihood."""
         return None
@@ -92,11 +107,12 @@ cdef class Logistic(Loss):
 
     cdef double row(self, double *scores, double *grad, long long y, int k) noexcept nogil:
         cdef int c
-        cdef double s, t, total = 0.0
+        cdef double s, t, e, total = 0.0
         for c in range(k):
             t, s = target(y, c, k), scores[c]
-            total += logaddexp0(-t * s)
-            grad[c] = (1.0 / (1.0 + exp(-s)) if s >= 0 else exp(s) / (1.0 + exp(s))) - (1.0 if t > 0 else 0.0)
+            e = exp(-fabs(s))  # one exponential for both: log(1 + e^-ts) = max(-ts, 0) + log1p(e^-|s|), and
+            total += (-t * s if t * s < 0 else 0.0) + log1p(e)  # sigmoid(s) = 1/(1 + e) or e/(1 + e) by s's sign
+            grad[c] = (1.0 / (1.0 + e) if s >= 0 else e / (1.0 + e)) - (1.0 if t > 0 else 0.0)
         return total
 
     def proba(self, scores):
