@@ -15,13 +15,6 @@ import numpy as np
 from libc.math cimport exp, fabs, log, log1p
 
 
-cdef inline double logaddexp0(double z) noexcept nogil:
-    """log(1 + e^z), stable."""
-    if z > 0:
-        return z + log(1.0 + exp(-z))
-    return log(1.0 + exp(z))
-
-
 cdef inline double target(long long y, int c, int k) noexcept nogil:
     """t = +-1 of column c for an example of class y (k == 1: class 1 is +1)."""
     if k == 1:
@@ -110,8 +103,10 @@ cdef class Logistic(Loss):
         cdef double s, t, e, total = 0.0
         for c in range(k):
             t, s = target(y, c, k), scores[c]
-            e = exp(-fabs(s))  # one exponential for both: log(1 + e^-ts) = max(-ts, 0) + log1p(e^-|s|), and
-            total += (-t * s if t * s < 0 else 0.0) + log1p(e)  # sigmoid(s) = 1/(1 + e) or e/(1 + e) by s's sign
+            # one exponential for both: log(1 + e^-ts) = max(-ts, 0) + log1p(e^-|s|), and sigmoid(s) = 1/(1 + e) for
+            # s >= 0, e/(1 + e) below
+            e = exp(-fabs(s))
+            total += (-t * s if t * s < 0 else 0.0) + log1p(e)
             grad[c] = (1.0 / (1.0 + e) if s >= 0 else e / (1.0 + e)) - (1.0 if t > 0 else 0.0)
         return total
 
