@@ -310,4 +310,5 @@ def test_init_prints_a_starter_config_that_trains(tmp_path):
     config.write_text(result.output)
     trained = run("train", config, "--out-dir", tmp_path / "run", "--json")
     assert trained.exit_code == 0, trained.output
+    assert "char_ngrams 2-5" in trained.stderr  # what char_ngram_range: auto became for these short messages
     assert json.loads(trained.stdout)["test"]["n_documents"] == 1114

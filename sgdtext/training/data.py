@@ -53,12 +53,15 @@ def read_all(path, options, warn):
     return docs
 
 
-def featurize(method, docs, n_jobs, split):
-    """``method`` (a Featurizer's fit_transform or transform) on the documents of ``split`` as a scipy CSR matrix,
-    shown as a phase."""
+def featurize(featurizer, docs, n_jobs, split, *, fit=False):
+    """The documents of ``split`` through ``featurizer`` (its fit_transform with ``fit``, else its transform) as a
+    scipy CSR matrix, shown as a phase with the number of features (and the character n-grams', when it counts
+    them: auto decides on the training documents)."""
+    method = featurizer.fit_transform if fit else featurizer.transform
     with progress.phase("featurising", detail=split, total=len(docs), unit="documents") as shown:
         X = method(docs, n_jobs=n_jobs).to_scipy()
-        shown.advance(len(docs), features=X.shape[1])
+        chars = featurizer.settings.char_ngram_range
+        shown.advance(len(docs), features=X.shape[1], char_ngrams=f"{chars[0]}-{chars[1]}" if chars else None)
     return X
 
 

@@ -112,15 +112,15 @@ def train_multilabel(config, docs, warn, init_model=None, on_epoch=None):
     start = None
     if init_model is None:
         featurizer = Featurizer(config.features)
-        X = featurize(featurizer.fit_transform, docs, config.features.n_jobs, "train")
+        X = featurize(featurizer, docs, config.features.n_jobs, "train", fit=True)
     else:
         previous, featurizer = warm_start(init_model, config, labels, docs, warn)
         if not getattr(previous, "multilabel", False):
             raise SgdtextError(f"--init-model {init_model}: a single-label model; a multi-label run goes on from a "
                                "multi-label model")
         labels, start = previous.classes, (previous.W, previous.b)
-        X = featurize(featurizer.transform, docs, config.features.n_jobs, "train")
-    Xv = None if valid_docs is None else featurize(featurizer.transform, valid_docs, config.features.n_jobs, "valid")
+        X = featurize(featurizer, docs, config.features.n_jobs, "train")
+    Xv = None if valid_docs is None else featurize(featurizer, valid_docs, config.features.n_jobs, "valid")
     Yv = None if valid_docs is None else label_matrix(label_sets(valid_docs), labels)
     started = time.perf_counter()
     settings = TrainSettings.from_config(config, n_examples=X.shape[0])
@@ -146,6 +146,6 @@ def train_multilabel(config, docs, warn, init_model=None, on_epoch=None):
     seconds = time.perf_counter() - started
     if data.test:
         test_docs = read_all(data.test, options, warn)
-        splits["test"] = (featurize(featurizer.transform, test_docs, config.features.n_jobs, "test"), test_docs)
+        splits["test"] = (featurize(featurizer, test_docs, config.features.n_jobs, "test"), test_docs)
     metrics = {name: evaluate_split(model, Xs, ds, name) for name, (Xs, ds) in splits.items()}
     return model, featurizer, history, metrics, len(docs), seconds

@@ -179,7 +179,7 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, handed=None):
                                                       docs=handed.pop() if handed else None)
     if init_model is None:
         featurizer = Featurizer(config.features)
-        X = featurize(featurizer.fit_transform, docs, n_jobs, "train")
+        X = featurize(featurizer, docs, n_jobs, "train", fit=True)
         for note in hand_made_scale_notes(featurizer, X):
             warn(note)
         model = new_model(config, classes, X, np.random.default_rng([config.training.seed, 2]))
@@ -187,12 +187,12 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, handed=None):
         model, featurizer = warm_start(init_model, config, classes, docs, warn)
         classes = model.classes
         y = label_indices(docs, classes)
-        X = featurize(featurizer.transform, docs, n_jobs, "train")
+        X = featurize(featurizer, docs, n_jobs, "train")
     n_docs, docs = len(docs), labels_only(docs)
     give_back_free_memory()  # the texts' pages, before the solver's arrays are made
     splits, valid, Xv = {"train": (X, docs)}, None, None
     if valid_docs is not None:
-        Xv = featurize(featurizer.transform, valid_docs, n_jobs, "valid")
+        Xv = featurize(featurizer, valid_docs, n_jobs, "valid")
         valid_docs = labels_only(valid_docs)
         splits["valid"] = (Xv, valid_docs)
         yv = label_indices(valid_docs, classes)
@@ -215,7 +215,7 @@ def train_in_memory(config, warn, on_epoch, trace, init_model, handed=None):
     X = Xv = valid = splits = None  # the training matrices go before the test set's is made
     if data.test:
         test_docs = read_all(data.test, read_options(data), warn)
-        metrics["test"] = evaluate_split(model, featurize(featurizer.transform, test_docs, n_jobs, "test"), test_docs,
+        metrics["test"] = evaluate_split(model, featurize(featurizer, test_docs, n_jobs, "test"), test_docs,
                                          "test")
     return Fitted(model, featurizer, history, metrics, n_docs, fit_seconds)
 
