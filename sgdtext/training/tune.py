@@ -40,8 +40,10 @@ TUNES_SINGLE_LABEL = ("sgdtext tune searches single-label models only; train the
                       "train), or tune on single-label data")
 
 
-def suggest(trial, n_train):
-    """One point of the search space as config changes {"section.key": value}; ``n_train`` scales l2 (C)."""
+def suggest(trial):
+    """One point of the search space as config changes {"section.key": value}. dual_cd's strength is C with
+    ``l2: auto`` (1 / (C n) for the n documents each training has), as the defaults have it: a fold, the whole file
+    and a growing nightly file each get the C the search chose, as scikit-learn's refit keeps C."""
     tokens = trial.suggest_categorical("tokens", list(TOKENS))
     ngrams = trial.suggest_categorical("ngrams", list(NGRAMS))
     changes = {
@@ -62,7 +64,8 @@ def suggest(trial, n_train):
         changes["features.norm"] = "l2"  # term frequencies: counts over the document's length
     if optimizer == "dual_cd":
         changes["model.type"] = trial.suggest_categorical("dual_model", ["logistic", "squared_hinge", "hinge"])
-        changes["training.l2"] = 1.0 / (trial.suggest_float("C", 0.05, 100.0, log=True) * n_train)
+        changes["training.l2"] = "auto"
+        changes["training.C"] = trial.suggest_float("C", 0.05, 100.0, log=True)
         changes["training.nb_scale"] = trial.suggest_categorical("nb_scale", [0.0, 1.0])
         changes["training.epochs"] = 1000
         return changes
@@ -165,7 +168,6 @@ class Search:
                 raise SgdtextError(f"{config.data.train}: class {label!r} has {counts.min()} document(s), fewer than "
                                    f"the {n_folds} folds: {fix}")
             self.parts = k_fold_parts(docs, y, n_folds, seed)
-        self.n_train = len(self.parts[0][1])
         self.cache = {}
         self.optimizers = {}  # trial settings -> their optimizer
 
@@ -314,7 +316,7 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
         if time.monotonic() > trial_deadline:
             optuna_trial.study.stop()  # the rest of the budget confirms the best trials
             raise optuna.TrialPruned()
-        changes = suggest(optuna_trial, folds.n_train) if grid is None else grid.suggest(optuna_trial)
+        changes = suggest(optuna_trial) if grid is None else grid.suggest(optuna_trial)
         record = Trial(len(trials), changes)
         trials.append(record)
         trial_started = time.monotonic()
