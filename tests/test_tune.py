@@ -382,3 +382,22 @@ def test_with_data_valid_the_finalists_are_the_best_of_each_kind_of_model():
     assert to_confirm(Folds(), [as_is, crowd[0]]) == [crowd[0], as_is]
     grid = [Trial(n, {"training.C": n}, [0.9 - n / 100], state="complete") for n in range(1, 8)]  # one family
     assert [t.number for t in to_confirm(Folds(), [as_is, *grid])] == [1, 2, 3, 4, 5, 0]
+
+
+def test_a_dual_cd_trial_sets_c_with_l2_auto_and_says_whether_it_counts_character_ngrams():
+    """C stays the search's whatever the number of documents a training has (a fold, the whole file), and a trial
+    without character n-grams says null, not the config's char_ngram_range: auto."""
+    import optuna
+
+    from sgdtext.config import validate
+    from sgdtext.training.tune import applied, suggest
+
+    point = {"tokens": "words", "ngrams": "1-2", "min_df": 1, "weighting": "tfidf", "ngram_min_df": 2,
+             "sublinear_tf": True, "char_ngrams": False, "optimizer": "dual_cd", "dual_model": "logistic", "C": 7.5,
+             "nb_scale": 0.0}
+    changes = suggest(optuna.trial.FixedTrial(point))
+    assert changes["training.l2"] == "auto" and changes["training.C"] == 7.5
+    assert changes["features.char_ngram_range"] is None
+    resolved = validate(applied({"data": {"train": "t.tsv"}}, changes))
+    assert resolved["training"]["l2"] == "auto" and resolved["training"]["C"] == 7.5
+    assert suggest(optuna.trial.FixedTrial({**point, "char_ngrams": True}))["features.char_ngram_range"] == [2, 5]
