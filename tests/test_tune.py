@@ -151,6 +151,40 @@ def test_a_trial_whose_worker_dies_fails_and_the_search_goes_on(small_config, mo
     assert result.best.state == "complete" and sum(t.state == "complete" for t in result.trials) >= 3
 
 
+def hangs_for_sgd(payload, config, fold, repeat):
+    """tune's fold_score, but a fold trained by plain SGD takes ten minutes."""
+    import time
+
+    if config.training.optimizer == "sgd":
+        time.sleep(600)
+    return FOLD_SCORE[0](payload, config, fold, repeat)
+
+
+def test_a_trial_slower_than_its_share_of_the_budget_is_stopped_and_the_search_goes_on(small_config, tmp_path,
+                                                                                        monkeypatch):
+    """With a trial's share of a 100-second budget cut to 2 s, the grid's point trained by SGD (made to hang) is
+    stopped after its 2 s as too slow, and the other point runs and is scored: the search ends long before its
+    budget."""
+    import time
+
+    from sgdtext.training import tune as tuning
+
+    monkeypatch.setattr(sys.modules[__name__], "FOLD_SCORE", [tuning.fold_score])
+    monkeypatch.setattr(tuning, "fold_score", hangs_for_sgd)
+    monkeypatch.setattr(tuning, "TRIAL_SHARE", 0.02)
+    (tmp_path / "grid.yaml").write_text("model:\n  - {training.optimizer: sgd, model.type: hinge}\n"
+                                        "  - {model.type: squared_hinge}\n")
+    started = time.monotonic()
+    result = run("tune", small_config, "--budget", "100", "--folds", "3", "--grid", tmp_path / "grid.yaml", "--out",
+                 tmp_path / "best.yaml")
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 30
+    rows = {row[5].removesuffix(" |"): row for row in (line.split(" | ") for line in result.stdout.splitlines()[2:])}
+    slow = rows["optimizer=sgd type=hinge"]
+    assert slow[4] == "too slow" and slow[1] == "-" and 2.0 <= float(slow[3]) < 6.0
+    assert rows["type=squared_hinge"][4].startswith("complete")
+
+
 def test_a_stochastic_best_trial_is_confirmed_with_more_seeds(small_config):
     """The config as it is, trained by plain SGD, is the only trial: its folds run again with two other seeds,
     which move its score (the shuffling differs), and it is chosen as confirmed."""

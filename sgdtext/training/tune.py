@@ -291,11 +291,17 @@ def tune(raw, resolved, *, budget, n_folds=5, metric="accuracy", seed=0, max_tri
 # standard error (``winner``).
 CONFIRM_TOP, CONFIRM_SEEDS, CONFIRM_SHARE, CONFIRM_FLOOR = 5, 2, 0.2, 1.0
 
+# A trial may take at most TRIAL_SHARE of the budget (auto-sklearn's per_run_time_limit, a tenth of its budget), or
+# TRIAL_BASE_TIMES the seconds the config as it is took when that is longer: one setting far slower than the others
+# (character n-grams of long documents) is stopped, marked "too slow", and its time goes to the trials it would
+# have displaced. The sampler ranks a stopped trial below every complete one, as a pruned one.
+TRIAL_SHARE, TRIAL_BASE_TIMES = 0.1, 2.0
+
 
 def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
-    """The config as it is, then Optuna's trials (the built-in space by TPE, or each point of ``grid``) until
-    ``max_trials``, the grid's end or the deadline less the time to confirm the best so far (at most CONFIRM_SHARE
-    of the budget); the trials in the order they ran."""
+    """The config as it is, then Optuna's trials (the built-in space by TPE, or each point of ``grid``), each for at
+    most ``trial_limit``, until ``max_trials``, the grid's end or the deadline less the time to confirm the best so
+    far (at most CONFIRM_SHARE of the budget); the trials in the order they ran."""
     optuna = import_optuna()
     started = time.monotonic()
     trials = [Trial(0, {})]
@@ -309,6 +315,7 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
         raise SgdtextError(f"--budget {budget:g}: the config as it is took {trials[0].seconds:.1f} s to "
                            f"cross-validate, leaving no time for a search; give --budget at least "
                            f"{max(10, math.ceil(10 * trials[0].seconds))} (about ten trials)")
+    trial_limit = max(TRIAL_SHARE * budget, TRIAL_BASE_TIMES * trials[0].seconds)
 
     def objective(optuna_trial):
         confirming = sum(max(confirm_cost(folds) * t.seconds, CONFIRM_FLOOR) for t in to_confirm(folds, trials))
@@ -320,6 +327,7 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
         record = Trial(len(trials), changes)
         trials.append(record)
         trial_started = time.monotonic()
+        trial_end = min(trial_deadline, trial_started + trial_limit)
 
         def report(step, mean):
             optuna_trial.report(mean, step)
@@ -327,14 +335,14 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
                 raise optuna.TrialPruned()
 
         try:
-            folds.evaluate(record, record.changes, report, trial_deadline)
+            folds.evaluate(record, record.changes, report, trial_end)
             record.state = "complete"
             return record.mean
         except optuna.TrialPruned:
             record.state = "pruned"
             raise
         except TimeoutError:
-            record.state = "out of time"
+            record.state = "too slow" if trial_end < trial_deadline else "out of time"
             raise optuna.TrialPruned() from None
         except (TrainingError, WorkerDiedError):  # the loss diverged (steps too large), or out of memory
             record.state = "failed"

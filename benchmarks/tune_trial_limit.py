@@ -1,0 +1,91 @@
+"""What the per-trial time limit of `sgdtext tune` changes: the same search with it and without it, each chosen
+setting trained on a search part and scored on a held-out part neither search saw. Uses the training files only:
+the test files are never read.
+
+    python benchmarks/tune_trial_limit.py [--data-root ../shared/data] [--budget 60] [--cuts 1]
+                                          [--datasets 20newsgroups-bydate:250-500,20newsgroups-bydate:500-1000]
+
+A dataset may name a band of document lengths in characters (NAME:LO-HI, HI excluded): the documents of its
+training file of that length, for corpora of another size and length than the shipped ones. Each is cut at random
+(numpy default_rng(cut)) into a search part (80 %) and a held-out part (20 %); `sgdtext tune` cross-validates a
+config naming the search part (5 folds) for the budget, once as it is (a trial stopped after a tenth of the budget,
+or twice the config as it is's seconds) and once with no limit but the budget; then each chosen setting, and the
+config as it is, are trained on the search part and scored on the held-out part. Runs one after the other (a budget
+is wall time: nothing else may run).
+"""
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from compare import bench_arguments
+from sgdtext.training import tune as tuning
+from tune_selection import config, held_out_score
+
+DATASETS = ["20newsgroups-bydate:250-500", "20newsgroups-bydate:500-1000", "20newsgroups-bydate:2000-1000000000",
+            "sst-5", "trec-50"]
+
+
+def cut(root, spec, seed, folder):
+    """Write the search and held-out parts of ``spec`` (NAME or NAME:LO-HI) into ``folder``; their sizes."""
+    name, _, band = spec.partition(":")
+    lines = (root / name / "train.tsv").read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    if band:
+        low, high = (int(part) for part in band.split("-"))
+        rows = [row for row in rows if low <= len(row.split("\t", 1)[1]) < high]
+    order = np.random.default_rng(seed).permutation(len(rows))
+    parts = {"held": order[:len(rows) // 5], "search": order[len(rows) // 5:]}
+    for part, index in parts.items():
+        (folder / f"{part}.tsv").write_text("\n".join([header] + [rows[i] for i in index]) + "\n", encoding="utf-8")
+    return {part: len(index) for part, index in parts.items()}
+
+
+def searched(folder, budget, share):
+    """The tune result of the search part with TRIAL_SHARE = ``share``."""
+    kept = tuning.TRIAL_SHARE
+    tuning.TRIAL_SHARE = share
+    try:
+        return tuning.tune(*config(folder, None), budget=budget, seed=0, warn=lambda message: None)
+    finally:
+        tuning.TRIAL_SHARE = kept
+
+
+def counts(result):
+    states = [t.state for t in result.trials]
+    return f"{len(states)} ({states.count('complete')} complete, {states.count('too slow')} too slow)"
+
+
+def main():
+    parser = bench_arguments(__doc__)
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--cuts", type=int, default=1)
+    parser.add_argument("--budget", type=float, default=60.0)
+    args = parser.parse_args()
+    print("| dataset | cut | search / held-out documents | config as it is, held-out | no limit: trials, chosen's "
+          "folds mean, held-out | with the limit: trials, chosen's folds mean, held-out | with - without |")
+    print("|---|---:|---:|---:|---|---|---:|")
+    gains = []
+    for spec in args.datasets.split(","):
+        for seed in range(1, args.cuts + 1):
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp)
+                sizes = cut(args.data_root, spec, seed, folder)
+                results = {"without": searched(folder, args.budget, float("inf")),
+                           "with": searched(folder, args.budget, tuning.TRIAL_SHARE)}
+                scorer = tuning.Search(*config(folder, "held"), n_folds=5, metric="accuracy", seed=0,
+                                       warn=lambda message: None)
+                base = held_out_score(scorer, results["with"].trials[0])
+                held = {way: held_out_score(scorer, result.best) for way, result in results.items()}
+            gains.append(held["with"] - held["without"])
+            cells = [f"{counts(results[way])}, {results[way].best.mean:.4f}, {held[way]:.4f}"
+                     for way in ("without", "with")]
+            print(f"| {spec} | {seed} | {sizes['search']} / {sizes['held']} | {base:.4f} | {cells[0]} | {cells[1]} | "
+                  f"{100 * gains[-1]:+.2f} points |", flush=True)
+    print(f"with - without: mean {100 * np.mean(gains):+.2f} points over {len(gains)} searches: ahead on "
+          f"{sum(g > 0 for g in gains)}, level on {sum(g == 0 for g in gains)}, behind on {sum(g < 0 for g in gains)}")
+
+
+if __name__ == "__main__":
+    main()
