@@ -1,12 +1,16 @@
 """Candidate defaults across every dataset at once, by cross-validation on the training data only.
 
     python benchmarks/defaults.py [--data-root ../shared/data] [--folds 5] [--candidates 0,1,2] [--datasets ...]
+                                  [--length 500-1000]
 
 Each candidate is a set of config values on top of a config that names only its data; each is scored by the mean
 accuracy over K stratified folds of each dataset's training data (ag-news: the 80 % training part of the seeded
 80/20 split of its test file, benchmarks/data_sets.py), beside scikit-learn's TfidfVectorizer() + LinearSVC() at
 their defaults on the same folds. The defaults are the candidate with the best mean over the datasets that is, on
 no dataset, under LinearSVC's mean. The test files are never read. Runs by hand.
+
+--length LO-HI keeps only the training documents of LO to HI characters (HI excluded): a dataset's documents of one
+length, to see where a setting that depends on the length (char_ngram_range: auto) should change.
 """
 
 import argparse
@@ -71,6 +75,9 @@ CANDIDATES += [VW_RECIPE, {**VW_RECIPE, "features.token_pattern": r"(?u)\w+|[^\w
 CANDIDATES += [{**CANDIDATES[15], "features.char_ngram_range": span}
                for span in ([2, 5], [1, 4])]  # 23, 24: (15) with character n-grams inside word boundaries
 CANDIDATES += [{**CANDIDATES[15], "features.char_ngram_range": "auto"}]  # 25: (23) on short documents, else (15)
+CANDIDATES += [{**CANDIDATES[25], "features.ngram_range": [1, 1]}]  # 26: (25) without word pairs
+CANDIDATES += [{**CANDIDATES[26], "model.type": "squared_hinge", "training.l2_scale": 1.0,
+                "training.dual_tol": 0.1}]  # 27: (26) by LinearSVC's loss and C
 
 
 def config_of(values):
@@ -122,6 +129,8 @@ def main():
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--candidates", default=",".join(map(str, range(len(CANDIDATES)))))
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--length", type=lambda value: tuple(int(part) for part in value.split("-")),
+                        help="only the documents of LO-HI characters (HI excluded), e.g. 500-1000")
     args = parser.parse_args()
     chosen = [int(i) for i in args.candidates.split(",")]
     means = {c: [] for c in ["svc"] + chosen}
@@ -129,6 +138,9 @@ def main():
     print("|---|---:|" + "---:|" * len(chosen))
     for name in args.datasets.split(","):
         docs, y = training_data(args.data_root, name)
+        if args.length:
+            docs = [doc for doc in docs if args.length[0] <= len(doc.text) < args.length[1]]
+            y = [doc.label for doc in docs]
         folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
         row = []
         for c in ["svc"] + chosen:
