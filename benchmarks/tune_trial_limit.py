@@ -18,10 +18,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from tune_selection import config, held_out_score
 
 from compare import bench_arguments
 from sgdtext.training import tune as tuning
-from tune_selection import config, held_out_score
 
 DATASETS = ["20newsgroups-bydate:250-500", "20newsgroups-bydate:500-1000", "20newsgroups-bydate:2000-1000000000",
             "sst-5", "trec-50"]

@@ -454,7 +454,8 @@ def rollback(folder, wait):
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--budget", type=FiniteRange(min=1.0), required=True, metavar="SECONDS",
-              help="Time for the search; trials still running at the end are dropped.")
+              help="Time for the search; a trial taking over a tenth of it (or twice the config as it is) is "
+                   "stopped as too slow, and trials still running at the end are dropped.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write the tuned config here (default: stdout, and the table of trials to stderr).")
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
@@ -462,7 +463,8 @@ def rollback(folder, wait):
 @click.option("--metric", type=click.Choice(["accuracy", "macro_f1"]), default="accuracy", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the folds and of the sampler.")
 @click.option("--trials", "max_trials", type=click.IntRange(min=1), default=None,
-              help="Stop after this many trials (the same trials, and result, for a seed).")
+              help="Stop after this many trials (the same trials, and result, for a seed, when the budget "
+                   "stops none).")
 @click.option("--grid", "grids", multiple=True, type=click.Path(dir_okay=False), metavar="GRID.yaml",
               help="Search this grid instead of the built-in space: every point once (several files: the product "
                    "of their axes). See the README, \"Better settings for your data\".")
