@@ -9,8 +9,8 @@ A dataset may name a band of document lengths in characters (NAME:LO-HI, HI excl
 training file of that length, for corpora of another size and length than the shipped ones. Each is cut at random
 (numpy default_rng(cut)) into a search part (80 %) and a held-out part (20 %); `sgdtext tune` cross-validates a
 config naming the search part (5 folds) for the budget, once as it is (a trial stopped after a tenth of the budget,
-or twice the config as it is's seconds) and once with no limit but the budget; then each chosen setting, and the
-config as it is, are trained on the search part and scored on the held-out part. Runs one after the other (a budget
+or twice the seconds of the config as it is) and once with no limit but the budget; then each chosen setting, and
+the config as it is, are trained on the search part and scored on the held-out part. Runs one after the other (a budget
 is wall time: nothing else may run).
 """
 
@@ -53,6 +53,7 @@ def searched(folder, budget, share):
 
 
 def counts(result):
+    """A search's trials: all, complete, stopped as too slow."""
     states = [t.state for t in result.trials]
     return f"{len(states)} ({states.count('complete')} complete, {states.count('too slow')} too slow)"
 
