@@ -76,14 +76,18 @@ def fasttext_tuned(work, train, valid, test, budget):
     model = fasttext.train_supervised(input=str(work / "train.ft"), autotuneValidationFile=str(work / "valid.ft"),
                                       autotuneDuration=int(budget), thread=2, verbose=0)
     seconds = time.perf_counter() - started
-    found = model.f.getArgs()
+    texts = [ft_text(t) for t in test[1]]
+    labels = lambda m: [p[0][len("__label__"):] for p in m.predict(texts)[0]]
+    searched, found = labels(model), model.f.getArgs()
+    del model  # autotune's model can be gigabytes (a bucket of millions by a dim of hundreds): one at a time
+    print(f"fastText autotune's arguments: dim {found.dim}, epoch {found.epoch}, lr {found.lr:.3g}, wordNgrams "
+          f"{found.wordNgrams}, minn-maxn {found.minn}-{found.maxn}, bucket {found.bucket}, loss {found.loss.name}",
+          file=sys.stderr, flush=True)
     again = fasttext.train_supervised(
         input=str(work / "whole.ft"), lr=found.lr, dim=found.dim, ws=found.ws, epoch=found.epoch,
         minCount=found.minCount, minn=found.minn, maxn=found.maxn, neg=found.neg, wordNgrams=found.wordNgrams,
         loss=found.loss.name, bucket=found.bucket, lrUpdateRate=found.lrUpdateRate, t=found.t, thread=2, verbose=0)
-    texts = [ft_text(t) for t in test[1]]
-    labels = lambda m: [p[0][len("__label__"):] for p in m.predict(texts)[0]]
-    return [labels(model), labels(again)], seconds
+    return [searched, labels(again)], seconds
 
 
 def accuracy(predicted, truth):
