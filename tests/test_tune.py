@@ -435,3 +435,19 @@ def test_a_dual_cd_trial_sets_c_with_l2_auto_and_says_whether_it_counts_characte
     resolved = validate(applied({"data": {"train": "t.tsv"}}, changes))
     assert resolved["training"]["l2"] == "auto" and resolved["training"]["C"] == 7.5
     assert suggest(optuna.trial.FixedTrial({**point, "char_ngrams": True}))["features.char_ngram_range"] == [2, 5]
+
+
+def test_a_linear_trial_of_a_networks_config_drops_the_hidden_layers(small_config):
+    """Tuning a network's config: a trial of a linear model is a valid config (a linear model has no hidden layers,
+    dropout or wide path), and a trial that keeps the network keeps its layers."""
+    from sgdtext.config import validate
+    from sgdtext.config.loading import raw_config
+    from sgdtext.training.tune import applied
+
+    network = {**raw_config(small_config), "model": {"type": "mlp", "hidden_sizes": [64], "dropout": 0.5,
+                                                     "wide": True}}
+    linear = validate(applied(network, {"training.optimizer": "dual_cd", "model.type": "logistic"}))
+    assert linear["model"]["type"] == "logistic" and linear["model"]["hidden_sizes"] == []
+    assert not linear["model"]["wide"] and linear["model"]["dropout"] == 0.0
+    kept = validate(applied(network, {"features.ngram_range": [1, 1]}))
+    assert kept["model"]["hidden_sizes"] == [64] and kept["model"]["dropout"] == 0.5

@@ -36,6 +36,7 @@ from sgdtext.training.run import new_model
 METRICS = ("accuracy", "macro_f1")
 TOKENS = {"words": r"(?u)\b\w\w+\b", "words1": r"(?u)\b\w+\b", "punctuation": r"(?u)\w+|[^\w\s]", "whitespace": r"\S+"}
 NGRAMS = {"1": [1, 1], "1-2": [1, 2], "1-3": [1, 3]}
+NETWORK_KEYS = ("hidden_sizes", "activation", "leaky_slope", "elu_alpha", "maxout_pieces", "dropout", "wide")
 TUNES_SINGLE_LABEL = ("sgdtext tune searches single-label models only; train the multi-label config as it is (sgdtext "
                       "train), or tune on single-label data")
 
@@ -86,7 +87,8 @@ def suggest(trial):
 
 
 def applied(raw, changes):
-    """The raw config mapping with ``changes`` made (keys the changed optimizer does not read are dropped)."""
+    """The raw config mapping with ``changes`` made (keys the changed optimizer or model type does not read are
+    dropped)."""
     out = {section: dict(values or {}) for section, values in raw.items()}
     for key, value in changes.items():
         section, name = key.split(".")
@@ -96,6 +98,9 @@ def applied(raw, changes):
                      "average", "l1"):
             if f"training.{name}" not in changes:
                 out.get("training", {}).pop(name, None)
+    if changes.get("model.type", "mlp") != "mlp":  # a linear trial of a network's config: no hidden layers
+        for name in NETWORK_KEYS:
+            out.get("model", {}).pop(name, None)
     return out
 
 
