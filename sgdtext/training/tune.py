@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sgdtext import progress
+from sgdtext.config.choices import ACTIVATIONS, MODELS, model_family
 from sgdtext.config.loading import validate
 from sgdtext.config.sections import Config
 from sgdtext.core import parallel
@@ -36,7 +37,9 @@ from sgdtext.training.run import new_model
 METRICS = ("accuracy", "macro_f1")
 TOKENS = {"words": r"(?u)\b\w\w+\b", "words1": r"(?u)\b\w+\b", "punctuation": r"(?u)\w+|[^\w\s]", "whitespace": r"\S+"}
 NGRAMS = {"1": [1, 1], "1-2": [1, 2], "1-3": [1, 3]}
-NETWORK_KEYS = ("hidden_sizes", "activation", "leaky_slope", "elu_alpha", "maxout_pieces", "dropout", "wide")
+NETWORK_KEYS = [key.removeprefix("model.")  # what only a network reads: its layers and their activations' settings
+                for choice in (*(MODELS[name] for name in MODELS.names(family="network")),
+                               *(ACTIVATIONS[name] for name in ACTIVATIONS)) for key in choice.reads]
 TUNES_SINGLE_LABEL = ("sgdtext tune searches single-label models only; train the multi-label config as it is (sgdtext "
                       "train), or tune on single-label data")
 
@@ -98,7 +101,7 @@ def applied(raw, changes):
                      "average", "l1"):
             if f"training.{name}" not in changes:
                 out.get("training", {}).pop(name, None)
-    if changes.get("model.type", "mlp") != "mlp":  # a linear trial of a network's config: no hidden layers
+    if "model.type" in changes and model_family(changes["model.type"]) != "network":  # a linear model has no layers
         for name in NETWORK_KEYS:
             out.get("model", {}).pop(name, None)
     return out
