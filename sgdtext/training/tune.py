@@ -5,7 +5,8 @@ The search is Optuna's: its TPE sampler proposes settings from what the finished
 pruner stops a trial whose first folds score below the median of the others at the same fold, so a budget is spent
 on promising settings (optuna is the ``tune`` extra); or, with ``--grid``, each point of a grid written by hand
 (sgdtext/training/grid.py) once, by Optuna's grid sampler. The first trial is the config as it is, so the tuned config
-is never worse than it in cross-validation. The best trials are scored again before one is chosen (the budget keeps
+is never worse than it in cross-validation; on short documents the next is a fixed point outside the sampler's space
+(``start_points``). The best trials are scored again before one is chosen (the budget keeps
 the time for it), so that luck does not choose: with K folds, those of the stochastic optimizers run with more
 seeds; with data.valid, the best and the config as it is are also cross-validated on data.train. The best of them
 replaces the config as it is only when ahead of it by more than a standard error on the same documents. The folds of
@@ -27,7 +28,7 @@ from sgdtext.config.sections import Config
 from sgdtext.core import parallel
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import SgdtextError, TrainingError, WorkerDiedError
-from sgdtext.text.features import Featurizer
+from sgdtext.text.features import AUTO_CHARS_MAX_MEAN, Featurizer
 from sgdtext.training.calibration import stratified_folds
 from sgdtext.training.data import label_indices, read_training_data, sort_labels
 from sgdtext.training.fit import fit
@@ -87,6 +88,31 @@ def suggest(trial):
         changes["training.l2"] = trial.suggest_float("plain_l2", 1e-7, 1e-3, log=True)
         changes["training.batch_size"] = trial.suggest_categorical("batch_size", [1, 8])
     return changes
+
+
+# The point tried first, before the sampler's, where the documents are short (as ``char_ngram_range: auto`` counts
+# them): fastText's kind of model, the counts of words and character n-grams averaged (norm l1) by a low-rank
+# identity layer under a softmax, trained by Adam. It is kept out of the sampler's space, where it would be one branch
+# among the linear optimizers, seldom drawn in a short budget. On long documents it is slow and the linear models lead.
+# Its epochs give it at least LOW_RANK_STEPS steps (a few hundred documents need tens of epochs to learn anything).
+LOW_RANK_NETWORK = {
+    "features.token_pattern": TOKENS["words1"], "features.ngram_range": [1, 1], "features.min_df": 1,
+    "features.weighting": "count", "features.sublinear_tf": False, "features.norm": "l1",
+    "features.char_ngram_range": [2, 5],
+    "training.optimizer": "adam", "model.type": "mlp", "model.hidden_sizes": [16], "model.activation": "identity",
+    "training.learning_rate": 0.004, "training.batch_size": 64, "training.epochs": 6, "training.l2": 0.0,
+}
+LOW_RANK_STEPS, LOW_RANK_MAX_EPOCHS = 500, 100
+
+
+def start_points(docs):
+    """The settings tried before the sampler's when training on documents ``docs``."""
+    if sum(len(doc.text) for doc in docs) > AUTO_CHARS_MAX_MEAN * len(docs):
+        return []
+    steps_per_epoch = math.ceil(len(docs) / LOW_RANK_NETWORK["training.batch_size"])
+    epochs = min(max(LOW_RANK_NETWORK["training.epochs"], math.ceil(LOW_RANK_STEPS / steps_per_epoch)),
+                 LOW_RANK_MAX_EPOCHS)
+    return [{**LOW_RANK_NETWORK, "training.epochs": epochs}]
 
 
 def applied(raw, changes):
@@ -324,6 +350,7 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
                            f"cross-validate, leaving no time for a search; give --budget at least "
                            f"{max(10, math.ceil(10 * trials[0].seconds))} (about ten trials)")
     trial_limit = max(TRIAL_SHARE * budget, TRIAL_BASE_TIMES * trials[0].seconds)
+    queued = [] if grid is not None else start_points(folds.parts[0][0])
 
     def objective(optuna_trial):
         confirming = sum(max(confirm_cost(folds) * t.seconds, CONFIRM_FLOOR) for t in to_confirm(folds, trials))
@@ -331,7 +358,7 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
         if time.monotonic() > trial_deadline:
             optuna_trial.study.stop()  # the rest of the budget confirms the best trials
             raise optuna.TrialPruned()
-        changes = suggest(optuna_trial) if grid is None else grid.suggest(optuna_trial)
+        changes = queued.pop(0) if queued else suggest(optuna_trial) if grid is None else grid.suggest(optuna_trial)
         record = Trial(len(trials), changes)
         trials.append(record)
         trial_started = time.monotonic()

@@ -1,17 +1,19 @@
-"""What the per-trial time limit of `sgdtext tune` changes: the same search with it and without it, each chosen
-setting trained on a search part and scored on a held-out part neither search saw. Uses the training files only:
-the test files are never read.
+"""What one part of `sgdtext tune`'s search changes: the same search with it and without it, each chosen setting
+trained on a search part and scored on a held-out part neither search saw. Uses the training files only: the test
+files are never read. The parts: the per-trial time limit (``trial-limit``: a trial stopped after a tenth of the
+budget, or twice the seconds of the config as it is) and the point tried first on short documents (``start-point``:
+the low-rank network).
 
-    python benchmarks/tune_trial_limit.py [--data-root ../shared/data] [--budget 60] [--cuts 1]
-                                          [--datasets 20newsgroups-bydate:250-500,20newsgroups-bydate:500-1000]
+    python benchmarks/tune_ablation.py [--without trial-limit|start-point] [--data-root ../shared/data]
+                                       [--budget 60] [--cuts 1] [--datasets sst-5,20newsgroups-bydate:500-1000]
 
 A dataset may name a band of document lengths in characters (NAME:LO-HI, HI excluded): the documents of its
 training file of that length, for corpora of another size and length than the shipped ones. Each is cut at random
 (numpy default_rng(cut)) into a search part (80 %) and a held-out part (20 %); `sgdtext tune` cross-validates a
-config naming the search part (5 folds) for the budget, once as it is (a trial stopped after a tenth of the budget,
-or twice the seconds of the config as it is) and once with no limit but the budget; then each chosen setting, and
-the config as it is, are trained on the search part and scored on the held-out part. Runs one after the other (a budget
-is wall time: nothing else may run).
+config naming the search part (5 folds) for the budget, once as it is and once without the part (with no limit on a
+trial but the budget; with no point tried first); then each chosen setting, and the config as it is, are trained on
+the search part and scored on the held-out part. Runs one after the other (a budget is wall time: nothing else may
+run).
 """
 
 import tempfile
@@ -24,7 +26,10 @@ from compare import bench_arguments
 from sgdtext.errors import SgdtextError
 from sgdtext.training import tune as tuning
 
-DATASETS = ["20newsgroups-bydate:500-1000", "20newsgroups-bydate:1000-2000", "sst-5"]  # the README's run
+DATASETS = {"trial-limit": ["20newsgroups-bydate:500-1000", "20newsgroups-bydate:1000-2000", "sst-5"],  # the
+            "start-point": ["sst-5", "sst-2", "trec-6", "trec-50"]}  # README's runs
+# What each part is replaced by when it is left out: a module attribute of sgdtext.training.tune and its value.
+WITHOUT = {"trial-limit": ("TRIAL_SHARE", float("inf")), "start-point": ("start_points", lambda docs: [])}
 
 
 def cut(root, spec, seed, folder):
@@ -42,14 +47,17 @@ def cut(root, spec, seed, folder):
     return {part: len(index) for part, index in parts.items()}
 
 
-def searched(folder, budget, share):
-    """The tune result of the search part with TRIAL_SHARE = ``share``."""
-    kept = tuning.TRIAL_SHARE
-    tuning.TRIAL_SHARE = share
+def searched(folder, budget, without=None):
+    """The tune result of the search part, with the part ``without`` (a key of WITHOUT) left out."""
+    name, value = WITHOUT[without] if without else (None, None)
+    kept = getattr(tuning, name) if name else None
+    if name:
+        setattr(tuning, name, value)
     try:
         return tuning.tune(*config(folder, None), budget=budget, seed=0, warn=lambda message: None)
     finally:
-        tuning.TRIAL_SHARE = kept
+        if name:
+            setattr(tuning, name, kept)
 
 
 def counts(result):
@@ -60,22 +68,23 @@ def counts(result):
 
 def main():
     parser = bench_arguments(__doc__)
-    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--without", choices=list(WITHOUT), default="trial-limit")
+    parser.add_argument("--datasets")
     parser.add_argument("--cuts", type=int, default=1)
     parser.add_argument("--budget", type=float, default=60.0)
     args = parser.parse_args()
-    print("| dataset | cut | search / held-out documents | config as it is, held-out | no limit: trials, chosen's "
-          "folds mean, held-out | with the limit: trials, chosen's folds mean, held-out | with - without |")
+    print(f"| dataset | cut | search / held-out documents | config as it is, held-out | without the {args.without}: "
+          f"trials, chosen's folds mean, held-out | with it: trials, chosen's folds mean, held-out | with - without |")
     print("|---|---:|---:|---:|---|---|---:|")
     gains = []
-    for spec in args.datasets.split(","):
+    for spec in (args.datasets.split(",") if args.datasets else DATASETS[args.without]):
         for seed in range(1, args.cuts + 1):
             with tempfile.TemporaryDirectory() as tmp:
                 folder = Path(tmp)
                 sizes = cut(args.data_root, spec, seed, folder)
                 try:
-                    results = {"without": searched(folder, args.budget, float("inf")),
-                               "with": searched(folder, args.budget, tuning.TRIAL_SHARE)}
+                    results = {"without": searched(folder, args.budget, args.without),
+                               "with": searched(folder, args.budget)}
                 except SgdtextError as error:  # e.g. a class with fewer documents than the folds
                     print(f"| {spec} | {seed} | not run: {error} | | | | |", flush=True)
                     continue
