@@ -333,9 +333,11 @@ TRIAL_SHARE, TRIAL_BASE_TIMES = 0.1, 2.0
 
 
 def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
-    """The config as it is, then Optuna's trials (the built-in space by TPE, or each point of ``grid``), each for at
-    most ``trial_limit``, until ``max_trials``, the grid's end or the deadline less the time to confirm the best so
-    far (at most CONFIRM_SHARE of the budget); the trials in the order they ran."""
+    """The config as it is, the start points (``start_points``; not with a grid), then Optuna's trials (the built-in
+    space by TPE, or each point of ``grid``), each for at most ``trial_limit``, until ``max_trials``, the grid's end or
+    the deadline less the time to confirm the best so far (at most CONFIRM_SHARE of the budget); the trials in the
+    order they ran. The start points run outside the study: the sampler and the pruner see what they would without
+    them."""
     optuna = import_optuna()
     started = time.monotonic()
     trials = [Trial(0, {})]
@@ -350,47 +352,61 @@ def search(folds, *, budget, deadline, seed, max_trials, on_trial, grid=None):
                            f"cross-validate, leaving no time for a search; give --budget at least "
                            f"{max(10, math.ceil(10 * trials[0].seconds))} (about ten trials)")
     trial_limit = max(TRIAL_SHARE * budget, TRIAL_BASE_TIMES * trials[0].seconds)
-    queued = [] if grid is not None else start_points(folds.parts[0][0])
 
-    def objective(optuna_trial):
+    def trials_deadline():
+        """When trials stop: the deadline less the time confirming the best so far will take."""
         confirming = sum(max(confirm_cost(folds) * t.seconds, CONFIRM_FLOOR) for t in to_confirm(folds, trials))
-        trial_deadline = deadline - min(confirming, CONFIRM_SHARE * budget)
-        if time.monotonic() > trial_deadline:
-            optuna_trial.study.stop()  # the rest of the budget confirms the best trials
-            raise optuna.TrialPruned()
-        changes = queued.pop(0) if queued else suggest(optuna_trial) if grid is None else grid.suggest(optuna_trial)
+        return deadline - min(confirming, CONFIRM_SHARE * budget)
+
+    def run(changes, report, trial_deadline):
+        """A trial of ``changes`` for at most ``trial_limit``, its state set (complete, pruned by ``report``, too
+        slow, out of time, failed)."""
         record = Trial(len(trials), changes)
         trials.append(record)
         trial_started = time.monotonic()
         trial_end = min(trial_deadline, trial_started + trial_limit)
+        try:
+            folds.evaluate(record, changes, report, trial_end)
+            record.state = "complete"
+        except optuna.TrialPruned:
+            record.state = "pruned"
+        except TimeoutError:
+            record.state = "too slow" if trial_end < trial_deadline else "out of time"
+        except (TrainingError, WorkerDiedError):  # the loss diverged (steps too large), or out of memory
+            record.state = "failed"
+        finally:
+            record.seconds = time.monotonic() - trial_started
+            on_trial(record)
+        return record
+
+    firsts = [] if grid is not None else start_points(folds.parts[0][0])
+    for changes in firsts[:None if max_trials is None else max(max_trials - 1, 0)]:
+        if time.monotonic() > trials_deadline():
+            return trials
+        run(changes, lambda step, mean: None, trials_deadline())
+
+    def objective(optuna_trial):
+        trial_deadline = trials_deadline()
+        if time.monotonic() > trial_deadline:
+            optuna_trial.study.stop()  # the rest of the budget confirms the best trials
+            raise optuna.TrialPruned()
 
         def report(step, mean):
             optuna_trial.report(mean, step)
             if optuna_trial.should_prune():
                 raise optuna.TrialPruned()
 
-        try:
-            folds.evaluate(record, record.changes, report, trial_end)
-            record.state = "complete"
-            return record.mean
-        except optuna.TrialPruned:
-            record.state = "pruned"
-            raise
-        except TimeoutError:
-            record.state = "too slow" if trial_end < trial_deadline else "out of time"
-            raise optuna.TrialPruned() from None
-        except (TrainingError, WorkerDiedError):  # the loss diverged (steps too large), or out of memory
-            record.state = "failed"
-            raise optuna.TrialPruned() from None
-        finally:
-            record.seconds = time.monotonic() - trial_started
-            on_trial(record)
+        changes = suggest(optuna_trial) if grid is None else grid.suggest(optuna_trial)
+        record = run(changes, report, trial_deadline)
+        if record.state != "complete":  # the sampler ranks it below every complete trial
+            raise optuna.TrialPruned()
+        return record.mean
 
     sampler = optuna.samplers.TPESampler(seed=seed) if grid is None else grid.sampler(optuna, seed)
     study = optuna.create_study(direction="maximize", sampler=sampler,
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=0))
     study.optimize(objective, timeout=max(deadline - time.monotonic(), 0.0),
-                   n_trials=None if max_trials is None else max(max_trials - 1, 0))
+                   n_trials=None if max_trials is None else max(max_trials - len(trials), 0))
     return trials
 
 
