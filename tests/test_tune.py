@@ -455,8 +455,9 @@ def test_a_linear_trial_of_a_networks_config_drops_the_hidden_layers(small_confi
 
 def test_on_short_documents_the_low_rank_network_is_tried_first(small_config):
     """SMS messages are short: the first trial after the config as it is is fastText's kind of model (a low-rank
-    identity layer over averaged word and character n-gram counts), given the epochs 400 messages a fold need to learn:
-    it beats always saying the commonest class. Many documents keep its 6 epochs; long ones have no point tried first."""
+    identity layer over averaged word and character n-gram counts), given the epochs 400 messages a fold need to
+    learn: it beats always saying the commonest class. Many documents keep its 6 epochs; long ones have no point tried
+    first."""
     from sgdtext.config import load_config
     from sgdtext.config.loading import raw_config
     from sgdtext.io.documents import Document
@@ -474,3 +475,18 @@ def test_on_short_documents_the_low_rank_network_is_tried_first(small_config):
     many = [Document("a", "w" * AUTO_CHARS_MAX_MEAN, None, f"t:{i}") for i in range(20_000)]
     assert start_points(many) == [LOW_RANK_NETWORK]
     assert start_points([Document("a", "w" * (AUTO_CHARS_MAX_MEAN + 1), None, "t:1")]) == []
+
+
+def test_the_sampler_proposes_the_same_trials_with_the_network_tried_first_or_not(small_config, monkeypatch):
+    """The start point runs outside Optuna's study: the trials the sampler proposes after it, and their scores, are
+    those of the same search without it."""
+    from sgdtext.config import load_config
+    from sgdtext.config.loading import raw_config
+    from sgdtext.training import tune as tuning
+
+    with_it = tuning.tune(raw_config(small_config), load_config(small_config), budget=600, n_folds=3, max_trials=14)
+    monkeypatch.setattr(tuning, "start_points", lambda docs: [])
+    without = tuning.tune(raw_config(small_config), load_config(small_config), budget=600, n_folds=3, max_trials=13)
+    assert with_it.trials[1].changes["model.type"] == "mlp"
+    assert [(t.changes, t.state, t.scores[:3]) for t in with_it.trials[2:]] == \
+        [(t.changes, t.state, t.scores[:3]) for t in without.trials[1:]]

@@ -6,12 +6,12 @@ pruner stops a trial whose first folds score below the median of the others at t
 on promising settings (optuna is the ``tune`` extra); or, with ``--grid``, each point of a grid written by hand
 (sgdtext/training/grid.py) once, by Optuna's grid sampler. The first trial is the config as it is, so the tuned config
 is never worse than it in cross-validation; on short documents the next is a fixed point outside the sampler's space
-(``start_points``). The best trials are scored again before one is chosen (the budget keeps
-the time for it), so that luck does not choose: with K folds, those of the stochastic optimizers run with more
-seeds; with data.valid, the best and the config as it is are also cross-validated on data.train. The best of them
-replaces the config as it is only when ahead of it by more than a standard error on the same documents. The folds of
-a trial are featurised and trained two at a time in forked processes (both cores), killed when the budget ends;
-the matrices of a feature setting are kept for the next trials that share it.
+(``start_points``). The best trials are scored again before one is chosen (the budget keeps the time for it), so
+that luck does not choose: with K folds, those of the stochastic optimizers run with more seeds; with data.valid, the
+best and the config as it is are also cross-validated on data.train. The best of them replaces the config as it is
+only when ahead of it by more than a standard error on the same documents. The folds of a trial are featurised and
+trained two at a time in forked processes (both cores), killed when the budget ends; the matrices of a feature
+setting are kept for the next trials that share it.
 """
 
 import copy
