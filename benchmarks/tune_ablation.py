@@ -17,7 +17,9 @@ run).
 """
 
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 from tune_selection import config, held_out_score
@@ -49,15 +51,8 @@ def cut(root, spec, seed, folder):
 
 def searched(folder, budget, without=None):
     """The tune result of the search part, with the part ``without`` (a key of WITHOUT) left out."""
-    name, value = WITHOUT[without] if without else (None, None)
-    kept = getattr(tuning, name) if name else None
-    if name:
-        setattr(tuning, name, value)
-    try:
+    with patch.object(tuning, *WITHOUT[without]) if without else nullcontext():
         return tuning.tune(*config(folder, None), budget=budget, seed=0, warn=lambda message: None)
-    finally:
-        if name:
-            setattr(tuning, name, kept)
 
 
 def counts(result):

@@ -55,13 +55,18 @@ AUTO_CHAR_RANGE = (2, 5)
 AUTO_CHARS_MAX_MEAN = 500
 
 
+def short_documents(texts):
+    """Whether ``texts`` are short: their mean length at most AUTO_CHARS_MAX_MEAN characters."""
+    return sum(map(len, texts)) <= AUTO_CHARS_MAX_MEAN * len(texts)
+
+
 def char_range_for(settings, texts):
     """What ``char_ngram_range: auto`` stands for on training ``texts``: AUTO_CHAR_RANGE for short documents, in
     vocabulary mode with words cut by a built-in pattern (the compiled counter's); None otherwise."""
     if settings.n_features is not None or not settings.bag_of_words or not texts:
         return None
     chosen = replace(settings, char_ngram_range=AUTO_CHAR_RANGE)
-    if compiled_term_settings(chosen, []) is None or sum(map(len, texts)) > AUTO_CHARS_MAX_MEAN * len(texts):
+    if compiled_term_settings(chosen, []) is None or not short_documents(texts):
         return None
     return list(AUTO_CHAR_RANGE)
 

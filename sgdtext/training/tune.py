@@ -28,7 +28,7 @@ from sgdtext.config.sections import Config
 from sgdtext.core import parallel
 from sgdtext.core.settings import TrainSettings
 from sgdtext.errors import SgdtextError, TrainingError, WorkerDiedError
-from sgdtext.text.features import AUTO_CHARS_MAX_MEAN, Featurizer
+from sgdtext.text.features import Featurizer, short_documents
 from sgdtext.training.calibration import stratified_folds
 from sgdtext.training.data import label_indices, read_training_data, sort_labels
 from sgdtext.training.fit import fit
@@ -107,7 +107,7 @@ LOW_RANK_STEPS, LOW_RANK_MAX_EPOCHS = 500, 100
 
 def start_points(docs):
     """The settings tried before the sampler's when training on documents ``docs``."""
-    if sum(len(doc.text) for doc in docs) > AUTO_CHARS_MAX_MEAN * len(docs):
+    if not short_documents([doc.text for doc in docs]):
         return []
     steps_per_epoch = math.ceil(len(docs) / LOW_RANK_NETWORK["training.batch_size"])
     epochs = min(max(LOW_RANK_NETWORK["training.epochs"], math.ceil(LOW_RANK_STEPS / steps_per_epoch)),
